@@ -1,0 +1,174 @@
+//! Zone data held in memory, answered the way a recursive resolver would.
+
+use super::{Answer, DnsFailure, Rdata, RecordType, normalize_name};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// How many CNAMEs a chain may have before it counts as a loop (resolvers use 8 to 16).
+const MAX_CNAME_CHAIN: usize = 16;
+
+/// Records from any number of zones, keyed by owner name.
+#[derive(Default, Clone, Debug)]
+pub struct ZoneSet {
+    names: HashMap<String, Vec<Rdata>>,
+    /// Names that exist only because something below them does (empty non-terminals).
+    ancestors: HashSet<String>,
+    /// Zone apexes loaded; a name under no apex and without records is NXDOMAIN either way.
+    apexes: HashSet<String>,
+    /// Names whose every query times out (test scenarios).
+    timeouts: HashSet<String>,
+}
+
+impl ZoneSet {
+    pub fn new() -> ZoneSet {
+        ZoneSet::default()
+    }
+
+    /// Declare a zone apex (from a master file's SOA or `$ORIGIN`).
+    pub fn add_apex(&mut self, apex: &str) {
+        self.apexes.insert(normalize_name(apex));
+    }
+
+    /// Add one record at `owner`.
+    pub fn insert(&mut self, owner: &str, rdata: Rdata) {
+        let owner = normalize_name(owner);
+        let mut parent = owner.as_str();
+        while let Some((_, rest)) = parent.split_once('.') {
+            self.ancestors.insert(rest.to_string());
+            parent = rest;
+        }
+        self.names.entry(owner).or_default().push(rdata);
+    }
+
+    /// Make every query for `owner` time out.
+    pub fn insert_timeout(&mut self, owner: &str) {
+        self.timeouts.insert(normalize_name(owner));
+    }
+
+    /// Number of owner names holding records.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Records at exactly `name`, or from a matching wildcard (RFC 4592) when `name` does not exist.
+    fn records_at(&self, name: &str) -> Option<&[Rdata]> {
+        if let Some(records) = self.names.get(name) {
+            return Some(records);
+        }
+        if self.ancestors.contains(name) {
+            return Some(&[]);
+        }
+        // Closest encloser's wildcard.
+        let mut rest = name;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if self.names.contains_key(parent) || self.ancestors.contains(parent) {
+                return self.names.get(&format!("*.{parent}")).map(Vec::as_slice);
+            }
+            rest = parent;
+        }
+        None
+    }
+
+    /// Answer (name, type) as a recursive resolver would, following CNAMEs across zones.
+    pub fn lookup(&self, name: &str, rtype: RecordType) -> Answer {
+        let mut current = normalize_name(name);
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            if self.timeouts.contains(&current) {
+                return Answer::Failure(DnsFailure::Timeout);
+            }
+            let Some(records) = self.records_at(&current) else {
+                return Answer::NxDomain;
+            };
+            let matching: Vec<Rdata> = records
+                .iter()
+                .filter(|r| r.record_type() == rtype)
+                .cloned()
+                .collect();
+            if !matching.is_empty() {
+                return Answer::Records(Arc::from(matching));
+            }
+            let cname = records.iter().find_map(|r| match r {
+                Rdata::Cname(target) if rtype != RecordType::Cname => Some(target.clone()),
+                _ => None,
+            });
+            match cname {
+                Some(target) => {
+                    if seen.contains(&target) || seen.len() >= MAX_CNAME_CHAIN {
+                        return Answer::Failure(DnsFailure::CnameLoop);
+                    }
+                    seen.push(current);
+                    current = target;
+                }
+                None => return Answer::NoData,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    #[test]
+    fn nxdomain_nodata_and_empty_non_terminal_differ() {
+        let mut z = ZoneSet::new();
+        z.insert("a.b.example.com", Rdata::A(Ipv4Addr::new(192, 0, 2, 1)));
+        assert!(matches!(
+            z.lookup("a.b.example.com", RecordType::A),
+            Answer::Records(_)
+        ));
+        assert_eq!(z.lookup("a.b.example.com", RecordType::Txt), Answer::NoData);
+        assert_eq!(z.lookup("b.example.com", RecordType::A), Answer::NoData);
+        assert_eq!(z.lookup("c.example.com", RecordType::A), Answer::NxDomain);
+    }
+
+    #[test]
+    fn cname_chains_are_followed_and_loops_fail() {
+        let mut z = ZoneSet::new();
+        z.insert(
+            "s1._domainkey.example.com",
+            Rdata::Cname("s1.provider.net".into()),
+        );
+        z.insert("s1.provider.net", Rdata::Txt(vec![b"v=DKIM1; p=".to_vec()]));
+        z.insert(
+            "loop1.example.com",
+            Rdata::Cname("loop2.example.com".into()),
+        );
+        z.insert(
+            "loop2.example.com",
+            Rdata::Cname("loop1.example.com".into()),
+        );
+        assert!(matches!(
+            z.lookup("S1._domainkey.example.com.", RecordType::Txt),
+            Answer::Records(_)
+        ));
+        assert_eq!(
+            z.lookup("loop1.example.com", RecordType::Txt),
+            Answer::Failure(DnsFailure::CnameLoop)
+        );
+    }
+
+    #[test]
+    fn wildcards_answer_names_that_do_not_exist() {
+        let mut z = ZoneSet::new();
+        z.insert(
+            "*._report._dmarc.rua.net",
+            Rdata::Txt(vec![b"v=DMARC1".to_vec()]),
+        );
+        z.insert(
+            "x._report._dmarc.rua.net",
+            Rdata::Txt(vec![b"v=DMARC1;".to_vec()]),
+        );
+        assert!(matches!(
+            z.lookup("example.com._report._dmarc.rua.net", RecordType::Txt),
+            Answer::Records(_)
+        ));
+        assert_eq!(z.lookup("other.rua.net", RecordType::Txt), Answer::NxDomain);
+    }
+}

@@ -1,0 +1,11 @@
+//! mailaudit: an email deliverability and compliance auditor.
+//!
+//! The library never prints and never exits: inputs become facts (`dns`, `spf`), checks turn
+//! facts into [`finding::Finding`]s, and `report` renders them.
+
+#![forbid(unsafe_code)]
+
+pub mod dns;
+pub mod finding;
+pub mod rules;
+pub mod spf;

@@ -1,5 +1,6 @@
 //! SPF (RFC 7208): the record parser, `check_host()`, and the static audit of the include tree.
 
+pub mod audit;
 pub mod record;
 
 pub use record::{

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod dns;
+pub mod domain;
 pub mod finding;
 pub mod rules;
 pub mod spf;

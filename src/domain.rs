@@ -1,0 +1,105 @@
+//! The domain audit: everything `mailaudit domain` checks for one sending domain.
+
+use crate::dns::Resolver;
+use crate::finding::Finding;
+use crate::rules::Rules;
+use crate::spf::audit::{SpfFacts, audit_spf};
+use crate::spf::check_host::{CheckHostInput, CheckHostOptions, SpfResult, check_host};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// The rules this module emits itself (the SPF tree rules come from `spf::audit`).
+pub const RULES: &[&str] = &["spf/ip-not-permitted"];
+
+/// What to audit for one domain.
+#[derive(Clone, Debug, Default)]
+pub struct DomainRequest {
+    pub domain: String,
+    /// Sending IPs to evaluate with `check_host()`.
+    pub ips: Vec<IpAddr>,
+    /// MAIL FROM; `postmaster@DOMAIN` when absent.
+    pub mail_from: Option<String>,
+    /// HELO name; the domain itself when absent.
+    pub helo: Option<String>,
+}
+
+/// The SPF verdict for one sending IP.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct IpVerdict {
+    pub ip: IpAddr,
+    pub result: SpfResult,
+    /// The term that decided it (`domain: term`), if one did.
+    pub deciding_term: Option<String>,
+    pub problem: Option<String>,
+}
+
+/// Facts measured for one domain.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct DomainFacts {
+    pub spf: SpfFacts,
+    pub spf_results: Vec<IpVerdict>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DomainAudit {
+    pub domain: String,
+    pub facts: DomainFacts,
+    pub findings: Vec<Finding>,
+}
+
+/// Audit one sending domain.
+pub async fn audit_domain(resolver: &Resolver, rules: &Rules, request: &DomainRequest) -> DomainAudit {
+    let domain = crate::dns::normalize_name(&request.domain);
+    let spf = audit_spf(resolver, rules, &domain).await;
+    let mut findings = spf.findings;
+    let mut verdicts = Vec::new();
+    let options = CheckHostOptions::default();
+    for ip in &request.ips {
+        let input = CheckHostInput {
+            ip: *ip,
+            domain: domain.clone(),
+            sender: request
+                .mail_from
+                .clone()
+                .unwrap_or_else(|| format!("postmaster@{domain}")),
+            helo: request.helo.clone().unwrap_or_else(|| domain.clone()),
+        };
+        let outcome = check_host(resolver, &input, &options).await;
+        let deciding_term = outcome
+            .deciding_term
+            .as_ref()
+            .map(|t| format!("{}: {}", t.domain, t.term));
+        if outcome.result != SpfResult::Pass {
+            let mut message = format!(
+                "SPF check_host() for {ip} at {domain} is {}",
+                outcome.result.as_str()
+            );
+            if let Some(term) = &deciding_term {
+                message.push_str(&format!(" (decided by `{term}`)"));
+            }
+            if let Some(problem) = &outcome.problem {
+                message.push_str(&format!(": {problem}"));
+            }
+            let finding = rules
+                .finding("spf/ip-not-permitted", &domain, message)
+                .with_measured(outcome.result.as_str())
+                .with_threshold("pass");
+            findings.push(finding);
+        }
+        verdicts.push(IpVerdict {
+            ip: *ip,
+            result: outcome.result,
+            deciding_term,
+            problem: outcome.problem,
+        });
+    }
+    crate::finding::sort_findings(&mut findings);
+    DomainAudit {
+        domain,
+        facts: DomainFacts {
+            spf: spf.facts,
+            spf_results: verdicts,
+        },
+        findings,
+    }
+}

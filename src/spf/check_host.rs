@@ -369,7 +369,7 @@ impl<'a> Evaluator<'a> {
         rtype: RecordType,
     ) -> Result<Answer, Abort> {
         if let Some(limit) = self.options.time_limit
-            && self.started.elapsed() > limit
+            && self.started.elapsed() >= limit
         {
             return Err(Abort::Temp(format!(
                 "evaluation took longer than {} s",
@@ -958,6 +958,230 @@ fn in_v6_network(ip: Ipv6Addr, net: Ipv6Addr, prefix: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dns::ZoneSet;
+
+    fn zones(records: &[(&str, &str)]) -> ZoneSet {
+        let mut z = ZoneSet::new();
+        for (owner, txt) in records {
+            z.insert(owner, Rdata::Txt(vec![txt.as_bytes().to_vec()]));
+        }
+        z
+    }
+
+    fn input(ip: &str, mail_from: &str) -> CheckHostInput {
+        CheckHostInput::mail_from(ip.parse().unwrap(), mail_from, "mail.example.org")
+    }
+
+    async fn run(z: ZoneSet, ip: &str, mail_from: &str) -> CheckHostOutcome {
+        run_with(z, ip, mail_from, &CheckHostOptions::default()).await
+    }
+
+    async fn run_with(
+        z: ZoneSet,
+        ip: &str,
+        mail_from: &str,
+        options: &CheckHostOptions,
+    ) -> CheckHostOutcome {
+        let started = Instant::now();
+        let out = check_host(&Resolver::offline(z), &input(ip, mail_from), options).await;
+        assert!(started.elapsed() < Duration::from_secs(5), "too slow");
+        out
+    }
+
+    #[tokio::test]
+    async fn outcome_fields() {
+        let mut z = zones(&[
+            (
+                "example.com",
+                "v=spf1 a:nothing.example.com include:_spf.example.net -all exp=why.example.com",
+            ),
+            ("_spf.example.net", "v=spf1 ip4:192.0.2.0/24 -all"),
+            ("why.example.com", "%{i} may not send for %{d} (%{c}, %{r})"),
+        ]);
+        z.insert("example.com", Rdata::A(Ipv4Addr::new(203, 0, 113, 1)));
+        let options = CheckHostOptions {
+            receiver: "mx.example.net".into(),
+            ..CheckHostOptions::default()
+        };
+        let pass = run_with(z.clone(), "192.0.2.7", "a@example.com", &options).await;
+        assert_eq!(pass.result, SpfResult::Pass);
+        assert_eq!(pass.lookups, 2);
+        assert_eq!(pass.void_lookups, 1);
+        assert_eq!(pass.explanation, None);
+        let term = pass.deciding_term.unwrap();
+        assert_eq!(term.term, "include:_spf.example.net");
+        assert_eq!(term.domain, "example.com");
+        assert_eq!(term.span, Span { start: 29, end: 53 });
+        assert!(pass.trace.iter().any(|s| s.depth == 1
+            && s.domain == "_spf.example.net"
+            && s.event == "ip4:192.0.2.0/24: match"));
+        assert!(
+            pass.trace
+                .iter()
+                .any(|s| s.event == "dns A nothing.example.com -> NXDOMAIN")
+        );
+
+        let fail = run_with(z.clone(), "198.51.100.9", "a@example.com", &options).await;
+        assert_eq!(fail.result, SpfResult::Fail);
+        assert_eq!(fail.deciding_term.unwrap().term, "-all");
+        assert_eq!(
+            fail.explanation.as_deref(),
+            Some("198.51.100.9 may not send for example.com (198.51.100.9, mx.example.net)")
+        );
+
+        // IPv4-mapped IPv6 clients are IPv4 clients (§5).
+        let mapped = run_with(z, "::ffff:192.0.2.7", "a@example.com", &options).await;
+        assert_eq!(mapped.result, SpfResult::Pass);
+    }
+
+    #[tokio::test]
+    async fn errors_explain_themselves() {
+        let z = zones(&[
+            ("syntax.example", "v=spf1 ip4:192.0.2.1 -all moo"),
+            ("inc.example", "v=spf1 include:syntax.example -all"),
+            ("none.example", "v=spf1 include:nothing.example -all"),
+        ]);
+        let out = run(z.clone(), "192.0.2.1", "x@syntax.example").await;
+        assert_eq!(out.result, SpfResult::PermError);
+        assert!(out.problem.as_deref().unwrap().contains("moo"));
+        assert_eq!(out.deciding_term.unwrap().span, Span { start: 26, end: 29 });
+        let out = run(z.clone(), "192.0.2.1", "x@inc.example").await;
+        assert_eq!(out.result, SpfResult::PermError);
+        assert!(
+            out.problem
+                .as_deref()
+                .unwrap()
+                .contains("include:syntax.example")
+        );
+        assert_eq!(out.deciding_term.unwrap().term, "include:syntax.example");
+        let out = run(z, "192.0.2.1", "x@none.example").await;
+        assert_eq!(out.result, SpfResult::PermError);
+        let mut z = ZoneSet::new();
+        z.insert_timeout("slow.example");
+        let out = run(z, "192.0.2.1", "x@slow.example").await;
+        assert_eq!(out.result, SpfResult::TempError);
+        assert!(out.problem.is_some());
+    }
+
+    #[tokio::test]
+    async fn hostile_records_finish_fast() {
+        // Loops through include and redirect.
+        let z = zones(&[
+            ("loop.example", "v=spf1 include:loop.example -all"),
+            ("redir.example", "v=spf1 redirect=redir.example"),
+            ("p.example", "v=spf1 redirect=%{d}"),
+        ]);
+        for domain in ["loop.example", "redir.example", "p.example"] {
+            let out = run(z.clone(), "192.0.2.1", &format!("x@{domain}")).await;
+            assert_eq!(out.result, SpfResult::PermError, "{domain}");
+            assert_eq!(out.lookups, 11, "{domain}");
+        }
+        // Even with the limits lifted, nesting and total work stay bounded.
+        let lifted = CheckHostOptions {
+            max_lookups: u32::MAX,
+            max_void_lookups: u32::MAX,
+            ..CheckHostOptions::default()
+        };
+        let out = run_with(z.clone(), "192.0.2.1", "x@loop.example", &lifted).await;
+        assert_eq!(out.result, SpfResult::PermError);
+        assert!(out.problem.unwrap().contains("nested"));
+
+        // Thousands of terms in a 64 KB record.
+        let many_includes = format!("v=spf1 {}-all", "include:x.example ".repeat(3600));
+        let many_ip4 = format!("v=spf1 {}-all", "ip4:198.51.100.1 ".repeat(3800));
+        let many_exists = format!(
+            "v=spf1 {}-all",
+            format!("exists:{}.x ", "%{s}".repeat(16)).repeat(850)
+        );
+        assert!(
+            [&many_includes, &many_ip4, &many_exists]
+                .iter()
+                .all(|r| r.len() > 60_000)
+        );
+        let mut z = ZoneSet::new();
+        for (owner, txt) in [
+            ("inc.example", &many_includes),
+            ("ip4.example", &many_ip4),
+            ("exists.example", &many_exists),
+        ] {
+            // Published as 255-octet strings, as DNS would carry it.
+            let strings = txt.as_bytes().chunks(255).map(<[u8]>::to_vec).collect();
+            z.insert(owner, Rdata::Txt(strings));
+        }
+        z.insert("x.example", Rdata::Txt(vec![b"v=spf1 -all".to_vec()]));
+        let out = run(z.clone(), "192.0.2.1", "x@inc.example").await;
+        assert_eq!(out.result, SpfResult::PermError);
+        let out = run(z.clone(), "192.0.2.1", "x@ip4.example").await;
+        assert_eq!(out.result, SpfResult::Fail);
+        let out = run_with(
+            z.clone(),
+            "192.0.2.1",
+            &format!("{}@exists.example", "l".repeat(5000)),
+            &lifted,
+        )
+        .await;
+        assert_eq!(out.result, SpfResult::PermError);
+        assert!(out.problem.unwrap().contains("expansion"));
+
+        // A time limit already used up gives temperror, not a hang.
+        let out = run_with(
+            z,
+            "192.0.2.1",
+            "x@inc.example",
+            &CheckHostOptions {
+                time_limit: Some(Duration::ZERO),
+                ..CheckHostOptions::default()
+            },
+        )
+        .await;
+        assert_eq!(out.result, SpfResult::TempError);
+    }
+
+    #[tokio::test]
+    async fn odd_identities_do_not_panic() {
+        let z = zones(&[(
+            "example.com",
+            "v=spf1 a:%{l}.%{h}.%{o}.example.com exists:%{S}.%{H}.example.com -all exp=%{L}.example.com",
+        )]);
+        for (mail_from, helo) in [
+            ("é@example.com", "hélo"),
+            ("\0@example.com", "\0"),
+            ("@", ""),
+            ("", ""),
+            ("x@", "example.com"),
+            ("@@example.com", "[::1]"),
+        ] {
+            let input = CheckHostInput {
+                ip: "2001:db8::1".parse().unwrap(),
+                domain: "example.com".into(),
+                sender: mail_from.into(),
+                helo: helo.into(),
+            };
+            let out = check_host(
+                &Resolver::offline(z.clone()),
+                &input,
+                &CheckHostOptions::default(),
+            )
+            .await;
+            assert_eq!(out.result, SpfResult::Fail, "{mail_from:?} {helo:?}");
+            let _ = check_host(
+                &Resolver::offline(z.clone()),
+                &CheckHostInput::mail_from(input.ip, mail_from, helo),
+                &CheckHostOptions::default(),
+            )
+            .await;
+        }
+    }
+
+    #[test]
+    fn check_host_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let resolver = Resolver::offline(ZoneSet::new());
+        let input = input("192.0.2.1", "x@example.com");
+        let options = CheckHostOptions::default();
+        assert_send(&check_host(&resolver, &input, &options));
+        assert_send(&crate::spf::fetch_spf_record(&resolver, "example.com"));
+    }
 
     #[test]
     fn networks() {

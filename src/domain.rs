@@ -48,7 +48,11 @@ pub struct DomainAudit {
 }
 
 /// Audit one sending domain.
-pub async fn audit_domain(resolver: &Resolver, rules: &Rules, request: &DomainRequest) -> DomainAudit {
+pub async fn audit_domain(
+    resolver: &Resolver,
+    rules: &Rules,
+    request: &DomainRequest,
+) -> DomainAudit {
     let domain = crate::dns::normalize_name(&request.domain);
     let spf = audit_spf(resolver, rules, &domain).await;
     let mut findings = spf.findings;

@@ -35,7 +35,11 @@ fn rules_fired(audit: &SpfAudit) -> Vec<&str> {
 #[test]
 fn correct_record_is_silent_on_every_rule() {
     let a = audit("good.fixtures.test");
-    assert!(a.findings.is_empty(), "unexpected findings: {:#?}", a.findings);
+    assert!(
+        a.findings.is_empty(),
+        "unexpected findings: {:#?}",
+        a.findings
+    );
     assert_eq!(a.facts.lookup_count, 2, "include + mx");
     assert_eq!(a.facts.void_lookup_count, 0);
     assert_eq!(a.facts.all.as_deref(), Some("-"));
@@ -60,7 +64,11 @@ fn missing_fires_on_a_domain_without_spf() {
 fn multiple_records_fire() {
     let a = audit("multiple.fixtures.test");
     assert_eq!(rules_fired(&a), ["spf/multiple-records"]);
-    assert!(fired(&a, "spf/multiple-records")[0].message.contains("2 v=spf1 records"));
+    assert!(
+        fired(&a, "spf/multiple-records")[0]
+            .message
+            .contains("2 v=spf1 records")
+    );
 }
 
 #[test]
@@ -72,7 +80,10 @@ fn syntax_fires_with_the_byte_span_of_the_bad_term() {
         Some(Location::RecordSpan { record, start, end }) => {
             assert_eq!(record, "syntax.fixtures.test");
             let text = "v=spf1 ip4:192.0.2.300 -all";
-            assert!(text[*start..*end].contains("192.0.2.300"), "span {start}..{end}");
+            assert!(
+                text[*start..*end].contains("192.0.2.300"),
+                "span {start}..{end}"
+            );
         }
         other => panic!("expected a record span, got {other:?}"),
     }

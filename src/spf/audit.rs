@@ -177,7 +177,11 @@ impl TreeWalk<'_> {
                     let void = nxdomain
                         || self.resolver.lookup(domain, RecordType::Txt).await == Answer::NoData;
                     self.audit.facts.void_lookup_count += u32::from(void);
-                    let what = if nxdomain { "does not exist" } else { "has no SPF record" };
+                    let what = if nxdomain {
+                        "does not exist"
+                    } else {
+                        "has no SPF record"
+                    };
                     let f = self.finding(
                         "spf/include-missing",
                         format!(
@@ -293,7 +297,13 @@ impl TreeWalk<'_> {
     }
 
     async fn walk_terms(&mut self, domain: &str, record: &SpfRecord, policy_root: bool) {
-        let term_text = |t: &Term| record.text.get(t.span.start..t.span.end).unwrap_or("").to_string();
+        let term_text = |t: &Term| {
+            record
+                .text
+                .get(t.span.start..t.span.end)
+                .unwrap_or("")
+                .to_string()
+        };
         let mut all: Option<(&Term, Qualifier)> = None;
         let mut redirect: Option<(&Term, &MacroString)> = None;
         for term in &record.terms {
@@ -337,13 +347,17 @@ impl TreeWalk<'_> {
                             }
                         }
                         Mechanism::A { domain: spec, .. } => {
-                            let name = spec.as_ref().map_or(Some(domain.to_string()), literal_domain);
+                            let name = spec
+                                .as_ref()
+                                .map_or(Some(domain.to_string()), literal_domain);
                             if let Some(name) = name {
                                 self.address_lookup(&name).await;
                             }
                         }
                         Mechanism::Mx { domain: spec, .. } => {
-                            let name = spec.as_ref().map_or(Some(domain.to_string()), literal_domain);
+                            let name = spec
+                                .as_ref()
+                                .map_or(Some(domain.to_string()), literal_domain);
                             if let Some(name) = name {
                                 self.mx_lookup(domain, record, term, &name).await;
                             }
@@ -546,7 +560,10 @@ impl TreeWalk<'_> {
             None
         };
         if let Some(f) = lookup_finding {
-            let mut f = f.with_measured(lookups).with_threshold(max).with_chain(vec![]);
+            let mut f = f
+                .with_measured(lookups)
+                .with_threshold(max)
+                .with_chain(vec![]);
             if let Some(r) = &record {
                 f = f.with_record(r);
             }

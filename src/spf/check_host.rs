@@ -82,7 +82,7 @@ impl CheckHostInput {
     }
 
     /// Check the HELO identity (§2.3).
-    pub fn helo(ip: IpAddr, helo: &str) -> CheckHostInput {
+    pub fn helo_identity(ip: IpAddr, helo: &str) -> CheckHostInput {
         CheckHostInput::mail_from(ip, "", helo)
     }
 }
@@ -1234,6 +1234,9 @@ mod tests {
                 "e8.example.com".into()
             )
         );
+        let helo = CheckHostInput::helo_identity("192.0.2.1".parse().unwrap(), "mx.example.org.");
+        assert_eq!(helo.domain, "mx.example.org");
+        assert_eq!(helo.sender, "");
         assert_eq!(SpfResult::SoftFail.as_str(), "softfail");
         assert_eq!(
             serde_json::to_string(&SpfResult::PermError).unwrap(),

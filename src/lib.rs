@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod dns;
 pub mod finding;
 pub mod rules;

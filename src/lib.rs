@@ -8,5 +8,6 @@
 pub mod config;
 pub mod dns;
 pub mod finding;
+pub mod report;
 pub mod rules;
 pub mod spf;

@@ -16,7 +16,7 @@ use std::io::{self, Write};
 /// formatting characters. They become `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`; everything
 /// else passes unchanged, and text with nothing to escape is not copied.
 pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    if !text.chars().any(is_unsafe_for_terminal) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -25,10 +25,10 @@ pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if needs_escape(c) && (c as u32) < 0x80 => {
+            c if is_unsafe_for_terminal(c) && (c as u32) < 0x80 => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c if needs_escape(c) => {
+            c if is_unsafe_for_terminal(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -37,7 +37,9 @@ pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn needs_escape(c: char) -> bool {
+/// Characters a terminal interprets (controls) or that change how text around them reads
+/// (bidi, invisible formatting).
+pub(crate) fn is_unsafe_for_terminal(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+pub mod rules;
 
 pub use human::escape_untrusted;
 pub use json::JsonlWriter;

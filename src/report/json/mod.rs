@@ -5,6 +5,7 @@ pub mod v1;
 
 use super::human::is_unsafe_for_terminal;
 use super::{Report, TargetResult};
+use crate::rules::Rules;
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use std::io::{self, Write};
@@ -13,6 +14,13 @@ use std::io::{self, Write};
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let formatter = TerminalSafe(PrettyFormatter::with_indent(b"  "));
     serialize(&v1::ReportV1::from_report(report), &mut *out, formatter)?;
+    out.write_all(b"\n")
+}
+
+/// Write the rule set (`mailaudit rules --format json`) as one JSON object and a newline.
+pub fn write_rules(rules: &Rules, out: &mut dyn Write) -> io::Result<()> {
+    let formatter = TerminalSafe(PrettyFormatter::with_indent(b"  "));
+    serialize(&v1::RulesV1::from_rules(rules), &mut *out, formatter)?;
     out.write_all(b"\n")
 }
 

@@ -4,6 +4,7 @@
 
 use crate::finding::{Evidence, Finding, Location};
 use crate::report::{Mode, Report, Summary, TargetResult};
+use crate::rules::{RuleMeta, Rules};
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -17,6 +18,29 @@ pub struct ReportV1<'a> {
     pub mode: ModeV1<'a>,
     pub summary: SummaryV1,
     pub results: Vec<ResultV1<'a>>,
+}
+
+/// `mailaudit rules --format json`: the effective rule set with its documentation.
+#[derive(Debug, Serialize)]
+pub struct RulesV1<'a> {
+    pub schema_version: u32,
+    pub tool: ToolV1,
+    pub rules: Vec<RuleV1<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleV1<'a> {
+    pub id: &'a str,
+    /// "error", "warning", "info", or "off" when the user turned the rule off.
+    pub severity: &'static str,
+    pub title: &'a str,
+    pub reference: &'a str,
+    pub thresholds: &'a toml::Table,
+    pub help: &'a str,
+    pub what: &'a str,
+    pub why: &'a str,
+    pub example: &'a str,
+    pub fix: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,14 +123,50 @@ pub enum LocationV1<'a> {
     },
 }
 
+impl ToolV1 {
+    pub fn this() -> ToolV1 {
+        ToolV1 {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+impl<'a> RulesV1<'a> {
+    pub fn from_rules(rules: &'a Rules) -> RulesV1<'a> {
+        RulesV1 {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolV1::this(),
+            rules: rules
+                .iter()
+                .map(|meta| RuleV1::from_meta(rules, meta))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> RuleV1<'a> {
+    pub fn from_meta(rules: &Rules, meta: &'a RuleMeta) -> RuleV1<'a> {
+        RuleV1 {
+            id: &meta.id,
+            severity: crate::report::rules::effective_level(rules, meta),
+            title: &meta.title,
+            reference: &meta.reference,
+            thresholds: &meta.thresholds,
+            help: &meta.help,
+            what: meta.what.trim(),
+            why: meta.why.trim(),
+            example: meta.example.trim(),
+            fix: meta.fix.trim(),
+        }
+    }
+}
+
 impl<'a> ReportV1<'a> {
     pub fn from_report(report: &'a Report) -> ReportV1<'a> {
         ReportV1 {
             schema_version: SCHEMA_VERSION,
-            tool: ToolV1 {
-                name: env!("CARGO_PKG_NAME"),
-                version: env!("CARGO_PKG_VERSION"),
-            },
+            tool: ToolV1::this(),
             command: &report.command,
             mode: ModeV1::from_mode(&report.mode),
             summary: SummaryV1::from_summary(&report.summary()),

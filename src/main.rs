@@ -232,11 +232,21 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): nothing to tell it, but the report is incomplete.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_TROUBLE),
         Err(err) => {
             eprintln!("mailaudit: error: {err:#}");
             ExitCode::from(EXIT_TROUBLE)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn run(cli: Cli) -> Result<u8> {

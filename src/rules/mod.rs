@@ -146,7 +146,11 @@ impl Rules {
                         file: ov.source.clone(),
                         line: *line,
                         key,
-                        expected: default.type_str(),
+                        expected: if is_number(default) {
+                            "a number"
+                        } else {
+                            default.type_str()
+                        },
                     });
                 }
             }
@@ -226,9 +230,12 @@ impl Rules {
     }
 }
 
+fn is_number(value: &toml::Value) -> bool {
+    value.is_integer() || value.is_float()
+}
+
 /// Numbers may be given as integers or floats; anything else must match the data's type.
 fn same_kind(default: &toml::Value, value: &toml::Value) -> bool {
-    let is_number = |v: &toml::Value| v.is_integer() || v.is_float();
     if is_number(default) {
         is_number(value)
     } else {

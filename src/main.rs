@@ -276,22 +276,17 @@ fn use_colour(common: &Common) -> bool {
 
 /// `mailaudit rules [RULE]`.
 fn show_rules(common: &Common, rules: &Rules, id: Option<&str>) -> Result<u8> {
+    if let Some(id) = id
+        && rules.get(id).is_none()
+    {
+        bail!("unknown rule `{id}`; `mailaudit rules` lists the rule ids");
+    }
     let mut output = Output::open(common.output.as_deref())?;
-    match (id, common.format) {
+    match (id.and_then(|id| rules.get(id)), common.format) {
         (None, FormatArg::Human) => report::rules::write_list(rules, &mut output)?,
-        (None, FormatArg::Json) => report::json::write_rules(rules, &mut output)?,
-        (None, FormatArg::Jsonl) => bail!("`mailaudit rules` has no jsonl form; use --format json"),
-        (Some(id), format) => {
-            let Some(meta) = rules.get(id) else {
-                bail!("unknown rule `{id}`; `mailaudit rules` lists the rule ids");
-            };
-            match format {
-                FormatArg::Human => report::rules::write_doc(rules, meta, &mut output)?,
-                _ => bail!(
-                    "--format {format:?} is not available for one rule's documentation; use `mailaudit rules --format json`"
-                ),
-            }
-        }
+        (Some(meta), FormatArg::Human) => report::rules::write_doc(rules, meta, &mut output)?,
+        (_, FormatArg::Json) => report::json::write_rules(rules, id, &mut output)?,
+        (_, FormatArg::Jsonl) => bail!("`mailaudit rules` has no jsonl form; use --format json"),
     }
     output.commit()?;
     Ok(0)

@@ -17,10 +17,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
-/// Write the rule set (`mailaudit rules --format json`) as one JSON object and a newline.
-pub fn write_rules(rules: &Rules, out: &mut dyn Write) -> io::Result<()> {
+/// Write the rule set, or only rule `only`, (`mailaudit rules [ID] --format json`) as one
+/// JSON object and a newline.
+pub fn write_rules(rules: &Rules, only: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
     let formatter = TerminalSafe(PrettyFormatter::with_indent(b"  "));
-    serialize(&v1::RulesV1::from_rules(rules), &mut *out, formatter)?;
+    serialize(&v1::RulesV1::from_rules(rules, only), &mut *out, formatter)?;
     out.write_all(b"\n")
 }
 

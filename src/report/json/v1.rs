@@ -133,12 +133,14 @@ impl ToolV1 {
 }
 
 impl<'a> RulesV1<'a> {
-    pub fn from_rules(rules: &'a Rules) -> RulesV1<'a> {
+    /// All rules, or only the one with id `only`.
+    pub fn from_rules(rules: &'a Rules, only: Option<&str>) -> RulesV1<'a> {
         RulesV1 {
             schema_version: SCHEMA_VERSION,
             tool: ToolV1::this(),
             rules: rules
                 .iter()
+                .filter(|meta| only.is_none_or(|id| meta.id == id))
                 .map(|meta| RuleV1::from_meta(rules, meta))
                 .collect(),
         }

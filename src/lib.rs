@@ -5,8 +5,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod dns;
 pub mod domain;
 pub mod finding;
+pub mod report;
 pub mod rules;
 pub mod spf;

@@ -1,1 +1,700 @@
-fn main() {}
+//! The `mailaudit` command line: parse arguments, call the library, render the report and
+//! turn the outcome into an exit code. Every audit command goes through the same path
+//! ([`audit`]): options -> [`AuditContext`], results -> [`ResultSink`] (user levels,
+//! ignores, rendering, `--output`), worst severity -> exit code.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mailaudit::config::{self, Config, Suppressor};
+use mailaudit::finding::{self, Finding, Severity};
+use mailaudit::report::{self, Format, JsonlWriter, Mode, Report, Summary, TargetResult};
+use mailaudit::rules::Rules;
+use std::collections::BTreeMap;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Findings at or above `--fail-on`.
+const EXIT_FINDINGS: u8 = 1;
+/// Usage, configuration or input error: the tool could not do its job.
+const EXIT_TROUBLE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mailaudit",
+    version,
+    about = "Email deliverability and compliance auditor",
+    after_help = "Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, \
+                  2 usage, configuration or input error."
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+struct Common {
+    /// Answer DNS from this RFC 1035 zone file instead of the network (repeatable)
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        conflicts_with = "nameserver"
+    )]
+    zone: Vec<PathBuf>,
+
+    /// Ask this DNS server instead of the system's resolvers (repeatable; port 53 by default)
+    #[arg(long, value_name = "ADDR[:PORT]", global = true, value_parser = parse_nameserver)]
+    nameserver: Vec<SocketAddr>,
+
+    /// Give up on a DNS query after this many seconds
+    #[arg(long, value_name = "SECS", global = true, default_value = "5", value_parser = parse_timeout)]
+    timeout: Duration,
+
+    /// Audit at most this many targets at once
+    #[arg(long, value_name = "N", global = true, default_value = "64")]
+    concurrency: NonZeroUsize,
+
+    /// Output format
+    #[arg(long, value_enum, global = true, default_value_t = FormatArg::Human)]
+    format: FormatArg,
+
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE", global = true)]
+    output: Option<PathBuf>,
+
+    /// Rule overrides and ignores, layered on ./mailaudit.toml when that exists
+    #[arg(long, value_name = "FILE", global = true)]
+    rules: Option<PathBuf>,
+
+    /// Exit with 1 when a finding is at or above this severity
+    #[arg(long, value_enum, global = true, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Jsonl,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List every rule with id, severity and title; with a rule id, print its documentation
+    Rules {
+        /// A rule id such as spf/lookup-limit
+        rule: Option<String>,
+    },
+    /// Audit sending domains: SPF, DKIM, DMARC, MX and, with --ip, SPF results and reverse DNS
+    Domain(DomainArgs),
+    /// Run SPF check_host() for one sending IP, domain and sender
+    Spf(SpfArgs),
+}
+
+#[derive(Debug, Args)]
+struct DomainArgs {
+    /// Sending domains to audit
+    #[arg(value_name = "DOMAIN", required_unless_present = "domains_file")]
+    domains: Vec<String>,
+
+    /// Read more domains from FILE, one per line (# starts a comment)
+    #[arg(long, value_name = "FILE")]
+    domains_file: Option<PathBuf>,
+
+    /// DKIM selector to check (repeatable); without it, common selectors are probed
+    #[arg(long, value_name = "SELECTOR")]
+    selector: Vec<String>,
+
+    /// Sending IP: check the SPF result and reverse DNS for it (repeatable)
+    #[arg(long, value_name = "IP")]
+    ip: Vec<IpAddr>,
+
+    /// Envelope sender (MAIL FROM) whose domain SPF is checked for
+    #[arg(long, value_name = "ADDR")]
+    mail_from: Option<String>,
+
+    /// HELO/EHLO name of the sending server
+    #[arg(long, value_name = "NAME")]
+    helo: Option<String>,
+}
+
+impl DomainArgs {
+    /// The domains from the command line, then those of --domains-file.
+    fn domain_list(&self) -> Result<Vec<String>> {
+        let mut domains = self.domains.clone();
+        if let Some(path) = &self.domains_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read domains file {}", path.display()))?;
+            for line in text.lines() {
+                let line = line.split('#').next().unwrap_or("").trim();
+                if !line.is_empty() {
+                    domains.push(line.to_string());
+                }
+            }
+        }
+        if domains.is_empty() {
+            bail!("no domains to audit");
+        }
+        Ok(domains)
+    }
+}
+
+#[derive(Debug, Args)]
+struct SpfArgs {
+    /// Domain whose SPF policy is evaluated
+    #[arg(value_name = "DOMAIN")]
+    domain: String,
+
+    /// Sending IP to evaluate
+    #[arg(long, value_name = "IP", required = true)]
+    ip: IpAddr,
+
+    /// Envelope sender (MAIL FROM); postmaster@DOMAIN when not given
+    #[arg(long, value_name = "ADDR")]
+    mail_from: Option<String>,
+
+    /// HELO/EHLO name of the sending server
+    #[arg(long, value_name = "NAME")]
+    helo: Option<String>,
+}
+
+fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| {
+            format!(
+                "`{text}` is not an IP address with an optional port \
+                 (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)"
+            )
+        })
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version come here too, with exit code 0; usage errors with 2.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_TROUBLE));
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): nothing to tell it, but the report is incomplete.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_TROUBLE),
+        Err(err) => {
+            eprintln!("mailaudit: error: {err:#}");
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let common = &cli.common;
+    colored::control::set_override(use_colour(common));
+    let config = Config::discover(Path::new("."), common.rules.as_deref())?;
+    let mut rules = Rules::builtin().context("the built-in rule data is broken")?;
+    rules.apply(&config)?;
+    match &cli.command {
+        Command::Rules { rule } => show_rules(common, &rules, rule.as_deref()),
+        Command::Domain(args) => audit(common, &rules, &config, "domain", |ctx, sink| {
+            run_domain(args, ctx, sink)
+        }),
+        Command::Spf(args) => audit(common, &rules, &config, "spf", |ctx, sink| {
+            run_spf(args, ctx, sink)
+        }),
+    }
+}
+
+/// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+fn use_colour(common: &Common) -> bool {
+    common.output.is_none()
+        && common.format == FormatArg::Human
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// `mailaudit rules [RULE]`.
+fn show_rules(common: &Common, rules: &Rules, id: Option<&str>) -> Result<u8> {
+    if let Some(id) = id
+        && rules.get(id).is_none()
+    {
+        bail!("unknown rule `{id}`; `mailaudit rules` lists the rule ids");
+    }
+    let mut output = Output::open(common.output.as_deref())?;
+    match (id.and_then(|id| rules.get(id)), common.format) {
+        (None, FormatArg::Human) => report::rules::write_list(rules, &mut output)?,
+        (Some(meta), FormatArg::Human) => report::rules::write_doc(rules, meta, &mut output)?,
+        (_, FormatArg::Json) => report::json::write_rules(rules, id, &mut output)?,
+        (_, FormatArg::Jsonl) => bail!("`mailaudit rules` has no jsonl form; use --format json"),
+    }
+    output.commit()?;
+    Ok(0)
+}
+
+/// What every audit gets from the shared options.
+struct AuditContext<'a> {
+    rules: &'a Rules,
+    mode: Mode,
+    /// Offline when not empty: answer DNS from these files only.
+    zone_files: &'a [PathBuf],
+    /// Live DNS servers; empty means the system's resolvers.
+    nameservers: &'a [SocketAddr],
+    timeout: Duration,
+    concurrency: NonZeroUsize,
+}
+
+impl<'a> AuditContext<'a> {
+    fn new(common: &'a Common, rules: &'a Rules) -> Result<AuditContext<'a>> {
+        // Fail early (exit 2) on a zone file that cannot be read, before any output.
+        for path in &common.zone {
+            std::fs::File::open(path)
+                .with_context(|| format!("cannot read zone file {}", path.display()))?;
+        }
+        let mode = if common.zone.is_empty() {
+            Mode::Live {
+                nameservers: common.nameserver.iter().map(|a| a.to_string()).collect(),
+            }
+        } else {
+            Mode::Offline {
+                zone_files: common
+                    .zone
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            }
+        };
+        Ok(AuditContext {
+            rules,
+            mode,
+            zone_files: &common.zone,
+            nameservers: &common.nameserver,
+            timeout: common.timeout,
+            concurrency: common.concurrency,
+        })
+    }
+}
+
+/// The shared path of every audit command: run it, settle and render its results, map the
+/// worst finding to the exit code.
+fn audit(
+    common: &Common,
+    rules: &Rules,
+    config: &Config,
+    command: &str,
+    run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
+) -> Result<u8> {
+    let ctx = AuditContext::new(common, rules)?;
+    let output = Output::open(common.output.as_deref())?;
+    let report = Report::new(command, ctx.mode.clone());
+    let mut sink = ResultSink::new(rules, config, common.format.into(), output, report);
+    run(&ctx, &mut sink)?;
+    let worst = sink.finish()?;
+    Ok(exit_status(worst, common.fail_on))
+}
+
+fn exit_status(worst: Option<Severity>, fail_on: FailOn) -> u8 {
+    match (worst, fail_on.threshold()) {
+        (Some(worst), Some(threshold)) if worst >= threshold => EXIT_FINDINGS,
+        _ => 0,
+    }
+}
+
+/// The domain audit.
+///
+/// TO BE WIRED (integration): build the resolver from `ctx` (zone files, or live with
+/// `ctx.nameservers`, `ctx.timeout`), audit each domain of `args.domain_list()` with up to
+/// `ctx.concurrency` at once (SPF static audit, later DKIM/DMARC/MX; check_host() and reverse
+/// DNS for each `--ip`), call `sink.checked(RULES)` for each rule family that ran, and
+/// `sink.emit(result)` one `TargetResult` (kind "domain") per domain as it finishes.
+/// Until then it audits nothing, and says so on stderr.
+fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    let domains = args.domain_list()?;
+    let _ = (&args.selector, &args.ip, &args.mail_from, &args.helo);
+    let _ = (
+        ctx.rules,
+        ctx.zone_files,
+        ctx.nameservers,
+        ctx.timeout,
+        ctx.concurrency,
+    );
+    let _ = sink;
+    eprintln!(
+        "mailaudit: note: the domain audit is not wired in yet; {} domain(s) not audited",
+        domains.len()
+    );
+    Ok(())
+}
+
+/// `check_host()` for one (ip, domain, sender).
+///
+/// TO BE WIRED (integration): evaluate with the resolver built from `ctx`, put the result,
+/// the deciding term, the explanation and the lookup trace in the facts of one
+/// `TargetResult` (kind "spf", target the domain), findings such as spf/ip-not-permitted,
+/// call `sink.checked(...)` with the rules evaluated, then `sink.emit(result)`.
+/// Until then it evaluates nothing, and says so on stderr.
+fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    let _ = (&args.domain, args.ip, &args.mail_from, &args.helo);
+    let _ = (ctx.rules, ctx.zone_files, ctx.nameservers, ctx.timeout);
+    let _ = sink;
+    eprintln!("mailaudit: note: the spf command is not wired in yet; nothing was evaluated");
+    Ok(())
+}
+
+/// Receives each target's result as the audit finishes it and settles it (the user's rule
+/// levels, then ignores, then report order). jsonl results are written at once; the other
+/// formats need the whole report, which [`ResultSink::finish`] renders.
+struct ResultSink<'a> {
+    rules: &'a Rules,
+    suppressor: Suppressor<'a>,
+    checked: Vec<&'static str>,
+    format: Format,
+    stream: Option<JsonlWriter<Output>>,
+    output: Option<Output>,
+    report: Report,
+    summary: Summary,
+    worst: Option<Severity>,
+}
+
+impl<'a> ResultSink<'a> {
+    fn new(
+        rules: &'a Rules,
+        config: &'a Config,
+        format: Format,
+        output: Output,
+        report: Report,
+    ) -> ResultSink<'a> {
+        let (stream, output) = match format {
+            Format::Jsonl => (Some(JsonlWriter::new(output)), None),
+            _ => (None, Some(output)),
+        };
+        ResultSink {
+            rules,
+            suppressor: Suppressor::new(config),
+            checked: Vec::new(),
+            format,
+            stream,
+            output,
+            report,
+            summary: Summary::default(),
+            worst: None,
+        }
+    }
+
+    /// Record that these rules ran, so an ignore of one of them that matched nothing is
+    /// reported (config/unused-ignore), and ignores for rules that did not run are not.
+    #[allow(dead_code)] // called by the audits once they are wired in
+    fn checked(&mut self, rules: &[&'static str]) {
+        self.checked.extend_from_slice(rules);
+    }
+
+    /// One target is done.
+    #[allow(dead_code)] // called by the audits once they are wired in
+    fn emit(&mut self, mut result: TargetResult) -> Result<()> {
+        self.rules.apply_levels(&mut result.findings);
+        self.suppressor
+            .suppress(&result.target, &mut result.findings);
+        self.push(result)
+    }
+
+    fn push(&mut self, mut result: TargetResult) -> Result<()> {
+        finding::sort_findings(&mut result.findings);
+        self.summary.add(&result);
+        self.worst = self.worst.max(result.max_severity());
+        match &mut self.stream {
+            Some(writer) => writer
+                .write_result(&result)
+                .context("cannot write the report")?,
+            None => self.report.results.push(result),
+        }
+        Ok(())
+    }
+
+    /// Add the config/unused-ignore findings, render, and put the output in place.
+    /// Returns the worst severity of the run.
+    fn finish(mut self) -> Result<Option<Severity>> {
+        let unused = self.suppressor.unused(&self.checked);
+        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        for finding in config::unused_ignore_findings(self.rules, &unused) {
+            by_file
+                .entry(finding.target.clone())
+                .or_default()
+                .push(finding);
+        }
+        for (file, mut findings) in by_file {
+            self.rules.apply_levels(&mut findings);
+            let mut result = TargetResult::new(file, "config");
+            result.findings = findings;
+            self.push(result)?;
+        }
+        let output = match (self.stream, self.output) {
+            (Some(writer), _) => writer.into_inner(),
+            (None, Some(mut output)) => {
+                report::render(&self.report, self.format, &mut output)
+                    .context("cannot write the report")?;
+                output
+            }
+            (None, None) => unreachable!("a sink has a stream or an output"),
+        };
+        output.commit()?;
+        Ok(self.worst)
+    }
+}
+
+/// Standard output, or `--output FILE` written to a temporary file in the same directory
+/// and renamed over FILE at the end, so FILE is never seen half-written.
+enum Output {
+    Stdout(BufWriter<io::StdoutLock<'static>>),
+    File {
+        file: BufWriter<tempfile::NamedTempFile>,
+        path: PathBuf,
+    },
+}
+
+impl Output {
+    fn open(path: Option<&Path>) -> Result<Output> {
+        let Some(path) = path else {
+            return Ok(Output::Stdout(BufWriter::new(io::stdout().lock())));
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".mailaudit-").suffix(".tmp");
+        // A report is an ordinary file: the umask decides, not the temp file's 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let file = builder
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create the output file in {}", dir.display()))?;
+        Ok(Output::File {
+            file: BufWriter::new(file),
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn commit(self) -> Result<()> {
+        match self {
+            Output::Stdout(mut out) => out.flush().context("cannot write the report"),
+            Output::File { file, path } => {
+                let file = file
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                // Keep the permissions of a report being replaced.
+                if let Ok(meta) = std::fs::metadata(&path) {
+                    let _ = std::fs::set_permissions(file.path(), meta.permissions());
+                }
+                file.persist(&path)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(buf),
+            Output::File { file, .. } => file.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File { file, .. } => file.flush(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn fail_on_sets_the_exit_status() {
+        use Severity::*;
+        let cases = [
+            (None, FailOn::Error, 0),
+            (Some(Warning), FailOn::Error, 0),
+            (Some(Error), FailOn::Error, 1),
+            (Some(Warning), FailOn::Warning, 1),
+            (Some(Info), FailOn::Warning, 0),
+            (Some(Info), FailOn::Info, 1),
+            (Some(Error), FailOn::Never, 0),
+        ];
+        for (worst, fail_on, status) in cases {
+            assert_eq!(exit_status(worst, fail_on), status, "{worst:?} {fail_on:?}");
+        }
+    }
+
+    #[test]
+    fn nameservers_take_an_optional_port() {
+        let ok = [
+            ("192.0.2.53", "192.0.2.53:53"),
+            ("192.0.2.53:5353", "192.0.2.53:5353"),
+            ("2001:db8::53", "[2001:db8::53]:53"),
+            ("[2001:db8::53]", "[2001:db8::53]:53"),
+            ("[2001:db8::53]:5353", "[2001:db8::53]:5353"),
+        ];
+        for (text, want) in ok {
+            assert_eq!(parse_nameserver(text).unwrap().to_string(), want);
+        }
+        for bad in ["ns1.example.com", "192.0.2.53:", "192.0.2.53:99999", ""] {
+            assert!(parse_nameserver(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timeouts_are_positive_seconds() {
+        assert_eq!(parse_timeout("2.5").unwrap(), Duration::from_millis(2500));
+        for bad in ["0", "-1", "NaN", "inf", "soon"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// The shared path: user levels, ignores, unused ignores, rendering to --output, and the
+    /// worst severity that decides the exit status.
+    #[test]
+    fn results_are_settled_rendered_and_graded() {
+        let config = Config::parse(
+            "[rules.\"spf/lookup-limit\"]\nseverity = \"warning\"\n\n\
+             [[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"a.example\"\nreason = \"vendor\"\n\n\
+             [[ignore]]\nrule = \"spf/mx-limit\"\nreason = \"stale\"\n",
+            "mailaudit.toml",
+        )
+        .unwrap();
+        let mut rules = Rules::builtin().unwrap();
+        rules.apply(&config).unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let output = Output::open(Some(&path)).unwrap();
+        let report = Report::new(
+            "domain",
+            Mode::Live {
+                nameservers: vec![],
+            },
+        );
+        let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
+        sink.checked(mailaudit::spf::audit::RULES);
+        let mut result = TargetResult::new("a.example", "domain");
+        result.findings = vec![
+            rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
+            rules.finding("spf/lookup-limit", "a.example", "12 lookups"),
+        ];
+        sink.emit(result).unwrap();
+        assert!(!path.exists(), "the report is put in place only at the end");
+        let worst = sink.finish().unwrap();
+
+        // lookup-limit lowered to warning, ptr ignored, the mx-limit ignore unused.
+        assert_eq!(worst, Some(Severity::Warning));
+        assert_eq!(exit_status(worst, FailOn::Error), 0);
+        assert_eq!(exit_status(worst, FailOn::Warning), EXIT_FINDINGS);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let results = json["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0]["target"], "a.example");
+        assert_eq!(results[0]["findings"].as_array().unwrap().len(), 1);
+        assert_eq!(results[0]["findings"][0]["severity"], "warning");
+        assert_eq!(results[1]["kind"], "config");
+        assert_eq!(results[1]["findings"][0]["rule"], "config/unused-ignore");
+        assert_eq!(
+            results[1]["findings"][0]["location"],
+            serde_json::json!({"kind": "line", "file": "mailaudit.toml", "line": 9})
+        );
+    }
+
+    #[test]
+    fn ignores_of_rules_that_did_not_run_are_not_unused() {
+        let config = Config::parse(
+            "[[ignore]]\nrule = \"spf/mx-limit\"\nreason = \"r\"\n",
+            "mailaudit.toml",
+        )
+        .unwrap();
+        let rules = Rules::builtin().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.jsonl");
+        let output = Output::open(Some(&path)).unwrap();
+        let report = Report::new(
+            "spf",
+            Mode::Live {
+                nameservers: vec![],
+            },
+        );
+        let sink = ResultSink::new(&rules, &config, Format::Jsonl, output, report);
+        assert_eq!(sink.finish().unwrap(), None);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+    }
+}

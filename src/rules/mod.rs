@@ -1,12 +1,26 @@
-//! Rule metadata, thresholds and documentation, compiled in from `rules/*.toml`.
+//! Rule metadata, thresholds and documentation, compiled in from `rules/*.toml`, with the
+//! user's overrides (`mailaudit.toml`, `--rules`) applied on top.
 
+use crate::config::{Config, ConfigError, Level};
 use crate::finding::{Finding, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The rule data files compiled into the binary.
-pub const BUILTIN_FILES: &[(&str, &str)] =
-    &[("rules/spf.toml", include_str!("../../rules/spf.toml"))];
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("rules/spf.toml", include_str!("../../rules/spf.toml")),
+    ("rules/config.toml", include_str!("../../rules/config.toml")),
+];
+
+/// Every rule id some check can emit: the `RULES` lists of the check modules.
+/// The registry test holds this list and the rule data together.
+pub fn implemented() -> Vec<&'static str> {
+    let mut ids = [crate::spf::audit::RULES, crate::config::RULES].concat();
+    // Shared rules such as dns/inconclusive are listed by every module that emits them.
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -26,8 +40,29 @@ pub struct RuleMeta {
     pub reference: String,
     #[serde(default)]
     pub thresholds: toml::Table,
-    #[serde(default)]
-    pub help: Option<String>,
+    /// One line shown under each finding: what to change.
+    pub help: String,
+    /// Documentation section "What it checks".
+    pub what: String,
+    /// Documentation section "Why it matters".
+    pub why: String,
+    /// Documentation section "Example": a bad record and the finding it gets.
+    pub example: String,
+    /// Documentation section "How to fix".
+    pub fix: String,
+}
+
+impl RuleMeta {
+    /// The fixed documentation sections, in the order `mailaudit rules ID` prints them.
+    pub fn doc_sections(&self) -> [(&'static str, &str); 5] {
+        [
+            ("What it checks", self.what.trim()),
+            ("Why it matters", self.why.trim()),
+            ("Example", self.example.trim()),
+            ("How to fix", self.fix.trim()),
+            ("Reference", self.reference.trim()),
+        ]
+    }
 }
 
 #[derive(Deserialize)]
@@ -40,6 +75,8 @@ struct RuleFile {
 #[derive(Clone, Debug)]
 pub struct Rules {
     rules: BTreeMap<String, RuleMeta>,
+    /// Severities set by the user; they win over a check's own choice of severity.
+    levels: BTreeMap<String, Level>,
 }
 
 impl Rules {
@@ -61,26 +98,114 @@ impl Rules {
                 rules.insert(meta.id.clone(), meta);
             }
         }
-        Ok(Rules { rules })
+        Ok(Rules {
+            rules,
+            levels: BTreeMap::new(),
+        })
     }
 
     pub fn get(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.get(id)
     }
 
+    /// Rules in id order.
     pub fn iter(&self) -> impl Iterator<Item = &RuleMeta> {
         self.rules.values()
+    }
+
+    /// Layer the user's overrides on top: severities, `off`, thresholds. Rule ids, threshold
+    /// names and threshold types are checked against the data, so a typo is an error naming
+    /// the file and key instead of a silently ignored setting. Ignores are checked too.
+    pub fn apply(&mut self, config: &Config) -> Result<(), ConfigError> {
+        for ov in config.overrides() {
+            let key = format!("rules.\"{}\"", ov.rule);
+            let Some(meta) = self.rules.get_mut(&ov.rule) else {
+                return Err(ConfigError::UnknownRule {
+                    file: ov.source.clone(),
+                    line: ov.line,
+                    key,
+                });
+            };
+            for (name, (value, line)) in &ov.thresholds {
+                let key = format!("{key}.thresholds.{name}");
+                let Some(default) = meta.thresholds.get(name) else {
+                    let known: Vec<&str> = meta.thresholds.keys().map(String::as_str).collect();
+                    return Err(ConfigError::UnknownThreshold {
+                        file: ov.source.clone(),
+                        line: *line,
+                        key,
+                        known: if known.is_empty() {
+                            "this rule has no thresholds".to_string()
+                        } else {
+                            format!("known: {}", known.join(", "))
+                        },
+                    });
+                };
+                if !same_kind(default, value) {
+                    return Err(ConfigError::ThresholdType {
+                        file: ov.source.clone(),
+                        line: *line,
+                        key,
+                        expected: if is_number(default) {
+                            "a number"
+                        } else {
+                            default.type_str()
+                        },
+                    });
+                }
+            }
+            for (name, (value, _)) in &ov.thresholds {
+                meta.thresholds.insert(name.clone(), value.clone());
+            }
+            if let Some(level) = ov.level {
+                if let Level::On(severity) = level {
+                    meta.severity = severity;
+                }
+                self.levels.insert(ov.rule.clone(), level);
+            }
+        }
+        for ignore in config.ignores() {
+            if !self.rules.contains_key(&ignore.rule) {
+                return Err(ConfigError::UnknownRule {
+                    file: ignore.source.clone(),
+                    line: ignore.line,
+                    key: format!("ignore.rule = \"{}\"", ignore.rule),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// False when the user turned the rule off.
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.levels.get(id) != Some(&Level::Off)
+    }
+
+    /// The severity the user set for a rule, if any (`Level::Off` for a disabled rule).
+    pub fn user_level(&self, id: &str) -> Option<Level> {
+        self.levels.get(id).copied()
+    }
+
+    /// Enforce the user's levels on a target's findings: drop findings of rules turned off,
+    /// and give findings of rules with a user severity that severity, even where the check
+    /// chose another one (e.g. the warning level of spf/lookup-limit).
+    pub fn apply_levels(&self, findings: &mut Vec<Finding>) {
+        if self.levels.is_empty() {
+            return;
+        }
+        findings.retain(|f| self.is_enabled(&f.rule));
+        for finding in findings.iter_mut() {
+            if let Some(Level::On(severity)) = self.levels.get(&finding.rule) {
+                finding.severity = *severity;
+            }
+        }
     }
 
     /// A finding for rule `id`, with severity, reference and help taken from the rule's data.
     /// An id without data is a bug caught by the registry test; it still yields a finding.
     pub fn finding(&self, id: &str, target: &str, message: impl Into<String>) -> Finding {
         let (severity, reference, help) = match self.rules.get(id) {
-            Some(meta) => (
-                meta.severity,
-                meta.reference.clone(),
-                meta.help.clone().unwrap_or_else(|| meta.title.clone()),
-            ),
+            Some(meta) => (meta.severity, meta.reference.clone(), meta.help.clone()),
             None => (Severity::Error, String::new(), String::new()),
         };
         Finding {
@@ -102,5 +227,18 @@ impl Rules {
             .as_integer()
             .map(|i| i as f64)
             .or_else(|| value.as_float())
+    }
+}
+
+fn is_number(value: &toml::Value) -> bool {
+    value.is_integer() || value.is_float()
+}
+
+/// Numbers may be given as integers or floats; anything else must match the data's type.
+fn same_kind(default: &toml::Value, value: &toml::Value) -> bool {
+    if is_number(default) {
+        is_number(value)
+    } else {
+        default.same_type(value)
     }
 }

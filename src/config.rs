@@ -1,0 +1,516 @@
+//! User configuration: rule overrides and ignores from `./mailaudit.toml` and `--rules FILE`.
+//!
+//! ```toml
+//! [rules."spf/lookup-limit"]
+//! severity = "warning"            # error, warning, info or off
+//! thresholds = { warn_from = 9 }
+//!
+//! [[ignore]]
+//! rule = "spf/ptr-mechanism"
+//! target = "legacy.example.com"   # optional: without it, the rule is ignored everywhere
+//! reason = "vendor include we cannot change"   # required
+//! ```
+//!
+//! Parsing checks the file's shape; [`crate::rules::Rules::apply`] checks rule ids and
+//! thresholds against the rule data. [`Suppressor`] applies the ignores and reports the ones
+//! that matched nothing.
+
+use crate::finding::{Finding, Location, Severity};
+use crate::rules::Rules;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use toml::Spanned;
+
+/// The rules this module emits.
+pub const RULES: &[&str] = &["config/unused-ignore"];
+
+/// The configuration file read from the working directory when present.
+pub const DEFAULT_FILE: &str = "mailaudit.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read rules file {file}: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}:{line}: unknown rule in `{key}` (`mailaudit rules` lists the rule ids)")]
+    UnknownRule {
+        file: String,
+        line: usize,
+        key: String,
+    },
+    #[error("{file}:{line}: unknown threshold `{key}` ({known})")]
+    UnknownThreshold {
+        file: String,
+        line: usize,
+        key: String,
+        known: String,
+    },
+    #[error("{file}:{line}: `{key}` must be {expected}")]
+    ThresholdType {
+        file: String,
+        line: usize,
+        key: String,
+        expected: &'static str,
+    },
+    #[error("{file}:{line}: the [[ignore]] of {rule} needs a non-empty `reason`")]
+    MissingReason {
+        file: String,
+        line: usize,
+        rule: String,
+    },
+}
+
+/// A rule's level as the user sets it: a severity, or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+impl TryFrom<String> for Level {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Level, String> {
+        match value.as_str() {
+            "off" => Ok(Level::Off),
+            other => Severity::parse(other).map(Level::On).ok_or_else(|| {
+                format!("unknown severity `{other}`, expected error, warning, info or off")
+            }),
+        }
+    }
+}
+
+/// `[rules."ID"]`: one rule's overrides from one file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleOverride {
+    pub rule: String,
+    pub level: Option<Level>,
+    /// Threshold name -> (value, 1-based line in `source`).
+    pub thresholds: BTreeMap<String, (toml::Value, usize)>,
+    pub source: String,
+    pub line: usize,
+}
+
+/// `[[ignore]]`: suppress a rule, everywhere or for one target, with a stated reason.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ignore {
+    pub rule: String,
+    pub target: Option<String>,
+    pub reason: String,
+    pub source: String,
+    pub line: usize,
+}
+
+impl Ignore {
+    pub fn matches(&self, finding: &Finding) -> bool {
+        self.rule == finding.rule
+            && self
+                .target
+                .as_deref()
+                .is_none_or(|target| same_target(target, &finding.target))
+    }
+}
+
+/// Targets are mostly domain names: compare them case-insensitively, trailing dot or not.
+fn same_target(a: &str, b: &str) -> bool {
+    a.trim_end_matches('.')
+        .eq_ignore_ascii_case(b.trim_end_matches('.'))
+}
+
+/// The user's configuration: the layers read so far, later ones winning.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    overrides: Vec<RuleOverride>,
+    ignores: Vec<Ignore>,
+    sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, RawOverride>,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    severity: Option<Level>,
+    #[serde(default)]
+    thresholds: BTreeMap<Spanned<String>, toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    rule: String,
+    target: Option<String>,
+    // Optional here so that a missing reason gets the same message as an empty one.
+    reason: Option<String>,
+}
+
+impl Config {
+    /// Parse one configuration file's text; `source` names it in errors and findings.
+    pub fn parse(text: &str, source: &str) -> Result<Config, ConfigError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: source.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let overrides = raw
+            .rules
+            .into_iter()
+            .map(|(rule, ov)| RuleOverride {
+                line: line_of(rule.span().start),
+                rule: rule.into_inner(),
+                level: ov.severity,
+                thresholds: ov
+                    .thresholds
+                    .into_iter()
+                    .map(|(name, value)| {
+                        let line = line_of(name.span().start);
+                        (name.into_inner(), (value, line))
+                    })
+                    .collect(),
+                source: source.to_string(),
+            })
+            .collect();
+        let mut ignores = Vec::new();
+        for spanned in raw.ignore {
+            let line = line_of(spanned.span().start);
+            let raw = spanned.into_inner();
+            let reason = raw.reason.unwrap_or_default();
+            if reason.trim().is_empty() {
+                return Err(ConfigError::MissingReason {
+                    file: source.to_string(),
+                    line,
+                    rule: raw.rule,
+                });
+            }
+            ignores.push(Ignore {
+                rule: raw.rule,
+                target: raw.target,
+                reason,
+                source: source.to_string(),
+                line,
+            });
+        }
+        Ok(Config {
+            overrides,
+            ignores,
+            sources: vec![source.to_string()],
+        })
+    }
+
+    /// Read and parse one configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            file: source.clone(),
+            source: e,
+        })?;
+        Config::parse(&text, &source)
+    }
+
+    /// The run's configuration: `dir/mailaudit.toml` when present, then `explicit`
+    /// (`--rules`) on top of it.
+    pub fn discover(dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let default = dir.join(DEFAULT_FILE);
+        let mut config = Config::default();
+        let default_exists = default.is_file();
+        if default_exists {
+            config.layer(Config::load(&default)?);
+        }
+        if let Some(path) = explicit {
+            // `--rules mailaudit.toml` must not count the same ignores twice.
+            let same = default_exists
+                && std::fs::canonicalize(path).ok() == std::fs::canonicalize(&default).ok();
+            if !same {
+                config.layer(Config::load(path)?);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Put `upper` on top of this configuration: its overrides are applied after ours.
+    pub fn layer(&mut self, upper: Config) {
+        self.overrides.extend(upper.overrides);
+        self.ignores.extend(upper.ignores);
+        self.sources.extend(upper.sources);
+    }
+
+    /// Rule overrides, in the order they apply.
+    pub fn overrides(&self) -> &[RuleOverride] {
+        &self.overrides
+    }
+
+    pub fn ignores(&self) -> &[Ignore] {
+        &self.ignores
+    }
+
+    /// The files this configuration was read from, lowest layer first.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+}
+
+/// Applies the ignores to findings as targets finish, remembering which ignores were used so
+/// that the ones that matched nothing can be reported at the end of the run.
+#[derive(Debug)]
+pub struct Suppressor<'c> {
+    ignores: &'c [Ignore],
+    used: Vec<bool>,
+    targets: BTreeSet<String>,
+}
+
+impl<'c> Suppressor<'c> {
+    pub fn new(config: &'c Config) -> Suppressor<'c> {
+        Suppressor {
+            ignores: config.ignores(),
+            used: vec![false; config.ignores().len()],
+            targets: BTreeSet::new(),
+        }
+    }
+
+    /// Remove the ignored findings of one audited target; returns how many were removed.
+    pub fn suppress(&mut self, target: &str, findings: &mut Vec<Finding>) -> usize {
+        self.targets.insert(normalize_target(target));
+        let before = findings.len();
+        findings.retain(|finding| {
+            self.targets.insert(normalize_target(&finding.target));
+            let mut ignored = false;
+            for (ignore, used) in self.ignores.iter().zip(self.used.iter_mut()) {
+                if ignore.matches(finding) {
+                    *used = true;
+                    ignored = true;
+                }
+            }
+            !ignored
+        });
+        before - findings.len()
+    }
+
+    /// The ignores that suppressed nothing although this run could have produced a finding
+    /// for them: their rule is in `rules_run`, and their target (if any) was audited.
+    pub fn unused(&self, rules_run: &[&str]) -> Vec<&'c Ignore> {
+        self.ignores
+            .iter()
+            .zip(&self.used)
+            .filter(|(ignore, used)| {
+                !**used
+                    && rules_run.contains(&ignore.rule.as_str())
+                    && ignore
+                        .target
+                        .as_deref()
+                        .is_none_or(|t| self.targets.contains(&normalize_target(t)))
+            })
+            .map(|(ignore, _)| ignore)
+            .collect()
+    }
+}
+
+fn normalize_target(target: &str) -> String {
+    target.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// `config/unused-ignore` findings for ignores that matched nothing, one per entry, on the
+/// file that holds the entry.
+pub fn unused_ignore_findings(rules: &Rules, unused: &[&Ignore]) -> Vec<Finding> {
+    unused
+        .iter()
+        .map(|ignore| {
+            let message = match &ignore.target {
+                Some(target) => format!(
+                    "the ignore of {} for {} matched no finding",
+                    ignore.rule, target
+                ),
+                None => format!("the ignore of {} matched no finding", ignore.rule),
+            };
+            let mut finding = rules
+                .finding("config/unused-ignore", &ignore.source, message)
+                .at(Location::Line {
+                    file: ignore.source.clone(),
+                    line: u32::try_from(ignore.line).unwrap_or(u32::MAX),
+                });
+            finding.evidence.record = Some(format!("reason = {:?}", ignore.reason));
+            finding
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(rule: &str, target: &str) -> Finding {
+        Rules::builtin().unwrap().finding(rule, target, "m")
+    }
+
+    #[test]
+    fn parses_overrides_and_ignores_with_lines() {
+        let text = "[rules.\"spf/lookup-limit\"]\nseverity = \"warning\"\nthresholds = { warn_from = 9 }\n\n[[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"legacy.example.com\"\nreason = \"vendor\"\n";
+        let config = Config::parse(text, "m.toml").unwrap();
+        let ov = &config.overrides()[0];
+        assert_eq!(ov.rule, "spf/lookup-limit");
+        assert_eq!(ov.level, Some(Level::On(Severity::Warning)));
+        assert_eq!(ov.line, 1);
+        assert_eq!(ov.thresholds["warn_from"], (toml::Value::Integer(9), 3));
+        let ignore = &config.ignores()[0];
+        assert_eq!(ignore.line, 5);
+        assert_eq!(ignore.target.as_deref(), Some("legacy.example.com"));
+    }
+
+    #[test]
+    fn off_is_a_level() {
+        let config =
+            Config::parse("[rules.\"spf/ptr-mechanism\"]\nseverity = \"off\"\n", "m").unwrap();
+        assert_eq!(config.overrides()[0].level, Some(Level::Off));
+    }
+
+    #[test]
+    fn bad_severity_names_the_value() {
+        let err = Config::parse("[rules.\"spf/ptr-mechanism\"]\nseverity = \"fatal\"\n", "m")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fatal"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let err = Config::parse(
+            "[rules.\"spf/ptr-mechanism\"]\nseverty = \"off\"\n",
+            "m.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("m.toml: ") && err.contains("severty"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ignore_needs_a_reason() {
+        for text in [
+            "[[ignore]]\nrule = \"spf/ptr-mechanism\"\n",
+            "[[ignore]]\nrule = \"spf/ptr-mechanism\"\nreason = \"  \"\n",
+        ] {
+            let err = Config::parse(text, "m.toml").unwrap_err();
+            assert!(
+                matches!(err, ConfigError::MissingReason { line: 1, .. }),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn suppressor_reports_unused_ignores() {
+        let text = "[[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"Legacy.Example.com.\"\nreason = \"r\"\n\n[[ignore]]\nrule = \"spf/mx-limit\"\nreason = \"r\"\n\n[[ignore]]\nrule = \"spf/syntax\"\ntarget = \"elsewhere.example\"\nreason = \"r\"\n";
+        let config = Config::parse(text, "m.toml").unwrap();
+        let mut s = Suppressor::new(&config);
+        let mut findings = vec![
+            finding("spf/ptr-mechanism", "legacy.example.com"),
+            finding("spf/ptr-mechanism", "other.example.com"),
+        ];
+        assert_eq!(s.suppress("legacy.example.com", &mut findings), 1);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].target, "other.example.com");
+        // mx-limit ran and matched nothing; syntax's target was never audited.
+        let unused = s.unused(crate::spf::audit::RULES);
+        assert_eq!(unused.len(), 1);
+        assert_eq!(unused[0].rule, "spf/mx-limit");
+        // A rule the command does not check is not reported.
+        assert!(s.unused(&["dkim/missing"]).is_empty());
+
+        let rules = Rules::builtin().unwrap();
+        let out = unused_ignore_findings(&rules, &unused);
+        assert_eq!(out[0].rule, "config/unused-ignore");
+        assert_eq!(out[0].target, "m.toml");
+        assert_eq!(
+            out[0].location,
+            Some(Location::Line {
+                file: "m.toml".into(),
+                line: 6
+            })
+        );
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let mut rules = Rules::builtin().unwrap();
+        let mut config =
+            Config::parse("[rules.\"spf/ptr-mechanism\"]\nseverity = \"error\"\n", "a").unwrap();
+        config.layer(
+            Config::parse("[rules.\"spf/ptr-mechanism\"]\nseverity = \"info\"\n", "b").unwrap(),
+        );
+        rules.apply(&config).unwrap();
+        assert_eq!(
+            rules.get("spf/ptr-mechanism").unwrap().severity,
+            Severity::Info
+        );
+        assert_eq!(config.sources(), ["a", "b"]);
+    }
+
+    #[test]
+    fn apply_checks_ids_and_thresholds() {
+        let cases = [
+            (
+                "[rules.\"spf/nope\"]\nseverity = \"off\"\n",
+                "rules.\"spf/nope\"",
+            ),
+            (
+                "[rules.\"spf/lookup-limit\"]\nthresholds = { warn_fro = 9 }\n",
+                "rules.\"spf/lookup-limit\".thresholds.warn_fro",
+            ),
+            (
+                "[rules.\"spf/lookup-limit\"]\nthresholds = { max = \"ten\" }\n",
+                "rules.\"spf/lookup-limit\".thresholds.max",
+            ),
+            (
+                "[[ignore]]\nrule = \"spf/nope\"\nreason = \"r\"\n",
+                "ignore.rule = \"spf/nope\"",
+            ),
+        ];
+        for (text, key) in cases {
+            let config = Config::parse(text, "bad.toml").unwrap();
+            let err = Rules::builtin()
+                .unwrap()
+                .apply(&config)
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("bad.toml:"), "{err}");
+            assert!(err.contains(key), "{err} should name {key}");
+        }
+    }
+
+    #[test]
+    fn levels_override_check_severity_and_off_drops() {
+        let mut rules = Rules::builtin().unwrap();
+        let config = Config::parse(
+            "[rules.\"spf/lookup-limit\"]\nseverity = \"info\"\nthresholds = { warn_from = 9 }\n[rules.\"spf/ptr-mechanism\"]\nseverity = \"off\"\n",
+            "m",
+        )
+        .unwrap();
+        rules.apply(&config).unwrap();
+        assert_eq!(rules.threshold("spf/lookup-limit", "warn_from"), Some(9.0));
+        let mut findings = vec![
+            rules
+                .finding("spf/lookup-limit", "a.example", "m")
+                .with_severity(Severity::Warning),
+            rules.finding("spf/ptr-mechanism", "a.example", "m"),
+        ];
+        rules.apply_levels(&mut findings);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert!(!rules.is_enabled("spf/ptr-mechanism"));
+    }
+}

@@ -1,0 +1,189 @@
+//! The terminal report: grouped by target, one line per finding plus its help, a summary.
+//!
+//! Colour comes from `colored`, which the binary switches on or off (`colored::control`);
+//! this module only asks for it. Every string that may hold input bytes (targets, messages,
+//! records, file names) goes through [`escape_untrusted`] first.
+
+use super::{Mode, Report, Summary};
+use crate::finding::Severity;
+use colored::{ColoredString, Colorize};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Escape what a terminal would interpret or hide: control characters (C0 including ESC, CR
+/// and LF, DEL, C1), bidirectional overrides and isolates, zero-width and other invisible
+/// formatting characters. They become `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`; everything
+/// else passes unchanged, and text with nothing to escape is not copied.
+pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_for_terminal) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_for_terminal(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_unsafe_for_terminal(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters a terminal interprets (controls) or that change how text around them reads
+/// (bidi, invisible formatting).
+pub(crate) fn is_unsafe_for_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00ad}'                      // soft hyphen
+            | '\u{061c}'                    // Arabic letter mark
+            | '\u{180e}'                    // Mongolian vowel separator
+            | '\u{200b}'..='\u{200f}'       // zero-width space/joiners, LRM, RLM
+            | '\u{2028}' | '\u{2029}'       // line and paragraph separators
+            | '\u{202a}'..='\u{202e}'       // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}'       // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}'       // bidi isolates
+            | '\u{feff}'                    // zero-width no-break space (BOM)
+            | '\u{fff9}'..='\u{fffb}'       // interlinear annotation
+            | '\u{e0000}'..='\u{e007f}' // tag characters
+        )
+}
+
+fn paint(severity: Severity) -> ColoredString {
+    match severity {
+        Severity::Error => severity.as_str().red().bold(),
+        Severity::Warning => severity.as_str().yellow().bold(),
+        Severity::Info => severity.as_str().blue().bold(),
+    }
+}
+
+/// Write the report for a person at a terminal.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let results = report.sorted_results();
+    for result in &results {
+        writeln!(
+            out,
+            "{} ({})",
+            escape_untrusted(&result.target).bold(),
+            escape_untrusted(&result.kind)
+        )?;
+        let findings = result.sorted_findings();
+        if findings.is_empty() {
+            writeln!(out, "  {}", "no findings".green())?;
+        }
+        for finding in findings {
+            // Name the finding's own target when it is not the result's (an include, say).
+            let elsewhere = if finding.target == result.target {
+                String::new()
+            } else {
+                format!(" [{}]", escape_untrusted(&finding.target))
+            };
+            writeln!(
+                out,
+                "  {} {}{}: {}",
+                paint(finding.severity),
+                escape_untrusted(&finding.rule).bold(),
+                elsewhere,
+                escape_untrusted(&finding.message)
+            )?;
+            if !finding.help.is_empty() {
+                writeln!(
+                    out,
+                    "    {} {}",
+                    "help:".cyan(),
+                    escape_untrusted(&finding.help)
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{}; {}",
+        summary_line(&report.summary()),
+        mode_line(&report.mode)
+    )
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary_line(summary: &Summary) -> String {
+    format!(
+        "{}, {}: {}, {}, {}",
+        plural(summary.targets, "target", "targets"),
+        plural(summary.findings, "finding", "findings"),
+        plural(summary.errors, "error", "errors"),
+        plural(summary.warnings, "warning", "warnings"),
+        plural(summary.infos, "info", "infos"),
+    )
+}
+
+fn mode_line(mode: &Mode) -> String {
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|item| escape_untrusted(item).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match mode {
+        Mode::Offline { zone_files } => format!("DNS offline from {}", list(zone_files)),
+        Mode::Live { nameservers } if nameservers.is_empty() => {
+            "DNS live via the system resolver".to_string()
+        }
+        Mode::Live { nameservers } => format!("DNS live via {}", list(nameservers)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_untrusted;
+    use std::borrow::Cow;
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        let text = "v=spf1 include:_spf.example.net -all ünïcode ✓";
+        assert!(matches!(escape_untrusted(text), Cow::Borrowed(t) if t == text));
+    }
+
+    #[test]
+    fn terminal_controls_are_escaped() {
+        assert_eq!(escape_untrusted("a\x1b[31mred"), "a\\x1b[31mred");
+        assert_eq!(escape_untrusted("over\rwrite"), "over\\rwrite");
+        assert_eq!(escape_untrusted("two\nlines\there"), "two\\nlines\\there");
+        assert_eq!(escape_untrusted("bell\x07del\x7f"), "bell\\x07del\\x7f");
+        assert_eq!(escape_untrusted("nul\0"), "nul\\x00");
+        // C1 CSI: some terminals treat it like ESC [.
+        assert_eq!(escape_untrusted("c1\u{9b}31m"), "c1\\u{9b}31m");
+    }
+
+    #[test]
+    fn bidi_and_invisible_characters_are_escaped() {
+        assert_eq!(
+            escape_untrusted("example.com\u{202e}moc.live"),
+            "example.com\\u{202e}moc.live"
+        );
+        assert_eq!(escape_untrusted("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(escape_untrusted("pay\u{200b}pal"), "pay\\u{200b}pal");
+        assert_eq!(escape_untrusted("\u{feff}bom"), "\\u{feff}bom");
+        assert_eq!(escape_untrusted("tag\u{e0041}"), "tag\\u{e0041}");
+    }
+
+    #[test]
+    fn escaped_output_has_no_control_characters() {
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        let escaped = escape_untrusted(&all);
+        assert!(!escaped.chars().any(|c| c.is_control()));
+        assert!(!escaped.contains('\u{202e}'));
+    }
+}

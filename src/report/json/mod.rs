@@ -1,0 +1,133 @@
+//! Machine-readable reports: one JSON object (`json`) or one result per line (`jsonl`),
+//! both built from the versioned output types in [`v1`], never from internal structs.
+
+pub mod v1;
+
+use super::human::is_unsafe_for_terminal;
+use super::{Report, TargetResult};
+use crate::rules::Rules;
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+use std::io::{self, Write};
+
+/// Write the whole report as one pretty-printed JSON object and a newline.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let formatter = TerminalSafe(PrettyFormatter::with_indent(b"  "));
+    serialize(&v1::ReportV1::from_report(report), &mut *out, formatter)?;
+    out.write_all(b"\n")
+}
+
+/// Write the rule set, or only rule `only`, (`mailaudit rules [ID] --format json`) as one
+/// JSON object and a newline.
+pub fn write_rules(rules: &Rules, only: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+    let formatter = TerminalSafe(PrettyFormatter::with_indent(b"  "));
+    serialize(&v1::RulesV1::from_rules(rules, only), &mut *out, formatter)?;
+    out.write_all(b"\n")
+}
+
+/// Streams a run as JSON Lines: one result object per line, written and flushed as each
+/// target finishes, so a run over thousands of domains can be consumed while it goes on.
+#[derive(Debug)]
+pub struct JsonlWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    pub fn new(out: W) -> JsonlWriter<W> {
+        JsonlWriter { out }
+    }
+
+    pub fn write_result(&mut self, result: &TargetResult) -> io::Result<()> {
+        let line = v1::JsonlResultV1::from_result(result);
+        serialize(&line, &mut self.out, TerminalSafe(CompactFormatter))?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+fn serialize<W: Write, F: Formatter>(
+    value: &impl Serialize,
+    out: W,
+    formatter: F,
+) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// serde_json already escapes control characters; this also writes bidi overrides and
+/// invisible formatting characters as `\uXXXX`, so JSON shown in a terminal cannot be made
+/// to read differently from what it holds. Parsers see the same strings.
+struct TerminalSafe<F>(F);
+
+impl<F: Formatter> Formatter for TerminalSafe<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest
+            .char_indices()
+            .find(|(_, c)| is_unsafe_for_terminal(*c))
+        {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(writer, "\\u{unit:04x}")?;
+            }
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    // The rest only delegates, so that pretty printing keeps its layout.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidi_is_escaped_but_the_value_is_unchanged() {
+        let text = "a\u{202e}b\u{e0041}c\u{1b}";
+        let mut out = Vec::new();
+        serialize(&text, &mut out, TerminalSafe(CompactFormatter)).unwrap();
+        let json = String::from_utf8(out).unwrap();
+        assert_eq!(json, r#""a\u202eb\udb40\udc41c\u001b""#);
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), text);
+    }
+}

@@ -1,0 +1,267 @@
+//! JSON output, schema version 1. Field names and meanings never change within a version;
+//! new fields may be added. These types borrow from the internal report and exist only to
+//! be serialized, so a refactoring of the internals cannot change the output by accident.
+
+use crate::finding::{Evidence, Finding, Location};
+use crate::report::{Mode, Report, Summary, TargetResult};
+use crate::rules::{RuleMeta, Rules};
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The `json` format: the whole run in one object.
+#[derive(Debug, Serialize)]
+pub struct ReportV1<'a> {
+    pub schema_version: u32,
+    pub tool: ToolV1,
+    pub command: &'a str,
+    pub mode: ModeV1<'a>,
+    pub summary: SummaryV1,
+    pub results: Vec<ResultV1<'a>>,
+}
+
+/// `mailaudit rules --format json`: the effective rule set with its documentation.
+#[derive(Debug, Serialize)]
+pub struct RulesV1<'a> {
+    pub schema_version: u32,
+    pub tool: ToolV1,
+    pub rules: Vec<RuleV1<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleV1<'a> {
+    pub id: &'a str,
+    /// "error", "warning", "info", or "off" when the user turned the rule off.
+    pub severity: &'static str,
+    pub title: &'a str,
+    pub reference: &'a str,
+    pub thresholds: &'a toml::Table,
+    pub help: &'a str,
+    pub what: &'a str,
+    pub why: &'a str,
+    pub example: &'a str,
+    pub fix: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ToolV1 {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// `{"dns": "offline", "zone_files": [...]}` or `{"dns": "live", "nameservers": [...]}`
+/// (no nameservers: the system's resolvers).
+#[derive(Debug, Serialize)]
+#[serde(tag = "dns", rename_all = "snake_case")]
+pub enum ModeV1<'a> {
+    Offline { zone_files: &'a [String] },
+    Live { nameservers: &'a [String] },
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryV1 {
+    pub targets: usize,
+    pub findings: usize,
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+/// One audited target.
+#[derive(Debug, Serialize)]
+pub struct ResultV1<'a> {
+    pub target: &'a str,
+    pub kind: &'a str,
+    pub facts: &'a serde_json::Value,
+    pub findings: Vec<FindingV1<'a>>,
+}
+
+/// The `jsonl` format: one of these per line; each line carries its schema version.
+#[derive(Debug, Serialize)]
+pub struct JsonlResultV1<'a> {
+    pub schema_version: u32,
+    #[serde(flatten)]
+    pub result: ResultV1<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingV1<'a> {
+    pub rule: &'a str,
+    pub severity: &'static str,
+    pub target: &'a str,
+    pub message: &'a str,
+    pub evidence: EvidenceV1<'a>,
+    pub location: Option<LocationV1<'a>>,
+    pub reference: &'a str,
+    pub help: &'a str,
+}
+
+/// Every key is always present (null or empty when unknown), so consumers need no guards.
+#[derive(Debug, Serialize)]
+pub struct EvidenceV1<'a> {
+    pub record: Option<&'a str>,
+    pub chain: &'a [String],
+    pub measured: Option<&'a serde_json::Value>,
+    pub threshold: Option<&'a serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LocationV1<'a> {
+    /// Byte span `[start, end)` in the record published at DNS name `record`.
+    RecordSpan {
+        record: &'a str,
+        start: usize,
+        end: usize,
+    },
+    Header {
+        header: &'a str,
+    },
+    Line {
+        file: &'a str,
+        line: u32,
+    },
+}
+
+impl ToolV1 {
+    pub fn this() -> ToolV1 {
+        ToolV1 {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        }
+    }
+}
+
+impl<'a> RulesV1<'a> {
+    /// All rules, or only the one with id `only`.
+    pub fn from_rules(rules: &'a Rules, only: Option<&str>) -> RulesV1<'a> {
+        RulesV1 {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolV1::this(),
+            rules: rules
+                .iter()
+                .filter(|meta| only.is_none_or(|id| meta.id == id))
+                .map(|meta| RuleV1::from_meta(rules, meta))
+                .collect(),
+        }
+    }
+}
+
+impl<'a> RuleV1<'a> {
+    pub fn from_meta(rules: &Rules, meta: &'a RuleMeta) -> RuleV1<'a> {
+        RuleV1 {
+            id: &meta.id,
+            severity: crate::report::rules::effective_level(rules, meta),
+            title: &meta.title,
+            reference: &meta.reference,
+            thresholds: &meta.thresholds,
+            help: &meta.help,
+            what: meta.what.trim(),
+            why: meta.why.trim(),
+            example: meta.example.trim(),
+            fix: meta.fix.trim(),
+        }
+    }
+}
+
+impl<'a> ReportV1<'a> {
+    pub fn from_report(report: &'a Report) -> ReportV1<'a> {
+        ReportV1 {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolV1::this(),
+            command: &report.command,
+            mode: ModeV1::from_mode(&report.mode),
+            summary: SummaryV1::from_summary(&report.summary()),
+            results: report
+                .sorted_results()
+                .into_iter()
+                .map(ResultV1::from_result)
+                .collect(),
+        }
+    }
+}
+
+impl<'a> ModeV1<'a> {
+    pub fn from_mode(mode: &'a Mode) -> ModeV1<'a> {
+        match mode {
+            Mode::Offline { zone_files } => ModeV1::Offline { zone_files },
+            Mode::Live { nameservers } => ModeV1::Live { nameservers },
+        }
+    }
+}
+
+impl SummaryV1 {
+    pub fn from_summary(summary: &Summary) -> SummaryV1 {
+        SummaryV1 {
+            targets: summary.targets,
+            findings: summary.findings,
+            error: summary.errors,
+            warning: summary.warnings,
+            info: summary.infos,
+        }
+    }
+}
+
+impl<'a> ResultV1<'a> {
+    pub fn from_result(result: &'a TargetResult) -> ResultV1<'a> {
+        ResultV1 {
+            target: &result.target,
+            kind: &result.kind,
+            facts: &result.facts,
+            findings: result
+                .sorted_findings()
+                .into_iter()
+                .map(FindingV1::from_finding)
+                .collect(),
+        }
+    }
+}
+
+impl<'a> JsonlResultV1<'a> {
+    pub fn from_result(result: &'a TargetResult) -> JsonlResultV1<'a> {
+        JsonlResultV1 {
+            schema_version: SCHEMA_VERSION,
+            result: ResultV1::from_result(result),
+        }
+    }
+}
+
+impl<'a> FindingV1<'a> {
+    pub fn from_finding(finding: &'a Finding) -> FindingV1<'a> {
+        FindingV1 {
+            rule: &finding.rule,
+            severity: finding.severity.as_str(),
+            target: &finding.target,
+            message: &finding.message,
+            evidence: EvidenceV1::from_evidence(&finding.evidence),
+            location: finding.location.as_ref().map(LocationV1::from_location),
+            reference: &finding.reference,
+            help: &finding.help,
+        }
+    }
+}
+
+impl<'a> EvidenceV1<'a> {
+    pub fn from_evidence(evidence: &'a Evidence) -> EvidenceV1<'a> {
+        EvidenceV1 {
+            record: evidence.record.as_deref(),
+            chain: &evidence.chain,
+            measured: evidence.measured.as_ref(),
+            threshold: evidence.threshold.as_ref(),
+        }
+    }
+}
+
+impl<'a> LocationV1<'a> {
+    pub fn from_location(location: &'a Location) -> LocationV1<'a> {
+        match location {
+            Location::RecordSpan { record, start, end } => LocationV1::RecordSpan {
+                record,
+                start: *start,
+                end: *end,
+            },
+            Location::Header(header) => LocationV1::Header { header },
+            Location::Line { file, line } => LocationV1::Line { file, line: *line },
+        }
+    }
+}

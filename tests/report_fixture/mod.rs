@@ -1,0 +1,111 @@
+//! A hand-built report shared by the renderer snapshot tests: targets and findings out of
+//! order, every kind of location and evidence, and hostile bytes in input-derived text.
+
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use mailaudit::finding::{Location, Severity};
+use mailaudit::report::{Mode, Report, TargetResult};
+use mailaudit::rules::Rules;
+use serde_json::json;
+
+pub fn report() -> Report {
+    let rules = Rules::builtin().unwrap();
+
+    let mut zulu = TargetResult::new("zulu.example", "domain");
+    zulu.facts = json!({ "spf": { "record": "v=spf1 ptr:zulu.example ?all", "lookups": 1 } });
+    zulu.findings.push(
+        rules
+            .finding(
+                "spf/ptr-mechanism",
+                "zulu.example",
+                "zulu.example uses the deprecated ptr mechanism at bytes 7..23",
+            )
+            .with_record("v=spf1 ptr:zulu.example ?all")
+            .at(Location::RecordSpan {
+                record: "zulu.example".into(),
+                start: 7,
+                end: 23,
+            }),
+    );
+    zulu.findings.push(
+        rules
+            .finding(
+                "spf/permissive-all",
+                "zulu.example",
+                "the SPF record of zulu.example ends in ?all, so unlisted hosts get neutral",
+            )
+            .with_severity(Severity::Warning)
+            .with_record("v=spf1 ptr:zulu.example ?all"),
+    );
+
+    let mut alpha = TargetResult::new("alpha.example", "domain");
+    alpha.facts = json!({ "spf": { "record": "v=spf1 include:a include:b -all", "lookups": 12 } });
+    alpha.findings.push(
+        rules
+            .finding(
+                "spf/lookup-limit",
+                "alpha.example",
+                "the SPF tree of alpha.example makes 12 DNS-querying lookups (limit 10)",
+            )
+            .with_chain(vec!["alpha.example".into(), "_spf.esp.example".into()])
+            .with_measured(12)
+            .with_threshold(10),
+    );
+    // A TXT record crafted to clear the screen and reverse the text on a terminal.
+    alpha.findings.push(
+        rules
+            .finding(
+                "spf/syntax",
+                "_spf.esp.example",
+                "_spf.esp.example: unknown mechanism \"\u{1b}[2Jx\u{202e}lla-\" at bytes 7..15\r",
+            )
+            .with_record("v=spf1 \u{1b}[2Jx\u{202e}lla-")
+            .at(Location::RecordSpan {
+                record: "_spf.esp.example".into(),
+                start: 7,
+                end: 15,
+            }),
+    );
+    alpha.findings.push(
+        rules
+            .finding(
+                "dns/inconclusive",
+                "alpha.example",
+                "TYPE99 alpha.example: SERVFAIL",
+            )
+            .with_severity(Severity::Info),
+    );
+
+    let quiet = TargetResult::new("quiet.example", "domain");
+
+    let mut config = TargetResult::new("mailaudit.toml", "config");
+    config.findings.push(
+        rules
+            .finding(
+                "config/unused-ignore",
+                "mailaudit.toml",
+                "the ignore of spf/mx-limit matched no finding",
+            )
+            .at(Location::Line {
+                file: "mailaudit.toml".into(),
+                line: 4,
+            }),
+    );
+
+    Report {
+        command: "domain".into(),
+        mode: Mode::Offline {
+            zone_files: vec!["fixtures/a.zone".into(), "fixtures/b.zone".into()],
+        },
+        results: vec![zulu, alpha, quiet, config],
+    }
+}
+
+/// The JSON names the tool's version; keep it out of the snapshots.
+pub fn without_version(text: &str) -> String {
+    text.replace(
+        &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"version\": \"[version]\"",
+    )
+}

@@ -1,13 +1,22 @@
 //! DNS facts: one resolver abstraction over live DNS and zone files, with answers that keep
 //! NXDOMAIN, "no data" and failure apart all the way to the findings.
 
+mod live;
+mod zonefile;
 mod zones;
 
+pub use live::{DnsError, LiveConfig, parse_nameserver};
+pub use zonefile::{
+    Soa, ZoneData, ZoneFileError, ZoneRecord, ZoneSyntaxError, parse_zone, read_zone_file,
+};
 pub use zones::ZoneSet;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::{OnceCell, Semaphore};
 
 /// The record types the audits ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,15 +170,71 @@ pub fn is_valid_query_name(name: &str) -> bool {
     name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
 }
 
+/// Backend queries in flight at once unless [`Resolver::with_concurrency`] says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+
+#[derive(Clone)]
 enum Backend {
     Zones(ZoneSet),
+    Live(live::LiveBackend),
 }
+
+/// What a resolver has done so far (all clones together).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResolverStats {
+    /// Queries the backend actually answered (wire queries for live DNS, CNAME hops included).
+    pub queries_sent: u64,
+    /// Lookups answered from the cache.
+    pub cache_hits: u64,
+    /// Lookups that waited for an identical query already in flight.
+    pub merged_in_flight: u64,
+}
+
+type CacheKey = (String, RecordType);
 
 struct Inner {
     backend: Backend,
+    /// One cell per (name, type); a cell being filled is a query in flight.
+    cache: Mutex<HashMap<CacheKey, Arc<OnceCell<Answer>>>>,
+    limiter: Semaphore,
+    queries_sent: AtomicU64,
+    cache_hits: AtomicU64,
+    merged_in_flight: AtomicU64,
 }
 
-/// The one resolver every audit goes through. Cheap to clone; clones share state.
+impl Inner {
+    fn new(backend: Backend, concurrency: usize) -> Inner {
+        Inner {
+            backend,
+            cache: Mutex::new(HashMap::new()),
+            limiter: Semaphore::new(concurrency.clamp(1, Semaphore::MAX_PERMITS)),
+            queries_sent: AtomicU64::new(0),
+            cache_hits: AtomicU64::new(0),
+            merged_in_flight: AtomicU64::new(0),
+        }
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<CacheKey, Arc<OnceCell<Answer>>>> {
+        // A panic elsewhere cannot leave the map half-updated: every operation is one call.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn ask_backend(&self, name: &str, rtype: RecordType) -> Answer {
+        let Ok(_permit) = self.limiter.acquire().await else {
+            return Answer::Failure(DnsFailure::Other("resolver shut down".into()));
+        };
+        match &self.backend {
+            Backend::Zones(zones) => {
+                self.queries_sent.fetch_add(1, Ordering::Relaxed);
+                zones.lookup(name, rtype)
+            }
+            Backend::Live(live) => live.lookup(name, rtype, &self.queries_sent).await,
+        }
+    }
+}
+
+/// The one resolver every audit goes through. Cheap to clone; clones share state: one cache
+/// per run, keyed by (name, type), in front of either backend.
 #[derive(Clone)]
 pub struct Resolver {
     inner: Arc<Inner>,
@@ -179,9 +244,23 @@ impl Resolver {
     /// A resolver that answers from zone data only (offline).
     pub fn offline(zones: ZoneSet) -> Resolver {
         Resolver {
-            inner: Arc::new(Inner {
-                backend: Backend::Zones(zones),
-            }),
+            inner: Arc::new(Inner::new(Backend::Zones(zones), DEFAULT_CONCURRENCY)),
+        }
+    }
+
+    /// A resolver that asks live DNS. Needs a Tokio runtime when queried, not when built.
+    pub fn live(config: LiveConfig) -> Result<Resolver, DnsError> {
+        let backend = live::LiveBackend::new(&config)?;
+        Ok(Resolver {
+            inner: Arc::new(Inner::new(Backend::Live(backend), DEFAULT_CONCURRENCY)),
+        })
+    }
+
+    /// The same backend with at most `max_in_flight` backend queries at once, and a new,
+    /// empty cache (call it before handing clones out).
+    pub fn with_concurrency(self, max_in_flight: usize) -> Resolver {
+        Resolver {
+            inner: Arc::new(Inner::new(self.inner.backend.clone(), max_in_flight)),
         }
     }
 
@@ -190,14 +269,55 @@ impl Resolver {
         matches!(self.inner.backend, Backend::Zones(_))
     }
 
+    /// Counters for this resolver and all its clones.
+    pub fn stats(&self) -> ResolverStats {
+        ResolverStats {
+            queries_sent: self.inner.queries_sent.load(Ordering::Relaxed),
+            cache_hits: self.inner.cache_hits.load(Ordering::Relaxed),
+            merged_in_flight: self.inner.merged_in_flight.load(Ordering::Relaxed),
+        }
+    }
+
     /// Ask one question. Never panics; every outcome is an [`Answer`].
+    ///
+    /// Answers are kept for the rest of the run; identical questions in flight share one
+    /// backend query; failures are shared with those waiting but not kept, so a later asker
+    /// tries again.
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> Answer {
         if !is_valid_query_name(name) {
             return Answer::Failure(DnsFailure::InvalidName);
         }
-        let name = normalize_name(name);
-        match &self.inner.backend {
-            Backend::Zones(zones) => zones.lookup(&name, rtype),
+        let key = (normalize_name(name), rtype);
+        let cell = {
+            let mut cache = self.inner.cache();
+            match cache.get(&key) {
+                Some(cell) => {
+                    let counter = if cell.initialized() {
+                        &self.inner.cache_hits
+                    } else {
+                        &self.inner.merged_in_flight
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    cell.clone()
+                }
+                None => {
+                    let cell = Arc::new(OnceCell::new());
+                    cache.insert(key.clone(), cell.clone());
+                    cell
+                }
+            }
+        };
+        // If the task filling the cell is dropped, the next waiter runs the query instead.
+        let answer = cell
+            .get_or_init(|| self.inner.ask_backend(&key.0, rtype))
+            .await
+            .clone();
+        if answer.is_failure() {
+            let mut cache = self.inner.cache();
+            if cache.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                cache.remove(&key);
+            }
         }
+        answer
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// How many CNAMEs a chain may have before it counts as a loop (resolvers use 8 to 16).
-const MAX_CNAME_CHAIN: usize = 16;
+pub(super) const MAX_CNAME_CHAIN: usize = 16;
 
 /// Records from any number of zones, keyed by owner name.
 #[derive(Default, Clone, Debug)]
@@ -29,15 +29,32 @@ impl ZoneSet {
         self.apexes.insert(normalize_name(apex));
     }
 
-    /// Add one record at `owner`.
+    /// Add one record at `owner` (an RRset is a set: an identical record is kept once).
     pub fn insert(&mut self, owner: &str, rdata: Rdata) {
+        let records = self.name_entry(owner);
+        if !records.contains(&rdata) {
+            records.push(rdata);
+        }
+    }
+
+    /// Make `owner` exist without records of the types we model (it holds SRV, CAA, ...).
+    pub fn insert_name(&mut self, owner: &str) {
+        self.name_entry(owner);
+    }
+
+    fn name_entry(&mut self, owner: &str) -> &mut Vec<Rdata> {
         let owner = normalize_name(owner);
         let mut parent = owner.as_str();
         while let Some((_, rest)) = parent.split_once('.') {
             self.ancestors.insert(rest.to_string());
             parent = rest;
         }
-        self.names.entry(owner).or_default().push(rdata);
+        self.names.entry(owner).or_default()
+    }
+
+    /// Zone apexes declared so far.
+    pub fn apexes(&self) -> impl Iterator<Item = &str> {
+        self.apexes.iter().map(String::as_str)
     }
 
     /// Make every query for `owner` time out.

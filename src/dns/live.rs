@@ -1,0 +1,315 @@
+//! Live DNS through hickory-resolver's name-server pool, mapped to [`Answer`].
+//!
+//! We drive `NameServerPool` (UDP, retried over TCP on truncation) rather than `TokioResolver`:
+//! the pool hands back whole responses, so NXDOMAIN, no data and failures stay apart without
+//! guessing from error kinds, hickory's own cache is not in the way (ours is in front), and
+//! CNAME chains are followed here with loop detection like the zone backend.
+
+use super::zonefile::character_strings;
+use super::zones::MAX_CNAME_CHAIN;
+use super::{Answer, DnsFailure, Rdata, RecordType};
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverOpts};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
+use hickory_resolver::net::xfer::{DnsHandle, RetryDnsHandle};
+use hickory_resolver::net::{DnsError as WireError, NetError};
+use hickory_resolver::proto::op::{DnsRequestOptions, DnsResponse, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, RecordType as WireType};
+use hickory_resolver::{NameServerPool, PoolContext, TlsConfig};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// EDNS buffer size (DNS flag day 2020); larger answers come back truncated and go over TCP.
+const EDNS_PAYLOAD: u16 = 1232;
+const DEFAULT_PORT: u16 = 53;
+
+/// How to reach live DNS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveConfig {
+    /// Recursive resolvers to ask, in order; empty means the system configuration.
+    pub nameservers: Vec<SocketAddr>,
+    /// Time allowed for one query (all servers, UDP and TCP).
+    pub timeout: Duration,
+    /// Tries per query, the first included (at least one is made).
+    pub attempts: usize,
+}
+
+impl Default for LiveConfig {
+    fn default() -> LiveConfig {
+        LiveConfig {
+            nameservers: Vec::new(),
+            timeout: Duration::from_secs(5),
+            attempts: 2,
+        }
+    }
+}
+
+/// Why a resolver could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum DnsError {
+    #[error("invalid nameserver {0:?}: expected IP, IP:PORT or [IPv6]:PORT")]
+    InvalidNameserver(String),
+    #[error("cannot read the system DNS configuration: {0}")]
+    SystemConfig(String),
+    #[error("no nameserver configured")]
+    NoNameservers,
+    #[error("cannot set up the resolver: {0}")]
+    Setup(String),
+}
+
+/// Parse a `--nameserver` value: `IP`, `IP:PORT`, `[IPv6]` or `[IPv6]:PORT` (default port 53).
+pub fn parse_nameserver(s: &str) -> Result<SocketAddr, DnsError> {
+    let s = s.trim();
+    let invalid = || DnsError::InvalidNameserver(s.to_string());
+    let addr = if let Ok(addr) = s.parse::<SocketAddr>() {
+        addr
+    } else if let Ok(ip) = s.parse::<IpAddr>() {
+        SocketAddr::new(ip, DEFAULT_PORT)
+    } else if let Some(inner) = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        let ip: Ipv6Addr = inner.parse().map_err(|_| invalid())?;
+        SocketAddr::new(IpAddr::V6(ip), DEFAULT_PORT)
+    } else {
+        return Err(invalid());
+    };
+    if addr.port() == 0 {
+        return Err(invalid());
+    }
+    Ok(addr)
+}
+
+type Handle = RetryDnsHandle<NameServerPool<TokioRuntimeProvider>>;
+
+#[derive(Clone)]
+pub(crate) struct LiveBackend {
+    handle: Handle,
+}
+
+impl LiveBackend {
+    pub(crate) fn new(config: &LiveConfig) -> Result<LiveBackend, DnsError> {
+        let servers: Vec<NameServerConfig> = if config.nameservers.is_empty() {
+            let (system, _) = hickory_resolver::system_conf::read_system_conf()
+                .map_err(|e| DnsError::SystemConfig(e.to_string()))?;
+            system.name_servers
+        } else {
+            config
+                .nameservers
+                .iter()
+                .map(|addr| {
+                    let mut udp = ConnectionConfig::udp();
+                    udp.port = addr.port();
+                    let mut tcp = ConnectionConfig::tcp();
+                    tcp.port = addr.port();
+                    NameServerConfig::new(addr.ip(), true, vec![udp, tcp])
+                })
+                .collect()
+        };
+        if servers.is_empty() {
+            return Err(DnsError::NoNameservers);
+        }
+
+        let mut options = ResolverOpts::default();
+        options.timeout = config.timeout;
+        options.attempts = config.attempts.max(1);
+        // One server at a time: parallel sends would double the queries a run makes.
+        options.num_concurrent_reqs = 1;
+        options.edns0 = true;
+        options.edns_payload_len = EDNS_PAYLOAD;
+        options.cache_size = 0;
+        let tls = TlsConfig::new().map_err(|e| DnsError::Setup(e.to_string()))?;
+        let context = Arc::new(PoolContext::new(options, tls));
+        let pool = NameServerPool::from_config(servers, context, TokioRuntimeProvider::default());
+        // RetryDnsHandle counts retries after the first try.
+        let handle = RetryDnsHandle::new(pool, config.attempts.max(1) - 1);
+        Ok(LiveBackend { handle })
+    }
+
+    /// Resolve (name, type), following CNAMEs across responses. `sent` counts wire queries.
+    pub(crate) async fn lookup(&self, name: &str, rtype: RecordType, sent: &AtomicU64) -> Answer {
+        let mut current = name.to_string();
+        let mut seen: Vec<String> = vec![current.clone()];
+        loop {
+            let Ok(mut qname) = Name::from_str_relaxed(&current) else {
+                return Answer::Failure(DnsFailure::InvalidName);
+            };
+            qname.set_fqdn(true);
+            sent.fetch_add(1, Ordering::Relaxed);
+            let response = match self.query(qname, rtype).await {
+                Ok(response) => response,
+                Err(error) => return map_error(&error),
+            };
+            match follow(&response, &current, rtype, &mut seen) {
+                Chain::Found(records) => return Answer::Records(Arc::from(records)),
+                Chain::Loop => return Answer::Failure(DnsFailure::CnameLoop),
+                Chain::End(end) => {
+                    if response.response_code == ResponseCode::NXDomain {
+                        // RFC 6604: the code speaks of the last name in the chain.
+                        return Answer::NxDomain;
+                    }
+                    if end == current {
+                        return Answer::NoData;
+                    }
+                    // An authoritative server gives the CNAME only: ask for its target.
+                    current = end;
+                }
+            }
+        }
+    }
+
+    async fn query(&self, name: Name, rtype: RecordType) -> Result<DnsResponse, NetError> {
+        let mut options = DnsRequestOptions::default();
+        options.use_edns = true;
+        options.edns_payload_len = EDNS_PAYLOAD;
+        options.recursion_desired = true;
+        let mut stream = self
+            .handle
+            .lookup(Query::query(name, wire_type(rtype)), options);
+        futures_util::StreamExt::next(&mut stream)
+            .await
+            .unwrap_or(Err(NetError::Message("no response")))
+    }
+}
+
+fn wire_type(rtype: RecordType) -> WireType {
+    match rtype {
+        RecordType::A => WireType::A,
+        RecordType::Aaaa => WireType::AAAA,
+        RecordType::Mx => WireType::MX,
+        RecordType::Txt => WireType::TXT,
+        RecordType::Ptr => WireType::PTR,
+        RecordType::Cname => WireType::CNAME,
+        RecordType::Ns => WireType::NS,
+        RecordType::Soa => WireType::SOA,
+        RecordType::Spf => WireType::Unknown(99),
+    }
+}
+
+enum Chain {
+    Found(Vec<Rdata>),
+    Loop,
+    /// The chain inside this response ends at this name without records of the type.
+    End(String),
+}
+
+/// Walk the answer section from `start` through CNAMEs to records of `rtype`.
+fn follow(response: &DnsResponse, start: &str, rtype: RecordType, seen: &mut Vec<String>) -> Chain {
+    let want = u16::from(wire_type(rtype));
+    let answers: Vec<(String, &RData)> = response
+        .answers
+        .iter()
+        .map(|r| (name_text(&r.name), &r.data))
+        .collect();
+    let mut current = start.to_string();
+    loop {
+        let records: Vec<Rdata> = answers
+            .iter()
+            .filter(|(owner, data)| *owner == current && u16::from(data.record_type()) == want)
+            .filter_map(|(_, data)| convert(data))
+            .collect();
+        if !records.is_empty() {
+            return Chain::Found(records);
+        }
+        let target = if rtype == RecordType::Cname {
+            None
+        } else {
+            answers.iter().find_map(|(owner, data)| match data {
+                RData::CNAME(target) if *owner == current => Some(name_text(&target.0)),
+                _ => None,
+            })
+        };
+        match target {
+            Some(target) => {
+                if seen.contains(&target) || seen.len() > MAX_CNAME_CHAIN {
+                    return Chain::Loop;
+                }
+                seen.push(target.clone());
+                current = target;
+            }
+            None => return Chain::End(current),
+        }
+    }
+}
+
+/// Lower-case presentation form without the trailing dot, as [`super::normalize_name`] gives.
+fn name_text(name: &Name) -> String {
+    let text = name.to_lowercase().to_ascii();
+    text.strip_suffix('.').unwrap_or(&text).to_string()
+}
+
+fn convert(data: &RData) -> Option<Rdata> {
+    Some(match data {
+        RData::A(a) => Rdata::A(a.0),
+        RData::AAAA(a) => Rdata::Aaaa(a.0),
+        RData::MX(mx) => Rdata::Mx {
+            preference: mx.preference,
+            exchange: name_text(&mx.exchange),
+        },
+        RData::TXT(txt) => Rdata::Txt(txt.txt_data.iter().map(|s| s.to_vec()).collect()),
+        RData::PTR(ptr) => Rdata::Ptr(name_text(&ptr.0)),
+        RData::CNAME(cname) => Rdata::Cname(name_text(&cname.0)),
+        RData::NS(ns) => Rdata::Ns(name_text(&ns.0)),
+        RData::SOA(_) => Rdata::Other(RecordType::Soa),
+        RData::Unknown { code, rdata } if u16::from(*code) == 99 => {
+            Rdata::Spf(character_strings(&rdata.anything)?)
+        }
+        _ => return None,
+    })
+}
+
+fn map_error(error: &NetError) -> Answer {
+    let code_failure = |code: ResponseCode| match code {
+        ResponseCode::ServFail => DnsFailure::ServFail,
+        ResponseCode::Refused => DnsFailure::Refused,
+        other => DnsFailure::Other(format!("server answered {other}")),
+    };
+    match error {
+        // hickory reports empty NXDOMAIN and NOERROR answers as this one error kind.
+        NetError::Dns(WireError::NoRecordsFound(no_records)) => match no_records.response_code {
+            ResponseCode::NXDomain => Answer::NxDomain,
+            ResponseCode::NoError => Answer::NoData,
+            other => Answer::Failure(code_failure(other)),
+        },
+        NetError::Dns(WireError::ResponseCode(code)) => Answer::Failure(code_failure(*code)),
+        NetError::Timeout => Answer::Failure(DnsFailure::Timeout),
+        other => Answer::Failure(DnsFailure::Other(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nameserver_forms() {
+        assert_eq!(
+            parse_nameserver("192.0.2.1").unwrap(),
+            "192.0.2.1:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_nameserver("192.0.2.1:5353").unwrap(),
+            "192.0.2.1:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_nameserver("[2001:db8::1]").unwrap(),
+            "[2001:db8::1]:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_nameserver("[2001:db8::1]:5300").unwrap(),
+            "[2001:db8::1]:5300".parse().unwrap()
+        );
+        assert_eq!(
+            parse_nameserver("2001:db8::1").unwrap(),
+            "[2001:db8::1]:53".parse().unwrap()
+        );
+        for bad in [
+            "",
+            "example.com",
+            "1.2.3.4:",
+            "1.2.3.4:0",
+            "[::1",
+            "1.2.3.4:99999",
+        ] {
+            assert!(parse_nameserver(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The live resolver against an in-process authoritative server, compared with the offline
+//! resolver on the same zone files; failures, truncation and the per-run cache.
+
+mod support;
+
+use mailaudit::dns::{Answer, DnsFailure, LiveConfig, Rdata, RecordType, Resolver, ZoneSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::dns_server::{self, TestDnsServer};
+
+const ZONES: [&str; 4] = [
+    "example.com.zone",
+    "example.net.zone",
+    "2.0.192.in-addr.arpa.zone",
+    "absolute.zone",
+];
+
+fn zone_paths() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones/dns");
+    ZONES.iter().map(|z| dir.join(z)).collect()
+}
+
+async fn server() -> TestDnsServer {
+    let paths = zone_paths();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    dns_server::start(&refs).await
+}
+
+fn live(server: &TestDnsServer) -> Resolver {
+    Resolver::live(server.live_config()).expect("live resolver")
+}
+
+/// Record order within an RRset is not significant.
+fn sorted(answer: Answer) -> Answer {
+    match answer {
+        Answer::Records(records) => {
+            let mut records = records.to_vec();
+            records.sort_by_key(|r| format!("{r:?}"));
+            Answer::Records(records.into())
+        }
+        other => other,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_and_offline_answer_alike() {
+    let server = server().await;
+    let live = live(&server);
+    let offline = Resolver::offline(ZoneSet::load_files(&zone_paths()).expect("zones"));
+
+    let cases: &[(&str, RecordType)] = &[
+        ("example.com", RecordType::A),
+        ("example.com", RecordType::Aaaa),
+        ("MAIL.Example.COM.", RecordType::Aaaa),
+        ("example.com", RecordType::Mx),
+        ("example.com", RecordType::Txt),
+        ("example.com", RecordType::Ns),
+        ("example.com", RecordType::Soa),
+        ("sel1._domainkey.example.com", RecordType::Txt),
+        ("escaped.example.com", RecordType::Txt),
+        ("old.example.com", RecordType::Spf),
+        ("25.2.0.192.in-addr.arpa", RecordType::Ptr),
+        ("nope.example.com", RecordType::A),
+        ("mail.example.com", RecordType::Txt),
+        ("b.ent.example.com", RecordType::A),
+        ("alias.example.com", RecordType::A),
+        ("alias.example.com", RecordType::Txt),
+        ("alias.example.com", RecordType::Cname),
+        ("chain.example.com", RecordType::A),
+        ("loop1.example.com", RecordType::A),
+        ("anything.wild.example.com", RecordType::Txt),
+        ("www.example.org", RecordType::A),
+        ("example.org", RecordType::Mx),
+    ];
+    for (name, rtype) in cases {
+        let from_zones = sorted(offline.lookup(name, *rtype).await);
+        let from_wire = sorted(live.lookup(name, *rtype).await);
+        assert_eq!(from_wire, from_zones, "{name} {rtype}");
+    }
+
+    // Spot-check that the comparison is about real data.
+    let txt = live.lookup("example.com", RecordType::Txt).await;
+    assert_eq!(
+        txt.records(),
+        [Rdata::Txt(vec![
+            b"v=spf1 ip4:192.0.2.0/24 ".to_vec(),
+            b"include:_spf.example.net -all".to_vec()
+        ])]
+    );
+    let escaped = live.lookup("escaped.example.com", RecordType::Txt).await;
+    assert_eq!(
+        escaped.records(),
+        [Rdata::Txt(vec![
+            "semi;colon \"quoted\" café".as_bytes().to_vec(),
+            b"\xffraw".to_vec()
+        ])]
+    );
+    assert_eq!(
+        live.lookup("chain.example.com", RecordType::A)
+            .await
+            .records(),
+        [Rdata::A("198.51.100.7".parse().unwrap())]
+    );
+    assert_eq!(
+        live.lookup("nope.example.com", RecordType::A).await,
+        Answer::NxDomain
+    );
+    assert_eq!(
+        live.lookup("b.ent.example.com", RecordType::A).await,
+        Answer::NoData
+    );
+    assert_eq!(
+        live.lookup("loop1.example.com", RecordType::Txt).await,
+        Answer::Failure(DnsFailure::CnameLoop)
+    );
+    assert_eq!(
+        live.lookup("example.org", RecordType::Mx).await.records(),
+        [Rdata::Mx {
+            preference: 0,
+            exchange: String::new()
+        }]
+    );
+}
+
+#[tokio::test]
+async fn cname_to_another_zone_is_asked_for_separately() {
+    let server = server().await;
+    let live = live(&server);
+    let answer = live.lookup("alias.example.com", RecordType::A).await;
+    assert_eq!(answer.records(), [Rdata::A("198.51.100.7".parse().unwrap())]);
+    assert_eq!(server.queries_for("alias.example.com", RecordType::A), 1);
+    assert_eq!(server.queries_for("host.example.net", RecordType::A), 1);
+    assert_eq!(live.stats().queries_sent, 2);
+}
+
+#[tokio::test]
+async fn servfail_is_a_failure_and_not_kept() {
+    let server = server().await;
+    server.servfail("mail.example.com");
+    let live = live(&server);
+    for round in 1..=2 {
+        assert_eq!(
+            live.lookup("mail.example.com", RecordType::A).await,
+            Answer::Failure(DnsFailure::ServFail)
+        );
+        // The second lookup goes to the server again.
+        assert_eq!(server.queries_for("mail.example.com", RecordType::A), round);
+    }
+    assert_eq!(live.stats().queries_sent, 2);
+    assert_eq!(live.stats().cache_hits, 0);
+}
+
+#[tokio::test]
+async fn silence_is_a_timeout_not_nxdomain() {
+    let server = server().await;
+    server.never_answer("example.com");
+    let live = Resolver::live(LiveConfig {
+        timeout: Duration::from_millis(400),
+        ..server.live_config()
+    })
+    .unwrap();
+    assert_eq!(
+        live.lookup("example.com", RecordType::Txt).await,
+        Answer::Failure(DnsFailure::Timeout)
+    );
+    assert!(server.queries_for("example.com", RecordType::Txt) >= 1);
+}
+
+#[tokio::test]
+async fn truncated_udp_answer_is_fetched_over_tcp() {
+    let server = server().await;
+    let strings = server.huge_txt("big.example.com", 20).await;
+    let live = live(&server);
+    let answer = live.lookup("big.example.com", RecordType::Txt).await;
+    assert_eq!(answer.records(), [Rdata::Txt(strings)]);
+    assert!(server.tcp_query_count() >= 1, "no TCP query");
+    assert!(server.query_count() >= 2, "expected UDP then TCP");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_lookups_share_one_query() {
+    let server = server().await;
+    let live = live(&server);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let resolver = live.clone();
+        tasks.push(tokio::spawn(async move {
+            resolver.lookup("example.com", RecordType::Mx).await
+        }));
+    }
+    for task in tasks {
+        assert_eq!(task.await.unwrap().records().len(), 2);
+    }
+    assert_eq!(server.queries_for("example.com", RecordType::Mx), 1);
+    let stats = live.stats();
+    assert_eq!(stats.queries_sent, 1);
+    assert_eq!(stats.cache_hits + stats.merged_in_flight, 49);
+
+    // Later lookups, by any clone, are answered from the cache; another type is a new query.
+    live.clone().lookup("EXAMPLE.com.", RecordType::Mx).await;
+    live.lookup("example.com", RecordType::Txt).await;
+    assert_eq!(server.queries_for("example.com", RecordType::Mx), 1);
+    assert_eq!(live.stats().queries_sent, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_failures_are_merged_too() {
+    let server = server().await;
+    server.servfail("example.net");
+    let live = live(&server);
+    let lookups = (0..10).map(|_| {
+        let resolver = live.clone();
+        tokio::spawn(async move { resolver.lookup("example.net", RecordType::Txt).await })
+    });
+    for task in lookups.collect::<Vec<_>>() {
+        assert!(task.await.unwrap().is_failure());
+    }
+    // Waiters share the failure of the query in flight; it is not kept afterwards.
+    assert_eq!(server.queries_for("example.net", RecordType::Txt), 1);
+    assert_eq!(live.stats().queries_sent, 1);
+    assert!(live.lookup("example.net", RecordType::Txt).await.is_failure());
+    assert_eq!(server.queries_for("example.net", RecordType::Txt), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_concurrency_is_bounded() {
+    let server = server().await;
+    server.never_answer("a.example.com");
+    server.never_answer("b.example.com");
+    let timeout = Duration::from_millis(300);
+    let live = Resolver::live(LiveConfig {
+        timeout,
+        ..server.live_config()
+    })
+    .unwrap()
+    .with_concurrency(1);
+    let started = Instant::now();
+    let (a, b) = tokio::join!(
+        live.lookup("a.example.com", RecordType::A),
+        live.lookup("b.example.com", RecordType::A)
+    );
+    assert!(a.is_failure() && b.is_failure());
+    // One at a time: the second waited for the first to time out.
+    assert!(started.elapsed() >= timeout * 2, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn invalid_names_are_not_sent() {
+    let server = server().await;
+    let live = live(&server);
+    let long_label = format!("{}.example.com", "a".repeat(64));
+    for name in ["", "a..example.com", long_label.as_str()] {
+        assert_eq!(
+            live.lookup(name, RecordType::A).await,
+            Answer::Failure(DnsFailure::InvalidName)
+        );
+    }
+    assert_eq!(server.query_count(), 0);
+}

@@ -4,7 +4,9 @@ use crate::dns::Resolver;
 use crate::finding::Finding;
 use crate::rules::Rules;
 use crate::spf::audit::{SpfFacts, audit_spf};
-use crate::spf::check_host::{CheckHostInput, CheckHostOptions, SpfResult, check_host};
+use crate::spf::check_host::{
+    CheckHostInput, CheckHostOptions, CheckHostOutcome, SpfResult, check_host,
+};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -47,6 +49,36 @@ pub struct DomainAudit {
     pub findings: Vec<Finding>,
 }
 
+/// `spf/ip-not-permitted` when `check_host()` did not return pass.
+pub fn ip_verdict_findings(
+    rules: &Rules,
+    domain: &str,
+    input: &CheckHostInput,
+    outcome: &CheckHostOutcome,
+) -> Vec<Finding> {
+    if outcome.result == SpfResult::Pass {
+        return Vec::new();
+    }
+    let mut message = format!(
+        "SPF check_host() for {} at {domain} (sender {}) is {}",
+        input.ip,
+        input.sender,
+        outcome.result.as_str()
+    );
+    if let Some(term) = &outcome.deciding_term {
+        message.push_str(&format!(" (decided by `{}` in {})", term.term, term.domain));
+    }
+    if let Some(problem) = &outcome.problem {
+        message.push_str(&format!(": {problem}"));
+    }
+    vec![
+        rules
+            .finding("spf/ip-not-permitted", domain, message)
+            .with_measured(outcome.result.as_str())
+            .with_threshold("pass"),
+    ]
+}
+
 /// Audit one sending domain.
 pub async fn audit_domain(
     resolver: &Resolver,
@@ -69,27 +101,11 @@ pub async fn audit_domain(
             helo: request.helo.clone().unwrap_or_else(|| domain.clone()),
         };
         let outcome = check_host(resolver, &input, &options).await;
+        findings.extend(ip_verdict_findings(rules, &domain, &input, &outcome));
         let deciding_term = outcome
             .deciding_term
             .as_ref()
             .map(|t| format!("{}: {}", t.domain, t.term));
-        if outcome.result != SpfResult::Pass {
-            let mut message = format!(
-                "SPF check_host() for {ip} at {domain} is {}",
-                outcome.result.as_str()
-            );
-            if let Some(term) = &deciding_term {
-                message.push_str(&format!(" (decided by `{term}`)"));
-            }
-            if let Some(problem) = &outcome.problem {
-                message.push_str(&format!(": {problem}"));
-            }
-            let finding = rules
-                .finding("spf/ip-not-permitted", &domain, message)
-                .with_measured(outcome.result.as_str())
-                .with_threshold("pass");
-            findings.push(finding);
-        }
         verdicts.push(IpVerdict {
             ip: *ip,
             result: outcome.result,

@@ -6,16 +6,21 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use mailaudit::config::{self, Config, Suppressor};
+use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
+use mailaudit::domain::{DomainRequest, audit_domain};
 use mailaudit::finding::{self, Finding, Severity};
 use mailaudit::report::{self, Format, JsonlWriter, Mode, Report, Summary, TargetResult};
 use mailaudit::rules::Rules;
+use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
 use std::collections::BTreeMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 
 /// Findings at or above `--fail-on`.
 const EXIT_FINDINGS: u8 = 1;
@@ -360,45 +365,92 @@ fn exit_status(worst: Option<Severity>, fail_on: FailOn) -> u8 {
     }
 }
 
-/// The domain audit.
-///
-/// TO BE WIRED (integration): build the resolver from `ctx` (zone files, or live with
-/// `ctx.nameservers`, `ctx.timeout`), audit each domain of `args.domain_list()` with up to
-/// `ctx.concurrency` at once (SPF static audit, later DKIM/DMARC/MX; check_host() and reverse
-/// DNS for each `--ip`), call `sink.checked(RULES)` for each rule family that ran, and
-/// `sink.emit(result)` one `TargetResult` (kind "domain") per domain as it finishes.
-/// Until then it audits nothing, and says so on stderr.
+/// The domain audit: each domain of the list, up to `--concurrency` at once, all sharing one
+/// resolver (and so one DNS cache); results go to the sink as each domain finishes.
 fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
     let domains = args.domain_list()?;
-    let _ = (&args.selector, &args.ip, &args.mail_from, &args.helo);
-    let _ = (
-        ctx.rules,
-        ctx.zone_files,
-        ctx.nameservers,
-        ctx.timeout,
-        ctx.concurrency,
-    );
-    let _ = sink;
-    eprintln!(
-        "mailaudit: note: the domain audit is not wired in yet; {} domain(s) not audited",
-        domains.len()
-    );
-    Ok(())
+    let runtime = runtime()?;
+    let resolver = build_resolver(ctx)?;
+    let rules = Arc::new(ctx.rules.clone());
+    sink.checked(mailaudit::spf::audit::RULES);
+    sink.checked(mailaudit::domain::RULES);
+    let concurrency = ctx.concurrency.get();
+    runtime.block_on(async {
+        let mut pending = domains.into_iter().map(|domain| DomainRequest {
+            domain,
+            ips: args.ip.clone(),
+            mail_from: args.mail_from.clone(),
+            helo: args.helo.clone(),
+        });
+        let mut running = JoinSet::new();
+        loop {
+            while running.len() < concurrency {
+                let Some(request) = pending.next() else { break };
+                let (resolver, rules) = (resolver.clone(), Arc::clone(&rules));
+                running.spawn(async move { audit_domain(&resolver, &rules, &request).await });
+            }
+            let Some(done) = running.join_next().await else {
+                break;
+            };
+            let audit = done.context("a domain audit stopped unexpectedly")?;
+            let mut result = TargetResult::new(audit.domain, "domain");
+            result.facts = serde_json::to_value(&audit.facts)?;
+            result.findings = audit.findings;
+            sink.emit(result)?;
+        }
+        Ok(())
+    })
 }
 
-/// `check_host()` for one (ip, domain, sender).
-///
-/// TO BE WIRED (integration): evaluate with the resolver built from `ctx`, put the result,
-/// the deciding term, the explanation and the lookup trace in the facts of one
-/// `TargetResult` (kind "spf", target the domain), findings such as spf/ip-not-permitted,
-/// call `sink.checked(...)` with the rules evaluated, then `sink.emit(result)`.
-/// Until then it evaluates nothing, and says so on stderr.
+/// `check_host()` for one (ip, domain, sender): the result, the deciding term, the
+/// explanation and the trace go in the facts; a result other than pass is a finding.
 fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
-    let _ = (&args.domain, args.ip, &args.mail_from, &args.helo);
-    let _ = (ctx.rules, ctx.zone_files, ctx.nameservers, ctx.timeout);
-    let _ = sink;
-    eprintln!("mailaudit: note: the spf command is not wired in yet; nothing was evaluated");
-    Ok(())
+    let runtime = runtime()?;
+    let resolver = build_resolver(ctx)?;
+    let domain = mailaudit::dns::normalize_name(&args.domain);
+    let input = CheckHostInput {
+        ip: args.ip,
+        domain: domain.clone(),
+        sender: args
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| format!("postmaster@{domain}")),
+        helo: args.helo.clone().unwrap_or_else(|| domain.clone()),
+    };
+    let outcome = runtime.block_on(check_host(&resolver, &input, &CheckHostOptions::default()));
+    sink.checked(mailaudit::domain::RULES);
+    let mut result = TargetResult::new(domain.clone(), "spf");
+    result.findings = mailaudit::domain::ip_verdict_findings(ctx.rules, &domain, &input, &outcome);
+    let mut facts = serde_json::to_value(&outcome)?;
+    if let Some(map) = facts.as_object_mut() {
+        map.insert("ip".into(), args.ip.to_string().into());
+        map.insert("sender".into(), input.sender.clone().into());
+        map.insert("helo".into(), input.helo.clone().into());
+    }
+    result.facts = facts;
+    result.result = Some(outcome.result.as_str().to_string());
+    sink.emit(result)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Zone files when given (offline), otherwise live DNS.
+fn build_resolver(ctx: &AuditContext) -> Result<Resolver> {
+    if ctx.zone_files.is_empty() {
+        let config = LiveConfig {
+            nameservers: ctx.nameservers.to_vec(),
+            timeout: ctx.timeout,
+            ..LiveConfig::default()
+        };
+        return Resolver::live(config).context("cannot set up live DNS");
+    }
+    let zones = ZoneSet::load_files(ctx.zone_files)?;
+    Ok(Resolver::offline(zones))
 }
 
 /// Receives each target's result as the audit finishes it and settles it (the user's rule
@@ -443,13 +495,11 @@ impl<'a> ResultSink<'a> {
 
     /// Record that these rules ran, so an ignore of one of them that matched nothing is
     /// reported (config/unused-ignore), and ignores for rules that did not run are not.
-    #[allow(dead_code)] // called by the audits once they are wired in
     fn checked(&mut self, rules: &[&'static str]) {
         self.checked.extend_from_slice(rules);
     }
 
     /// One target is done.
-    #[allow(dead_code)] // called by the audits once they are wired in
     fn emit(&mut self, mut result: TargetResult) -> Result<()> {
         self.rules.apply_levels(&mut result.findings);
         self.suppressor

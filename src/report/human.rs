@@ -4,9 +4,10 @@
 //! this module only asks for it. Every string that may hold input bytes (targets, messages,
 //! records, file names) goes through [`escape_untrusted`] first.
 
-use super::{Mode, Report, Summary};
+use super::{Mode, Report, Summary, TargetResult};
 use crate::finding::Severity;
 use colored::{ColoredString, Colorize};
+use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -75,6 +76,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             escape_untrusted(&result.target).bold(),
             escape_untrusted(&result.kind)
         )?;
+        write_facts(result, out)?;
         let findings = result.sorted_findings();
         if findings.is_empty() {
             writeln!(out, "  {}", "no findings".green())?;
@@ -111,6 +113,68 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         summary_line(&report.summary()),
         mode_line(&report.mode)
     )
+}
+
+/// The few facts a person wants above the findings; the rest are in the JSON.
+fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
+    let facts = &result.facts;
+    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
+    if let Some(verdict) = &result.result {
+        writeln!(out, "  result: {}", escape_untrusted(verdict).bold())?;
+    }
+    match result.kind.as_str() {
+        "spf" => {
+            if let Some(term) = facts.get("deciding_term").filter(|t| !t.is_null()) {
+                writeln!(
+                    out,
+                    "  decided by: {} (in {})",
+                    text(&term["term"]).unwrap_or_default(),
+                    text(&term["domain"]).unwrap_or_default()
+                )?;
+            }
+            for (key, label) in [("explanation", "explanation"), ("problem", "problem")] {
+                if let Some(value) = facts.get(key).and_then(text) {
+                    writeln!(out, "  {label}: {value}")?;
+                }
+            }
+            if let (Some(l), Some(v)) = (facts.get("lookups"), facts.get("void_lookups")) {
+                writeln!(out, "  lookups: {l} (void: {v})")?;
+            }
+            if let Some(trace) = facts.get("trace").and_then(Value::as_array) {
+                writeln!(out, "  trace:")?;
+                for step in trace {
+                    let depth = step["depth"].as_u64().unwrap_or(0).min(32) as usize;
+                    writeln!(
+                        out,
+                        "    {}{}",
+                        "  ".repeat(depth),
+                        text(&step["event"]).unwrap_or_default()
+                    )?;
+                }
+            }
+        }
+        "domain" => {
+            let spf = &facts["spf"];
+            if let Some(record) = spf.get("record").and_then(text) {
+                writeln!(out, "  spf: {record}")?;
+                writeln!(
+                    out,
+                    "  spf lookups: {} (void: {})",
+                    spf["lookup_count"], spf["void_lookup_count"]
+                )?;
+            }
+            for verdict in facts["spf_results"].as_array().into_iter().flatten() {
+                writeln!(
+                    out,
+                    "  spf for {}: {}",
+                    text(&verdict["ip"]).unwrap_or_default(),
+                    text(&verdict["result"]).unwrap_or_default()
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

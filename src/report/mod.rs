@@ -28,6 +28,8 @@ pub struct TargetResult {
     pub kind: String,
     /// Measured facts (record text, lookup count, policy, ...), as the check reports them.
     pub facts: serde_json::Value,
+    /// The one verdict of a single-verdict command (`spf`: the check_host() result).
+    pub result: Option<String>,
     pub findings: Vec<Finding>,
 }
 
@@ -38,6 +40,7 @@ impl TargetResult {
             target: target.into(),
             kind: kind.into(),
             facts: serde_json::Value::Object(Default::default()),
+            result: None,
             findings: Vec::new(),
         }
     }

@@ -341,7 +341,10 @@ fn build_zones(records: &[ZoneRecord]) -> Vec<(Name, Arc<Zone>)> {
                 RecordSet::from(Record::from_rdata(apex.clone(), 60, RData::SOA(soa))),
             );
         }
-        if zones.iter().any(|(origin, _): &(Name, Arc<Zone>)| *origin == apex) {
+        if zones
+            .iter()
+            .any(|(origin, _): &(Name, Arc<Zone>)| *origin == apex)
+        {
             continue;
         }
         let zone = Zone::new(apex.clone(), map, ZoneType::Primary, AxfrPolicy::Deny)

@@ -72,6 +72,10 @@ pub struct SummaryV1 {
 pub struct ResultV1<'a> {
     pub target: &'a str,
     pub kind: &'a str,
+    /// The verdict of a single-verdict command (`spf`: none, neutral, pass, fail, softfail,
+    /// temperror, permerror); absent for audits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<&'a str>,
     pub facts: &'a serde_json::Value,
     pub findings: Vec<FindingV1<'a>>,
 }
@@ -207,6 +211,7 @@ impl<'a> ResultV1<'a> {
         ResultV1 {
             target: &result.target,
             kind: &result.kind,
+            result: result.result.as_deref(),
             facts: &result.facts,
             findings: result
                 .sorted_findings()

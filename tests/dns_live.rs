@@ -127,7 +127,10 @@ async fn cname_to_another_zone_is_asked_for_separately() {
     let server = server().await;
     let live = live(&server);
     let answer = live.lookup("alias.example.com", RecordType::A).await;
-    assert_eq!(answer.records(), [Rdata::A("198.51.100.7".parse().unwrap())]);
+    assert_eq!(
+        answer.records(),
+        [Rdata::A("198.51.100.7".parse().unwrap())]
+    );
     assert_eq!(server.queries_for("alias.example.com", RecordType::A), 1);
     assert_eq!(server.queries_for("host.example.net", RecordType::A), 1);
     assert_eq!(live.stats().queries_sent, 2);
@@ -218,7 +221,11 @@ async fn concurrent_failures_are_merged_too() {
     // Waiters share the failure of the query in flight; it is not kept afterwards.
     assert_eq!(server.queries_for("example.net", RecordType::Txt), 1);
     assert_eq!(live.stats().queries_sent, 1);
-    assert!(live.lookup("example.net", RecordType::Txt).await.is_failure());
+    assert!(
+        live.lookup("example.net", RecordType::Txt)
+            .await
+            .is_failure()
+    );
     assert_eq!(server.queries_for("example.net", RecordType::Txt), 2);
 }
 

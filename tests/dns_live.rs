@@ -264,3 +264,26 @@ async fn invalid_names_are_not_sent() {
     }
     assert_eq!(server.query_count(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_lookup_does_not_strand_the_next() {
+    let server = server().await;
+    server.never_answer("example.com");
+    let live = Resolver::live(LiveConfig {
+        timeout: Duration::from_millis(300),
+        ..server.live_config()
+    })
+    .unwrap();
+    let first = {
+        let live = live.clone();
+        tokio::spawn(async move { live.lookup("example.com", RecordType::A).await })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    first.abort();
+    // The waiter takes the query over instead of waiting forever.
+    assert_eq!(
+        live.lookup("example.com", RecordType::A).await,
+        Answer::Failure(DnsFailure::Timeout)
+    );
+    assert_eq!(live.stats().queries_sent, 2);
+}

@@ -321,3 +321,55 @@ impl Resolver {
         answer
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn offline_answers_are_cached_but_failures_are_not() {
+        let mut zones = ZoneSet::new();
+        zones.insert("example.com", Rdata::A(Ipv4Addr::new(192, 0, 2, 1)));
+        zones.insert_timeout("slow.example.com");
+        let resolver = Resolver::offline(zones);
+        let clone = resolver.clone();
+        assert!(
+            !resolver
+                .lookup("example.com", RecordType::A)
+                .await
+                .is_void()
+        );
+        assert!(!clone.lookup("Example.COM.", RecordType::A).await.is_void());
+        assert_eq!(
+            resolver.stats(),
+            ResolverStats {
+                queries_sent: 1,
+                cache_hits: 1,
+                merged_in_flight: 0
+            }
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                resolver.lookup("slow.example.com", RecordType::A).await,
+                Answer::Failure(DnsFailure::Timeout)
+            );
+        }
+        assert_eq!(resolver.stats().queries_sent, 3);
+        // A new concurrency limit comes with a new cache.
+        let fresh = resolver.with_concurrency(1);
+        fresh.lookup("example.com", RecordType::A).await;
+        assert_eq!(fresh.stats().queries_sent, 1);
+    }
+
+    #[test]
+    fn live_resolver_builds_without_a_runtime() {
+        let config = LiveConfig {
+            nameservers: vec!["127.0.0.1:53".parse().unwrap()],
+            ..LiveConfig::default()
+        };
+        let resolver = Resolver::live(config).unwrap();
+        assert!(!resolver.is_offline());
+        // The system configuration may be missing here; that is an error, not a panic.
+        let _ = Resolver::live(LiveConfig::default());
+    }
+}

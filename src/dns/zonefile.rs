@@ -708,12 +708,18 @@ fn parse_rdata(
         return generic_to_data(kind, rtype, first.line, &bytes);
     }
 
+    let field = |i: usize| -> Located<&Token> {
+        tokens
+            .get(i)
+            .copied()
+            .ok_or_else(|| bad_rdata(type_line, rtype, "missing field"))
+    };
     let text = |i: usize| -> Located<String> {
-        let token = tokens[i];
+        let token = field(i)?;
         let bytes = unescape(&token.raw, token.line)?;
         String::from_utf8(bytes).map_err(|_| bad_rdata(token.line, rtype, "not UTF-8"))
     };
-    let name = |i: usize| -> Located<String> { Ok(parse_name(tokens[i], origin)?.to_text()) };
+    let name = |i: usize| -> Located<String> { Ok(parse_name(field(i)?, origin)?.to_text()) };
     let number = |i: usize| -> Located<u32> {
         let s = text(i)?;
         s.parse()
@@ -787,7 +793,7 @@ fn parse_rdata(
         }
         RecordType::Soa => {
             exactly(7)?;
-            let ttl_field = |i: usize| parse_ttl_token(tokens[i]);
+            let ttl_field = |i: usize| parse_ttl_token(field(i)?);
             return Ok(ZoneData::Soa(Soa {
                 mname: name(0)?,
                 rname: name(1)?,
@@ -811,7 +817,7 @@ fn parse_generic(rtype: &str, tokens: &[&Token]) -> Located<Vec<u8>> {
         .parse()
         .map_err(|_| bad_rdata(len_token.line, rtype, "bad \\# length"))?;
     let mut hex = Vec::new();
-    for token in &tokens[2..] {
+    for token in tokens.iter().skip(2) {
         hex.extend_from_slice(&token.raw);
     }
     if hex.len() % 2 != 0 {

@@ -323,10 +323,12 @@ fn build_zones(records: &[ZoneRecord]) -> Vec<(Name, Arc<Zone>)> {
         }
     }
     let mut zones = Vec::new();
+    apexes.sort();
+    apexes.dedup();
     for apex in apexes {
         let mut map = maps.remove(&apex).unwrap_or_default();
         let soa_key = RrKey::new(LowerName::new(&apex), RecordType::SOA);
-        if !map.contains_key(&soa_key) {
+        map.entry(soa_key).or_insert_with(|| {
             let soa = SOA::new(
                 Name::from_ascii("ns.invalid.").expect("ns name"),
                 Name::from_ascii("hostmaster.invalid.").expect("rname"),
@@ -336,17 +338,8 @@ fn build_zones(records: &[ZoneRecord]) -> Vec<(Name, Arc<Zone>)> {
                 86400,
                 60,
             );
-            map.insert(
-                soa_key,
-                RecordSet::from(Record::from_rdata(apex.clone(), 60, RData::SOA(soa))),
-            );
-        }
-        if zones
-            .iter()
-            .any(|(origin, _): &(Name, Arc<Zone>)| *origin == apex)
-        {
-            continue;
-        }
+            RecordSet::from(Record::from_rdata(apex.clone(), 60, RData::SOA(soa)))
+        });
         let zone = Zone::new(apex.clone(), map, ZoneType::Primary, AxfrPolicy::Deny)
             .unwrap_or_else(|e| panic!("zone {apex}: {e}"));
         zones.push((apex, Arc::new(zone)));

@@ -1,0 +1,134 @@
+//! `mailaudit domain` and `mailaudit spf` give the same answers over live DNS (an in-process
+//! server on 127.0.0.1 serving the fixture zones) as offline from the same zone files.
+
+mod support;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture_zones() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones");
+    let mut zones: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zone"))
+        .collect();
+    zones.sort();
+    zones
+}
+
+/// Every owner name of the SPF rule fixtures that publishes something, plus the demo domains.
+fn fixture_domains() -> Vec<String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones/spf-rules.zone"),
+    )
+    .unwrap();
+    let mut domains: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains(" IN TXT") && !l.starts_with(';'))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| !name.starts_with('_') && !name.contains('.'))
+        .map(|name| format!("{name}.fixtures.test"))
+        .collect();
+    domains.extend(["acme-mail.example".into(), "news.acme-mail.example".into()]);
+    domains.push("nonexistent.fixtures.test".into());
+    domains.sort();
+    domains.dedup();
+    domains
+}
+
+fn run(args: &[String]) -> (i32, Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}); stderr: {stderr}"));
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// The report without its mode, which is the one thing that must differ.
+fn without_mode(mut report: Value) -> Value {
+    report.as_object_mut().unwrap().remove("mode");
+    report
+}
+
+fn offline_args(zones: &[PathBuf]) -> Vec<String> {
+    zones
+        .iter()
+        .flat_map(|z| ["--zone".to_string(), z.display().to_string()])
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domain_and_spf_agree_live_and_offline() {
+    let zones = fixture_zones();
+    let zone_refs: Vec<&Path> = zones.iter().map(PathBuf::as_path).collect();
+    let server = support::dns_server::start(&zone_refs).await;
+    let live = vec![
+        "--nameserver".to_string(),
+        server.addr().to_string(),
+        "--timeout".to_string(),
+        "3".to_string(),
+    ];
+    let offline = offline_args(&zones);
+    let domains = fixture_domains();
+    assert!(domains.len() > 20, "{domains:?}");
+
+    let mut base = vec!["domain".to_string(), "--format".into(), "json".into()];
+    base.extend(["--ip".into(), "192.0.2.25".into()]);
+    base.extend(domains.iter().cloned());
+    let (live_args, offline_args) = (
+        [base.clone(), live.clone()].concat(),
+        [base, offline.clone()].concat(),
+    );
+    let (live_status, live_report) = tokio::task::spawn_blocking(move || run(&live_args))
+        .await
+        .unwrap();
+    let (offline_status, offline_report) = tokio::task::spawn_blocking(move || run(&offline_args))
+        .await
+        .unwrap();
+    assert_eq!(live_report["mode"]["dns"], "live");
+    assert_eq!(offline_report["mode"]["dns"], "offline");
+    assert_eq!(live_report["summary"]["targets"], domains.len());
+    assert_eq!(
+        without_mode(live_report),
+        without_mode(offline_report),
+        "live and offline domain reports differ"
+    );
+    assert_eq!(live_status, offline_status);
+
+    for (domain, ip) in [
+        ("acme-mail.example", "192.0.2.200"),
+        ("acme-mail.example", "203.0.113.99"),
+        ("news.acme-mail.example", "192.0.2.200"),
+        ("news.acme-mail.example", "198.18.0.1"),
+        ("good.fixtures.test", "2001:db8::1"),
+        ("loop-a.fixtures.test", "192.0.2.1"),
+        ("void.fixtures.test", "192.0.2.1"),
+    ] {
+        let base: Vec<String> = ["spf", domain, "--ip", ip, "--format", "json"]
+            .map(String::from)
+            .to_vec();
+        let (live_args, offline_args) = (
+            [base.clone(), live.clone()].concat(),
+            [base, offline.clone()].concat(),
+        );
+        let (_, live_report) = tokio::task::spawn_blocking(move || run(&live_args))
+            .await
+            .unwrap();
+        let (_, offline_report) = tokio::task::spawn_blocking(move || run(&offline_args))
+            .await
+            .unwrap();
+        assert!(live_report["results"][0]["result"].is_string());
+        assert_eq!(
+            without_mode(live_report),
+            without_mode(offline_report),
+            "spf {domain} --ip {ip}"
+        );
+    }
+    assert!(server.query_count() > 0);
+}

@@ -157,11 +157,12 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             let spf = &facts["spf"];
             if let Some(record) = spf.get("record").and_then(text) {
                 writeln!(out, "  spf: {record}")?;
-                writeln!(
-                    out,
-                    "  spf lookups: {} (void: {})",
-                    spf["lookup_count"], spf["void_lookup_count"]
-                )?;
+            }
+            if let (Some(l), Some(v)) = (
+                spf["lookup_count"].as_u64(),
+                spf["void_lookup_count"].as_u64(),
+            ) {
+                writeln!(out, "  spf lookups: {l} (void: {v})")?;
             }
             for verdict in facts["spf_results"].as_array().into_iter().flatten() {
                 writeln!(

@@ -15,7 +15,12 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
 /// The registry test holds this list and the rule data together.
 pub fn implemented() -> Vec<&'static str> {
-    let mut ids = [crate::spf::audit::RULES, crate::config::RULES].concat();
+    let mut ids = [
+        crate::spf::audit::RULES,
+        crate::domain::RULES,
+        crate::config::RULES,
+    ]
+    .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.
     ids.sort_unstable();
     ids.dedup();

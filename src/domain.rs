@@ -8,7 +8,10 @@ use crate::spf::check_host::{
     CheckHostInput, CheckHostOptions, CheckHostOutcome, SpfResult, check_host,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Arc;
+use tokio::task::JoinSet;
 
 /// The rules this module emits itself (the SPF tree rules come from `spf::audit`).
 pub const RULES: &[&str] = &["spf/ip-not-permitted"];
@@ -121,5 +124,40 @@ pub async fn audit_domain(
             spf_results: verdicts,
         },
         findings,
+    }
+}
+
+/// Audit many domains, at most `concurrency` at once, all on one resolver (one DNS cache), and
+/// hand each audit to `each` as it finishes. An audit that panicked (a bug) reaches `each` as
+/// `Err(domain)`, so it is never silently missing. Stops at the first error `each` returns.
+pub async fn audit_domains<E>(
+    resolver: &Resolver,
+    rules: &Arc<Rules>,
+    requests: impl IntoIterator<Item = DomainRequest>,
+    concurrency: usize,
+    mut each: impl FnMut(Result<DomainAudit, String>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut pending = requests.into_iter();
+    let mut running = JoinSet::new();
+    let mut names = HashMap::new();
+    loop {
+        while running.len() < concurrency.max(1) {
+            let Some(request) = pending.next() else { break };
+            let (resolver, rules) = (resolver.clone(), Arc::clone(rules));
+            let domain = request.domain.clone();
+            let task =
+                running.spawn(async move { audit_domain(&resolver, &rules, &request).await });
+            names.insert(task.id(), domain);
+        }
+        let Some(done) = running.join_next_with_id().await else {
+            return Ok(());
+        };
+        match done {
+            Ok((id, audit)) => {
+                names.remove(&id);
+                each(Ok(audit))?
+            }
+            Err(e) => each(Err(names.remove(&e.id()).unwrap_or_default()))?,
+        }
     }
 }

@@ -5,22 +5,20 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mailaudit::config::{self, Config, Suppressor};
+use mailaudit::config::Config;
 use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
-use mailaudit::domain::{DomainRequest, audit_domain};
-use mailaudit::finding::{self, Finding, Severity};
-use mailaudit::report::{self, Format, JsonlWriter, Mode, Report, Summary, TargetResult};
+use mailaudit::domain::{DomainRequest, audit_domains};
+use mailaudit::finding::Severity;
+use mailaudit::report::{self, Format, Mode, Output, Report, ResultSink, TargetResult};
 use mailaudit::rules::Rules;
 use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
-use std::collections::BTreeMap;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinSet;
 
 /// Findings at or above `--fail-on`.
 const EXIT_FINDINGS: u8 = 1;
@@ -374,32 +372,27 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     let rules = Arc::new(ctx.rules.clone());
     sink.checked(mailaudit::spf::audit::RULES);
     sink.checked(mailaudit::domain::RULES);
-    let concurrency = ctx.concurrency.get();
-    runtime.block_on(async {
-        let mut pending = domains.into_iter().map(|domain| DomainRequest {
-            domain,
-            ips: args.ip.clone(),
-            mail_from: args.mail_from.clone(),
-            helo: args.helo.clone(),
-        });
-        let mut running = JoinSet::new();
-        loop {
-            while running.len() < concurrency {
-                let Some(request) = pending.next() else { break };
-                let (resolver, rules) = (resolver.clone(), Arc::clone(&rules));
-                running.spawn(async move { audit_domain(&resolver, &rules, &request).await });
-            }
-            let Some(done) = running.join_next().await else {
-                break;
-            };
-            let audit = done.context("a domain audit stopped unexpectedly")?;
+    let requests = domains.into_iter().map(|domain| DomainRequest {
+        domain,
+        ips: args.ip.clone(),
+        mail_from: args.mail_from.clone(),
+        helo: args.helo.clone(),
+    });
+    runtime.block_on(audit_domains(
+        &resolver,
+        &rules,
+        requests,
+        ctx.concurrency.get(),
+        |audit| {
+            let audit = audit.map_err(|domain| {
+                anyhow::anyhow!("the audit of {domain} stopped unexpectedly (a bug in mailaudit)")
+            })?;
             let mut result = TargetResult::new(audit.domain, "domain");
             result.facts = serde_json::to_value(&audit.facts)?;
             result.findings = audit.findings;
-            sink.emit(result)?;
-        }
-        Ok(())
-    })
+            Ok(sink.emit(result)?)
+        },
+    ))
 }
 
 /// `check_host()` for one (ip, domain, sender): the result, the deciding term, the
@@ -429,7 +422,7 @@ fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<
     }
     result.facts = facts;
     result.result = Some(outcome.result.as_str().to_string());
-    sink.emit(result)
+    Ok(sink.emit(result)?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -451,174 +444,6 @@ fn build_resolver(ctx: &AuditContext) -> Result<Resolver> {
     }
     let zones = ZoneSet::load_files(ctx.zone_files)?;
     Ok(Resolver::offline(zones))
-}
-
-/// Receives each target's result as the audit finishes it and settles it (the user's rule
-/// levels, then ignores, then report order). jsonl results are written at once; the other
-/// formats need the whole report, which [`ResultSink::finish`] renders.
-struct ResultSink<'a> {
-    rules: &'a Rules,
-    suppressor: Suppressor<'a>,
-    checked: Vec<&'static str>,
-    format: Format,
-    stream: Option<JsonlWriter<Output>>,
-    output: Option<Output>,
-    report: Report,
-    summary: Summary,
-    worst: Option<Severity>,
-}
-
-impl<'a> ResultSink<'a> {
-    fn new(
-        rules: &'a Rules,
-        config: &'a Config,
-        format: Format,
-        output: Output,
-        report: Report,
-    ) -> ResultSink<'a> {
-        let (stream, output) = match format {
-            Format::Jsonl => (Some(JsonlWriter::new(output)), None),
-            _ => (None, Some(output)),
-        };
-        ResultSink {
-            rules,
-            suppressor: Suppressor::new(config),
-            checked: Vec::new(),
-            format,
-            stream,
-            output,
-            report,
-            summary: Summary::default(),
-            worst: None,
-        }
-    }
-
-    /// Record that these rules ran, so an ignore of one of them that matched nothing is
-    /// reported (config/unused-ignore), and ignores for rules that did not run are not.
-    fn checked(&mut self, rules: &[&'static str]) {
-        self.checked.extend_from_slice(rules);
-    }
-
-    /// One target is done.
-    fn emit(&mut self, mut result: TargetResult) -> Result<()> {
-        self.rules.apply_levels(&mut result.findings);
-        self.suppressor
-            .suppress(&result.target, &mut result.findings);
-        self.push(result)
-    }
-
-    fn push(&mut self, mut result: TargetResult) -> Result<()> {
-        finding::sort_findings(&mut result.findings);
-        self.summary.add(&result);
-        self.worst = self.worst.max(result.max_severity());
-        match &mut self.stream {
-            Some(writer) => writer
-                .write_result(&result)
-                .context("cannot write the report")?,
-            None => self.report.results.push(result),
-        }
-        Ok(())
-    }
-
-    /// Add the config/unused-ignore findings, render, and put the output in place.
-    /// Returns the worst severity of the run.
-    fn finish(mut self) -> Result<Option<Severity>> {
-        let unused = self.suppressor.unused(&self.checked);
-        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-        for finding in config::unused_ignore_findings(self.rules, &unused) {
-            by_file
-                .entry(finding.target.clone())
-                .or_default()
-                .push(finding);
-        }
-        for (file, mut findings) in by_file {
-            self.rules.apply_levels(&mut findings);
-            let mut result = TargetResult::new(file, "config");
-            result.findings = findings;
-            self.push(result)?;
-        }
-        let output = match (self.stream, self.output) {
-            (Some(writer), _) => writer.into_inner(),
-            (None, Some(mut output)) => {
-                report::render(&self.report, self.format, &mut output)
-                    .context("cannot write the report")?;
-                output
-            }
-            (None, None) => unreachable!("a sink has a stream or an output"),
-        };
-        output.commit()?;
-        Ok(self.worst)
-    }
-}
-
-/// Standard output, or `--output FILE` written to a temporary file in the same directory
-/// and renamed over FILE at the end, so FILE is never seen half-written.
-enum Output {
-    Stdout(BufWriter<io::StdoutLock<'static>>),
-    File {
-        file: BufWriter<tempfile::NamedTempFile>,
-        path: PathBuf,
-    },
-}
-
-impl Output {
-    fn open(path: Option<&Path>) -> Result<Output> {
-        let Some(path) = path else {
-            return Ok(Output::Stdout(BufWriter::new(io::stdout().lock())));
-        };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".mailaudit-").suffix(".tmp");
-        // A report is an ordinary file: the umask decides, not the temp file's 0600.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let file = builder
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create the output file in {}", dir.display()))?;
-        Ok(Output::File {
-            file: BufWriter::new(file),
-            path: path.to_path_buf(),
-        })
-    }
-
-    fn commit(self) -> Result<()> {
-        match self {
-            Output::Stdout(mut out) => out.flush().context("cannot write the report"),
-            Output::File { file, path } => {
-                let file = file
-                    .into_inner()
-                    .map_err(|e| e.into_error())
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                // Keep the permissions of a report being replaced.
-                if let Ok(meta) = std::fs::metadata(&path) {
-                    let _ = std::fs::set_permissions(file.path(), meta.permissions());
-                }
-                file.persist(&path)
-                    .map_err(|e| e.error)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                Ok(())
-            }
-        }
-    }
-}
-
-impl Write for Output {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Output::Stdout(out) => out.write(buf),
-            Output::File { file, .. } => file.write(buf),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Output::Stdout(out) => out.flush(),
-            Output::File { file, .. } => file.flush(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -671,80 +496,5 @@ mod tests {
         for bad in ["0", "-1", "NaN", "inf", "soon"] {
             assert!(parse_timeout(bad).is_err(), "{bad}");
         }
-    }
-
-    /// The shared path: user levels, ignores, unused ignores, rendering to --output, and the
-    /// worst severity that decides the exit status.
-    #[test]
-    fn results_are_settled_rendered_and_graded() {
-        let config = Config::parse(
-            "[rules.\"spf/lookup-limit\"]\nseverity = \"warning\"\n\n\
-             [[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"a.example\"\nreason = \"vendor\"\n\n\
-             [[ignore]]\nrule = \"spf/mx-limit\"\nreason = \"stale\"\n",
-            "mailaudit.toml",
-        )
-        .unwrap();
-        let mut rules = Rules::builtin().unwrap();
-        rules.apply(&config).unwrap();
-
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("report.json");
-        let output = Output::open(Some(&path)).unwrap();
-        let report = Report::new(
-            "domain",
-            Mode::Live {
-                nameservers: vec![],
-            },
-        );
-        let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
-        sink.checked(mailaudit::spf::audit::RULES);
-        let mut result = TargetResult::new("a.example", "domain");
-        result.findings = vec![
-            rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
-            rules.finding("spf/lookup-limit", "a.example", "12 lookups"),
-        ];
-        sink.emit(result).unwrap();
-        assert!(!path.exists(), "the report is put in place only at the end");
-        let worst = sink.finish().unwrap();
-
-        // lookup-limit lowered to warning, ptr ignored, the mx-limit ignore unused.
-        assert_eq!(worst, Some(Severity::Warning));
-        assert_eq!(exit_status(worst, FailOn::Error), 0);
-        assert_eq!(exit_status(worst, FailOn::Warning), EXIT_FINDINGS);
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let results = json["results"].as_array().unwrap();
-        assert_eq!(results.len(), 2);
-        assert_eq!(results[0]["target"], "a.example");
-        assert_eq!(results[0]["findings"].as_array().unwrap().len(), 1);
-        assert_eq!(results[0]["findings"][0]["severity"], "warning");
-        assert_eq!(results[1]["kind"], "config");
-        assert_eq!(results[1]["findings"][0]["rule"], "config/unused-ignore");
-        assert_eq!(
-            results[1]["findings"][0]["location"],
-            serde_json::json!({"kind": "line", "file": "mailaudit.toml", "line": 9})
-        );
-    }
-
-    #[test]
-    fn ignores_of_rules_that_did_not_run_are_not_unused() {
-        let config = Config::parse(
-            "[[ignore]]\nrule = \"spf/mx-limit\"\nreason = \"r\"\n",
-            "mailaudit.toml",
-        )
-        .unwrap();
-        let rules = Rules::builtin().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("report.jsonl");
-        let output = Output::open(Some(&path)).unwrap();
-        let report = Report::new(
-            "spf",
-            Mode::Live {
-                nameservers: vec![],
-            },
-        );
-        let sink = ResultSink::new(&rules, &config, Format::Jsonl, output, report);
-        assert_eq!(sink.finish().unwrap(), None);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
     }
 }

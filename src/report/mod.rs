@@ -3,10 +3,14 @@
 
 pub mod human;
 pub mod json;
+pub mod output;
 pub mod rules;
+pub mod sink;
 
 pub use human::escape_untrusted;
 pub use json::JsonlWriter;
+pub use output::{Output, OutputError};
+pub use sink::ResultSink;
 
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};

@@ -188,8 +188,31 @@ fn record_size_fires_over_450_octets() {
     let a = audit("record-size.fixtures.test");
     let f = fired(&a, "spf/record-size");
     assert_eq!(f.len(), 1, "{:#?}", a.findings);
-    assert_eq!(f[0].evidence.measured, Some(581.into()));
+    // RFC 7208 §3.4 sizes the answer: the name (25 octets) plus the record (581 octets).
+    assert_eq!(f[0].evidence.measured, Some(606.into()));
     assert!(fired(&audit("good.fixtures.test"), "spf/record-size").is_empty());
+}
+
+#[test]
+fn record_size_counts_every_txt_record_at_the_name() {
+    let mut zones = ZoneSet::new();
+    let spf = format!("v=spf1 {}-all", "ip4:192.0.2.1 ".repeat(25));
+    assert!(spf.len() < 450);
+    zones.insert("busy.test", Rdata::Txt(vec![spf.into_bytes()]));
+    zones.insert(
+        "busy.test",
+        Rdata::Txt(vec![
+            format!("site-verification={}", "a".repeat(80)).into_bytes(),
+        ]),
+    );
+    let a = audit_with(&Resolver::offline(zones), "busy.test");
+    let f = fired(&a, "spf/record-size");
+    assert_eq!(f.len(), 1, "{:#?}", a.findings);
+    assert!(
+        f[0].message.contains("other TXT records"),
+        "{}",
+        f[0].message
+    );
 }
 
 #[test]

@@ -216,7 +216,7 @@ impl TreeWalk<'_> {
         if via == Via::Root {
             self.audit.facts.record = Some(text.clone());
         }
-        self.record_size(domain, &text, &strings);
+        self.record_size(domain, via, &text, &strings).await;
         let node_index = self.audit.facts.tree.len();
         self.audit.facts.tree.push(SpfTreeNode {
             domain: domain.to_string(),
@@ -251,7 +251,7 @@ impl TreeWalk<'_> {
         true
     }
 
-    fn record_size(&mut self, domain: &str, text: &str, strings: &[Vec<u8>]) {
+    async fn record_size(&mut self, domain: &str, via: Via, text: &str, strings: &[Vec<u8>]) {
         let max_string = self.threshold("spf/record-size", "max_string_octets", 255.0);
         let max_record = self.threshold("spf/record-size", "max_record_octets", 450.0);
         if let Some(long) = strings.iter().find(|s| s.len() as f64 > max_string) {
@@ -268,17 +268,37 @@ impl TreeWalk<'_> {
                 .with_threshold(max_string);
             self.push(f);
         }
-        if text.len() as f64 > max_record {
+        // §3.4 sizes the whole answer: the name plus the text of every TXT record there. Only
+        // the domain's own answer: an oversized provider record is the provider's to fix.
+        if via != Via::Root {
+            return;
+        }
+        let answer = self.resolver.lookup(domain, RecordType::Txt).await;
+        let all_txt: usize = answer
+            .records()
+            .iter()
+            .filter_map(|r| r.txt_joined())
+            .map(|t| t.len())
+            .sum();
+        let size = domain.len() + all_txt.max(text.len());
+        if size as f64 > max_record {
+            let others = if all_txt > text.len() {
+                format!(
+                    " ({} of them in its other TXT records)",
+                    all_txt - text.len()
+                )
+            } else {
+                String::new()
+            };
             let f = self
                 .finding(
                     "spf/record-size",
                     format!(
-                        "SPF record of {domain} is {} octets, over {max_record}: the DNS answer may not fit in one UDP packet",
-                        text.len()
+                        "the TXT answer for {domain} is {size} octets (name and all TXT records){others}, over {max_record}: it may not fit in one UDP packet"
                     ),
                 )
                 .with_record(text)
-                .with_measured(text.len())
+                .with_measured(size)
                 .with_threshold(max_record);
             self.push(f);
         }

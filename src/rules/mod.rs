@@ -10,12 +10,22 @@ use std::collections::BTreeMap;
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("rules/spf.toml", include_str!("../../rules/spf.toml")),
     ("rules/config.toml", include_str!("../../rules/config.toml")),
+    ("rules/dkim.toml", include_str!("../../rules/dkim.toml")),
+    (
+        "rules/dkim-selectors.toml",
+        include_str!("../../rules/dkim-selectors.toml"),
+    ),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
 /// The registry test holds this list and the rule data together.
 pub fn implemented() -> Vec<&'static str> {
-    let mut ids = [crate::spf::audit::RULES, crate::config::RULES].concat();
+    let mut ids = [
+        crate::spf::audit::RULES,
+        crate::config::RULES,
+        crate::dkim::audit::RULES,
+    ]
+    .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.
     ids.sort_unstable();
     ids.dedup();

@@ -154,9 +154,16 @@ impl KeyRecord {
 
     /// Whether `s=` lets the key sign email (`*` or `email`, or no `s=`).
     pub fn allows_email(&self) -> bool {
-        self.services
-            .as_ref()
-            .is_none_or(|s| s.iter().any(|s| s == "*" || s == "email"))
+        self.allows_service("email")
+    }
+
+    /// Whether `s=` lists `service` (compared without case) or `*`, or there is no `s=`.
+    /// Service types: `email` (RFC 6376 §3.6.1), `tlsrpt` (RFC 8460).
+    pub fn allows_service(&self, service: &str) -> bool {
+        self.services.as_ref().is_none_or(|s| {
+            s.iter()
+                .any(|s| s == "*" || s.eq_ignore_ascii_case(service))
+        })
     }
 
     /// Whether `h=` allows the hash algorithm `alg` (`sha256`, `sha1`), or there is no `h=`.

@@ -145,10 +145,11 @@ fn check_key_info(row: &Row) -> Option<String> {
             ) => *got == want,
             _ => false,
         };
-        if let Ok(r) = &parsed {
-            if r.key_type == KeyType::Ed25519 && r.key != key {
-                return Some(format!("record key {:?} differs from {key:?}", r.key));
-            }
+        if let Ok(r) = &parsed
+            && r.key_type == KeyType::Ed25519
+            && r.key != key
+        {
+            return Some(format!("record key {:?} differs from {key:?}", r.key));
         }
         return (!ok).then(|| format!("ed25519 key {key:?}, key_info says {len} bytes"));
     }

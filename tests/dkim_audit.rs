@@ -138,7 +138,11 @@ fn probing_without_any_key_is_a_single_missing_warning() {
     let f = fired(&a, "dkim/missing")[0];
     assert_eq!(f.severity, Severity::Warning);
     assert_eq!(f.target, d("no-dkim"));
-    assert!(f.message.contains("probed selectors"), "{}", f.message);
+    assert!(
+        f.message.contains("common selectors probed"),
+        "{}",
+        f.message
+    );
     assert!(f.evidence.chain.contains(&name("selector1", "no-dkim")));
     assert!(a.facts.selectors.is_empty());
     // A domain that does not exist at all is the same finding.
@@ -304,9 +308,9 @@ fn bad_key_data_fires_for_both_key_types() {
 }
 
 #[test]
-fn service_not_email_fires_on_s_chat_only() {
+fn not_for_email_fires_on_s_chat_only() {
     let a = audit("service", &["s1", "s2"]);
-    assert_eq!(rules_fired(&a), ["dkim/service-not-email"]);
+    assert_eq!(rules_fired(&a), ["dkim/not-for-email"]);
     assert_eq!(a.findings[0].evidence.chain, [name("s1", "service")]);
 }
 
@@ -430,4 +434,15 @@ fn every_declared_rule_fires_somewhere() {
     }
     let declared: BTreeSet<String> = RULES.iter().map(|s| s.to_string()).collect();
     assert_eq!(seen, declared);
+}
+
+/// The documentation quotes the probing message with the real size of the selector list.
+#[test]
+fn missing_example_quotes_the_probe_count() {
+    let example = &rules().get("dkim/missing").unwrap().example;
+    let count = mailaudit::dkim::common_selectors().len();
+    assert!(
+        example.contains(&format!("any of the {count} common selectors probed")),
+        "update the dkim/missing example in rules/dkim.toml: {count} selectors"
+    );
 }

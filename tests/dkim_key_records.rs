@@ -97,7 +97,7 @@ fn classify(record: &[u8]) -> &'static str {
             // (email, RFC 6376 §3.6.1; tlsrpt, RFC 8460) or *, and h= allows one of the two
             // hash algorithms RFC 6376 defines. RFC 8301 policy (no sha1, no RSA under 1024
             // bits) is a lint of the audit, not part of parsing. A record usable only for
-            // tlsrpt is valid here, and the audit still reports dkim/service-not-email on it.
+            // tlsrpt is valid here, and the audit still reports dkim/not-for-email on it.
             _ if !(r.allows_service("email") || r.allows_service("tlsrpt"))
                 || !(r.allows_hash("sha256") || r.allows_hash("sha1")) =>
             {

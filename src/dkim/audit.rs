@@ -21,7 +21,7 @@ pub const RULES: &[&str] = &[
     "dkim/no-usable-hash",
     "dkim/unknown-key-type",
     "dkim/bad-key",
-    "dkim/service-not-email",
+    "dkim/not-for-email",
     "dkim/multiple-records",
     "dns/inconclusive",
 ];
@@ -156,13 +156,12 @@ pub async fn audit_dkim(
         }
     }
     if probed && found == 0 && failed == 0 {
-        let shown = list.join(", ");
         let f = rules
             .finding(
                 "dkim/missing",
                 domain,
                 format!(
-                    "no DKIM key found for the {} probed selectors ({shown}); if the domain signs with another selector, give it with --selector",
+                    "no DKIM key found at any of the {} common selectors probed; if the domain signs with another selector, give it with --selector",
                     list.len()
                 ),
             )
@@ -370,7 +369,7 @@ impl Audit<'_> {
             let listed = record.tag("s").map(|t| t.value.clone()).unwrap_or_default();
             let f = self
                 .finding(
-                    "dkim/service-not-email",
+                    "dkim/not-for-email",
                     name,
                     format!(
                         "DKIM key at {name} is limited to s={listed}, which excludes email: receivers ignore it when verifying mail"

@@ -361,7 +361,7 @@ fn is_hyphenated_word(word: &str) -> bool {
 }
 
 /// `p=`: `base64string = ALPHADIGITPS *([FWS] ALPHADIGITPS) [ [FWS] "=" [ [FWS] "=" ] ]`
-/// (§2.4), folding white space removed before decoding.
+/// (§2.10), folding white space removed before decoding.
 fn decode_p(p: &Tag<'_>) -> Result<Vec<u8>, KeyRecordError> {
     let mut compact = Vec::with_capacity(p.value.len());
     let mut padding = 0usize;

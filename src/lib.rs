@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod finding;

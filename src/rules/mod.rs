@@ -10,6 +10,11 @@ use std::collections::BTreeMap;
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("rules/spf.toml", include_str!("../../rules/spf.toml")),
     ("rules/config.toml", include_str!("../../rules/config.toml")),
+    ("rules/dkim.toml", include_str!("../../rules/dkim.toml")),
+    (
+        "rules/dkim-selectors.toml",
+        include_str!("../../rules/dkim-selectors.toml"),
+    ),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
@@ -18,6 +23,7 @@ pub fn implemented() -> Vec<&'static str> {
     let mut ids = [
         crate::spf::audit::RULES,
         crate::domain::RULES,
+        crate::dkim::audit::RULES,
         crate::config::RULES,
     ]
     .concat();

@@ -1,5 +1,6 @@
 //! The domain audit: everything `mailaudit domain` checks for one sending domain.
 
+use crate::dkim::audit::{DkimFacts, audit_dkim};
 use crate::dns::Resolver;
 use crate::finding::Finding;
 use crate::rules::Rules;
@@ -20,6 +21,8 @@ pub const RULES: &[&str] = &["spf/ip-not-permitted"];
 #[derive(Clone, Debug, Default)]
 pub struct DomainRequest {
     pub domain: String,
+    /// DKIM selectors to check; empty means probe the common ones.
+    pub selectors: Vec<String>,
     /// Sending IPs to evaluate with `check_host()`.
     pub ips: Vec<IpAddr>,
     /// MAIL FROM; `postmaster@DOMAIN` when absent.
@@ -42,6 +45,7 @@ pub struct IpVerdict {
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct DomainFacts {
     pub spf: SpfFacts,
+    pub dkim: DkimFacts,
     pub spf_results: Vec<IpVerdict>,
 }
 
@@ -89,8 +93,12 @@ pub async fn audit_domain(
     request: &DomainRequest,
 ) -> DomainAudit {
     let domain = crate::dns::normalize_name(&request.domain);
-    let spf = audit_spf(resolver, rules, &domain).await;
+    let (spf, dkim) = tokio::join!(
+        audit_spf(resolver, rules, &domain),
+        audit_dkim(resolver, rules, &domain, &request.selectors),
+    );
     let mut findings = spf.findings;
+    findings.extend(dkim.findings);
     let mut verdicts = Vec::new();
     let options = CheckHostOptions::default();
     for ip in &request.ips {
@@ -121,6 +129,7 @@ pub async fn audit_domain(
         domain,
         facts: DomainFacts {
             spf: spf.facts,
+            dkim: dkim.facts,
             spf_results: verdicts,
         },
         findings,

@@ -372,8 +372,10 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     let rules = Arc::new(ctx.rules.clone());
     sink.checked(mailaudit::spf::audit::RULES);
     sink.checked(mailaudit::domain::RULES);
+    sink.checked(mailaudit::dkim::audit::RULES);
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,
+        selectors: args.selector.clone(),
         ips: args.ip.clone(),
         mail_from: args.mail_from.clone(),
         helo: args.helo.clone(),

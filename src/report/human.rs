@@ -164,6 +164,25 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             ) {
                 writeln!(out, "  spf lookups: {l} (void: {v})")?;
             }
+            let keys: Vec<String> = facts["dkim"]["selectors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|k| k["record"].is_string())
+                .map(|k| {
+                    let kind = text(&k["key_type"]).unwrap_or_else(|| "?".into());
+                    match k["key_bits"].as_u64() {
+                        Some(bits) => format!(
+                            "{} ({kind} {bits})",
+                            text(&k["selector"]).unwrap_or_default()
+                        ),
+                        None => format!("{} ({kind})", text(&k["selector"]).unwrap_or_default()),
+                    }
+                })
+                .collect();
+            if !keys.is_empty() {
+                writeln!(out, "  dkim: {}", keys.join(", "))?;
+            }
             for verdict in facts["spf_results"].as_array().into_iter().flatten() {
                 writeln!(
                     out,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// The rules this module emits itself (the SPF tree rules come from `spf::audit`).
-pub const RULES: &[&str] = &["spf/ip-not-permitted"];
+pub const RULES: &[&str] = &["spf/ip-not-permitted", "domain/invalid-name"];
 
 /// What to audit for one domain.
 #[derive(Clone, Debug, Default)]
@@ -93,6 +93,20 @@ pub async fn audit_domain(
     request: &DomainRequest,
 ) -> DomainAudit {
     let domain = crate::dns::normalize_name(&request.domain);
+    if !crate::dns::is_valid_query_name(&domain) || domain.contains(['/', '@', ' ', ':']) {
+        let finding = rules
+            .finding(
+                "domain/invalid-name",
+                &domain,
+                format!("`{domain}` is not a domain name that DNS can be asked about"),
+            )
+            .with_measured(domain.clone());
+        return DomainAudit {
+            domain,
+            facts: DomainFacts::default(),
+            findings: vec![finding],
+        };
+    }
     let (spf, dkim) = tokio::join!(
         audit_spf(resolver, rules, &domain),
         audit_dkim(resolver, rules, &domain, &request.selectors),

@@ -174,6 +174,9 @@ impl DomainArgs {
         if domains.is_empty() {
             bail!("no domains to audit");
         }
+        // The same domain twice (any case, trailing dot or not) is audited once.
+        let mut seen = std::collections::HashSet::new();
+        domains.retain(|d| seen.insert(mailaudit::dns::normalize_name(d)));
         Ok(domains)
     }
 }
@@ -373,6 +376,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     sink.checked(mailaudit::spf::audit::RULES);
     sink.checked(mailaudit::domain::RULES);
     sink.checked(mailaudit::dkim::audit::RULES);
+    let domains_count = domains.len();
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,
         selectors: args.selector.clone(),
@@ -380,12 +384,14 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
         mail_from: args.mail_from.clone(),
         helo: args.helo.clone(),
     });
-    runtime.block_on(audit_domains(
+    let progress = progress_bar(domains_count as u64);
+    let outcome = runtime.block_on(audit_domains(
         &resolver,
         &rules,
         requests,
         ctx.concurrency.get(),
         |audit| {
+            progress.inc(1);
             let audit = audit.map_err(|domain| {
                 anyhow::anyhow!("the audit of {domain} stopped unexpectedly (a bug in mailaudit)")
             })?;
@@ -394,7 +400,27 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
             result.findings = audit.findings;
             Ok(sink.emit(result)?)
         },
-    ))
+    ));
+    progress.finish_and_clear();
+    outcome
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal and there is more than one
+/// target; the report on stdout is never touched.
+fn progress_bar(targets: u64) -> indicatif::ProgressBar {
+    if targets < 2 || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(targets),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} domains {per_sec} {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// `check_host()` for one (ip, domain, sender): the result, the deciding term, the

@@ -15,6 +15,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/dkim-selectors.toml",
         include_str!("../../rules/dkim-selectors.toml"),
     ),
+    ("rules/domain.toml", include_str!("../../rules/domain.toml")),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.

@@ -83,6 +83,8 @@ type Handle = RetryDnsHandle<NameServerPool<TokioRuntimeProvider>>;
 #[derive(Clone)]
 pub(crate) struct LiveBackend {
     handle: Handle,
+    /// Time allowed for one query.
+    pub(crate) timeout: Duration,
 }
 
 impl LiveBackend {
@@ -121,39 +123,39 @@ impl LiveBackend {
         let pool = NameServerPool::from_config(servers, context, TokioRuntimeProvider::default());
         // RetryDnsHandle counts retries after the first try.
         let handle = RetryDnsHandle::new(pool, config.attempts.max(1) - 1);
-        Ok(LiveBackend { handle })
+        Ok(LiveBackend {
+            handle,
+            timeout: config.timeout,
+        })
     }
 
-    /// Resolve (name, type), following CNAMEs across responses. `sent` counts wire queries.
-    pub(crate) async fn lookup(&self, name: &str, rtype: RecordType, sent: &AtomicU64) -> Answer {
-        let mut current = name.to_string();
-        let mut seen: Vec<String> = vec![current.clone()];
-        loop {
-            let Ok(mut qname) = Name::from_str_relaxed(&current) else {
-                return Answer::Failure(DnsFailure::InvalidName);
-            };
-            qname.set_fqdn(true);
-            sent.fetch_add(1, Ordering::Relaxed);
-            let response = match self.query(qname, rtype).await {
-                Ok(response) => response,
-                Err(error) => return map_error(&error),
-            };
-            match follow(&response, &current, rtype, &mut seen) {
-                Chain::Found(records) => return Answer::Records(Arc::from(records)),
-                Chain::Loop => return Answer::Failure(DnsFailure::CnameLoop),
-                Chain::End(end) => {
-                    if response.response_code == ResponseCode::NXDomain {
-                        // RFC 6604: the code speaks of the last name in the chain.
-                        return Answer::NxDomain;
-                    }
-                    if end == current {
-                        return Answer::NoData;
-                    }
-                    // An authoritative server gives the CNAME only: ask for its target.
-                    current = end;
-                }
-            }
-        }
+    /// Ask (name, type) once. A chain of CNAMEs inside the response is followed; when it ends
+    /// on a name without records (an authoritative server answers with the CNAME only), the
+    /// resolver asks for that name itself, through its cache. `sent` counts wire queries.
+    pub(crate) async fn lookup_step(
+        &self,
+        name: &str,
+        rtype: RecordType,
+        sent: &AtomicU64,
+    ) -> LiveStep {
+        let Ok(mut qname) = Name::from_str_relaxed(name) else {
+            return LiveStep::Answer(Answer::Failure(DnsFailure::InvalidName));
+        };
+        qname.set_fqdn(true);
+        sent.fetch_add(1, Ordering::Relaxed);
+        let response = match self.query(qname, rtype).await {
+            Ok(response) => response,
+            Err(error) => return LiveStep::Answer(map_error(&error)),
+        };
+        let mut seen = vec![name.to_string()];
+        LiveStep::Answer(match follow(&response, name, rtype, &mut seen) {
+            Chain::Found(records) => Answer::Records(Arc::from(records)),
+            Chain::Loop => Answer::Failure(DnsFailure::CnameLoop),
+            // RFC 6604: the code speaks of the last name in the chain.
+            Chain::End(_) if response.response_code == ResponseCode::NXDomain => Answer::NxDomain,
+            Chain::End(end) if end == name => Answer::NoData,
+            Chain::End(end) => return LiveStep::Alias(end),
+        })
     }
 
     async fn query(&self, name: Name, rtype: RecordType) -> Result<DnsResponse, NetError> {
@@ -182,6 +184,13 @@ fn wire_type(rtype: RecordType) -> WireType {
         RecordType::Soa => WireType::SOA,
         RecordType::Spf => WireType::Unknown(99),
     }
+}
+
+/// What one wire query gave.
+pub(crate) enum LiveStep {
+    Answer(Answer),
+    /// The answer is an alias for this name, whose records were not in the response.
+    Alias(String),
 }
 
 enum Chain {

@@ -13,9 +13,12 @@ pub use zones::ZoneSet;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tokio::sync::{OnceCell, Semaphore};
 
 /// The record types the audits ask for.
@@ -173,6 +176,12 @@ pub fn is_valid_query_name(name: &str) -> bool {
 /// Backend queries in flight at once unless [`Resolver::with_concurrency`] says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 64;
 
+/// What one backend query gave: an answer, or an alias to ask about next.
+enum BackendStep {
+    Answer(Answer),
+    Alias(String),
+}
+
 #[derive(Clone)]
 enum Backend {
     Zones(ZoneSet),
@@ -194,6 +203,8 @@ type CacheKey = (String, RecordType);
 
 struct Inner {
     backend: Backend,
+    /// How long a lookup reached through a CNAME waits for the same question in flight.
+    chain_wait: Duration,
     /// One cell per (name, type); a cell being filled is a query in flight.
     cache: Mutex<HashMap<CacheKey, Arc<OnceCell<Answer>>>>,
     limiter: Semaphore,
@@ -204,8 +215,13 @@ struct Inner {
 
 impl Inner {
     fn new(backend: Backend, concurrency: usize) -> Inner {
+        let chain_wait = match &backend {
+            Backend::Live(live) => live.timeout,
+            Backend::Zones(_) => Duration::from_secs(1),
+        };
         Inner {
             backend,
+            chain_wait,
             cache: Mutex::new(HashMap::new()),
             limiter: Semaphore::new(concurrency.clamp(1, Semaphore::MAX_PERMITS)),
             queries_sent: AtomicU64::new(0),
@@ -219,16 +235,21 @@ impl Inner {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn ask_backend(&self, name: &str, rtype: RecordType) -> Answer {
+    async fn ask_backend(&self, name: &str, rtype: RecordType) -> BackendStep {
         let Ok(_permit) = self.limiter.acquire().await else {
-            return Answer::Failure(DnsFailure::Other("resolver shut down".into()));
+            return BackendStep::Answer(Answer::Failure(DnsFailure::Other(
+                "resolver shut down".into(),
+            )));
         };
         match &self.backend {
             Backend::Zones(zones) => {
                 self.queries_sent.fetch_add(1, Ordering::Relaxed);
-                zones.lookup(name, rtype)
+                BackendStep::Answer(zones.lookup(name, rtype))
             }
-            Backend::Live(live) => live.lookup(name, rtype, &self.queries_sent).await,
+            Backend::Live(live) => match live.lookup_step(name, rtype, &self.queries_sent).await {
+                live::LiveStep::Answer(answer) => BackendStep::Answer(answer),
+                live::LiveStep::Alias(target) => BackendStep::Alias(target),
+            },
         }
     }
 }
@@ -287,38 +308,72 @@ impl Resolver {
         if !is_valid_query_name(name) {
             return Answer::Failure(DnsFailure::InvalidName);
         }
-        let key = (normalize_name(name), rtype);
-        let cell = {
-            let mut cache = self.inner.cache();
-            match cache.get(&key) {
-                Some(cell) => {
-                    let counter = if cell.initialized() {
-                        &self.inner.cache_hits
-                    } else {
-                        &self.inner.merged_in_flight
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    cell.clone()
-                }
-                None => {
-                    let cell = Arc::new(OnceCell::new());
-                    cache.insert(key.clone(), cell.clone());
-                    cell
-                }
-            }
-        };
-        // If the task filling the cell is dropped, the next waiter runs the query instead.
-        let answer = cell
-            .get_or_init(|| self.inner.ask_backend(&key.0, rtype))
+        self.lookup_chain(normalize_name(name), rtype, Vec::new())
             .await
-            .clone();
-        if answer.is_failure() {
-            let mut cache = self.inner.cache();
-            if cache.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-                cache.remove(&key);
+    }
+
+    /// `chain` holds the names whose CNAMEs led here, so a loop ends as a failure. The
+    /// target of a CNAME is asked through the cache like any other question, so a name that
+    /// is both asked for and reached through an alias goes on the wire once.
+    fn lookup_chain(
+        &self,
+        name: String,
+        rtype: RecordType,
+        chain: Vec<String>,
+    ) -> Pin<Box<dyn Future<Output = Answer> + Send + '_>> {
+        Box::pin(async move {
+            if chain.contains(&name) || chain.len() > zones::MAX_CNAME_CHAIN {
+                return Answer::Failure(DnsFailure::CnameLoop);
             }
-        }
-        answer
+            let key = (name, rtype);
+            let cell = {
+                let mut cache = self.inner.cache();
+                match cache.get(&key) {
+                    Some(cell) => {
+                        let counter = if cell.initialized() {
+                            &self.inner.cache_hits
+                        } else {
+                            &self.inner.merged_in_flight
+                        };
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        cell.clone()
+                    }
+                    None => {
+                        let cell = Arc::new(OnceCell::new());
+                        cache.insert(key.clone(), cell.clone());
+                        cell
+                    }
+                }
+            };
+            let resolve = || async {
+                match self.inner.ask_backend(&key.0, rtype).await {
+                    BackendStep::Answer(answer) => answer,
+                    BackendStep::Alias(target) => {
+                        let mut chain = chain.clone();
+                        chain.push(key.0.clone());
+                        self.lookup_chain(target, rtype, chain).await
+                    }
+                }
+            };
+            // Waiting inside an alias chain could wait on a task that waits on us (a CNAME
+            // loop across zones, met from both ends at once): give up waiting after the query
+            // timeout and ask without the cache; the loop check then ends it.
+            let answer = if chain.is_empty() || cell.initialized() {
+                cell.get_or_init(resolve).await.clone()
+            } else {
+                match tokio::time::timeout(self.inner.chain_wait, cell.get_or_init(resolve)).await {
+                    Ok(answer) => answer.clone(),
+                    Err(_) => resolve().await,
+                }
+            };
+            if answer.is_failure() {
+                let mut cache = self.inner.cache();
+                if cache.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+                    cache.remove(&key);
+                }
+            }
+            answer
+        })
     }
 }
 

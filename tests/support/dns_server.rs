@@ -178,6 +178,22 @@ impl TestDnsServer {
         lock(&self.state.per_query).get(&key).copied().unwrap_or(0)
     }
 
+    /// Distinct (name, type code) pairs asked so far.
+    pub fn distinct_queries(&self) -> usize {
+        lock(&self.state.per_query).len()
+    }
+
+    /// The (name, type code) pairs asked more than once, with their counts.
+    pub fn repeated_queries(&self) -> Vec<(String, u16, usize)> {
+        let mut repeated: Vec<(String, u16, usize)> = lock(&self.state.per_query)
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|((name, t), n)| (name.clone(), *t, *n))
+            .collect();
+        repeated.sort();
+        repeated
+    }
+
     /// Answer every query for `name` with SERVFAIL.
     pub fn servfail(&self, name: &str) {
         lock(&self.state.servfail).insert(dns::normalize_name(name));

@@ -194,10 +194,12 @@ impl TreeWalk<'_> {
                 return false;
             }
             SpfFetch::Multiple(records) => {
-                let shown: Vec<String> = records
+                // DNS gives an RRset in no fixed order: sort for a stable report.
+                let mut shown: Vec<String> = records
                     .iter()
                     .map(|r| String::from_utf8_lossy(r).into_owned())
                     .collect();
+                shown.sort();
                 let f = self
                     .finding(
                         "spf/multiple-records",

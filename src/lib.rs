@@ -9,6 +9,7 @@ pub mod config;
 pub mod dns;
 pub mod domain;
 pub mod finding;
+pub mod mx;
 pub mod report;
 pub mod rules;
 pub mod spf;

@@ -10,12 +10,18 @@ use std::collections::BTreeMap;
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("rules/spf.toml", include_str!("../../rules/spf.toml")),
     ("rules/config.toml", include_str!("../../rules/config.toml")),
+    ("rules/mx.toml", include_str!("../../rules/mx.toml")),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
 /// The registry test holds this list and the rule data together.
 pub fn implemented() -> Vec<&'static str> {
-    let mut ids = [crate::spf::audit::RULES, crate::config::RULES].concat();
+    let mut ids = [
+        crate::spf::audit::RULES,
+        crate::config::RULES,
+        crate::mx::RULES,
+    ]
+    .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.
     ids.sort_unstable();
     ids.dedup();

@@ -201,7 +201,7 @@ fn host_unresolvable_warns_then_errors_when_no_host_resolves() {
 #[test]
 fn mta_sts_syntax_fires_with_the_span_of_the_fault() {
     let a = mx("sts-bad");
-    let f = only(&a.findings, "mta-sts/syntax");
+    let f = only(&a.findings, "mtasts/syntax");
     assert_eq!(f.severity, Severity::Error);
     assert!(f.message.contains("letters and digits"), "{}", f.message);
     assert_eq!(f.evidence.record.as_deref(), Some("v=STSv1; id=2024-05-01"));
@@ -220,7 +220,7 @@ fn mta_sts_syntax_fires_with_the_span_of_the_fault() {
 #[test]
 fn mta_sts_blank_before_semicolon_is_a_warning() {
     let a = mx("sts-blank");
-    let f = only(&a.findings, "mta-sts/syntax");
+    let f = only(&a.findings, "mtasts/syntax");
     assert_eq!(f.severity, Severity::Warning);
     assert!(f.message.contains("v=STSv1;"), "{}", f.message);
     assert!(!a.facts.mta_sts.as_ref().unwrap().usable);
@@ -229,7 +229,7 @@ fn mta_sts_blank_before_semicolon_is_a_warning() {
 #[test]
 fn mta_sts_multiple_records_fire() {
     let a = mx("sts-multi");
-    let f = only(&a.findings, "mta-sts/multiple-records");
+    let f = only(&a.findings, "mtasts/multiple-records");
     assert_eq!(f.severity, Severity::Error);
     assert!(f.message.contains("2 records"), "{}", f.message);
     assert_eq!(a.facts.mta_sts.as_ref().unwrap().records.len(), 2);
@@ -238,7 +238,7 @@ fn mta_sts_multiple_records_fire() {
 #[test]
 fn tls_rpt_syntax_fires() {
     let a = mx("rpt-bad");
-    let f = only(&a.findings, "tls-rpt/syntax");
+    let f = only(&a.findings, "tlsrpt/syntax");
     assert_eq!(f.severity, Severity::Error);
     assert!(f.message.contains("no scheme"), "{}", f.message);
     match &f.location {
@@ -254,7 +254,7 @@ fn tls_rpt_syntax_fires() {
 #[test]
 fn tls_rpt_multiple_records_fire() {
     let a = mx("rpt-multi");
-    let f = only(&a.findings, "tls-rpt/multiple-records");
+    let f = only(&a.findings, "tlsrpt/multiple-records");
     assert_eq!(f.severity, Severity::Error);
     assert!(a.facts.tls_rpt.as_ref().unwrap().rua.is_empty());
 }
@@ -403,6 +403,87 @@ fn rdns_failures_are_inconclusive() {
     let a = rdns_with(&Resolver::offline(z), "192.0.2.29");
     assert!(a.findings.is_empty(), "{:#?}", a.findings);
     assert!(a.facts.forward[1].failed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documentation
+
+/// The records of each rule's documented example, and the IP for the reverse-DNS rules.
+const DOC_EXAMPLES: &[(&str, &str, Option<&str>)] = &[
+    (
+        "mx/missing",
+        "@ TXT \"v=spf1 include:_spf.esp.example -all\"",
+        None,
+    ),
+    ("mx/implicit-mx", "@ A 192.0.2.80", None),
+    ("mx/null-mx", "@ MX 0 .", None),
+    (
+        "mx/host-unresolvable",
+        "@ MX 10 mx1\n@ MX 20 old-mx\nmx1 A 192.0.2.25",
+        None,
+    ),
+    ("rdns/missing", "", Some("192.0.2.26")),
+    (
+        "rdns/mismatch",
+        "mail A 192.0.2.99\n27.2.0.192.in-addr.arpa. PTR mail",
+        Some("192.0.2.27"),
+    ),
+    (
+        "mtasts/syntax",
+        "_mta-sts TXT \"v=STSv1; id=2024-05-01\"",
+        None,
+    ),
+    (
+        "mtasts/multiple-records",
+        "_mta-sts TXT \"v=STSv1; id=20230101000000\"\n_mta-sts TXT \"v=STSv1; id=20240501000000\"",
+        None,
+    ),
+    (
+        "tlsrpt/syntax",
+        "_smtp._tls TXT \"v=TLSRPTv1; rua=tlsrpt@example.com\"",
+        None,
+    ),
+    (
+        "tlsrpt/multiple-records",
+        "_smtp._tls TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@example.com\"\n_smtp._tls TXT \"v=TLSRPTv1; rua=https://reports.vendor.example/tlsrpt\"",
+        None,
+    ),
+];
+
+#[test]
+fn documented_examples_give_the_documented_findings() {
+    let rules = rules();
+    for (id, records, addr) in DOC_EXAMPLES {
+        let zone = format!(
+            "$ORIGIN example.com.\n@ SOA ns hostmaster 1 3600 600 86400 300\n{records}\n\
+             $ORIGIN 2.0.192.in-addr.arpa.\n@ SOA ns.example.com. hostmaster.example.com. 1 3600 600 86400 300\n"
+        );
+        let resolver = Resolver::offline(ZoneSet::load_str(&zone, None, id).expect("example zone"));
+        let findings = match addr {
+            Some(addr) => rdns_with_domain(&resolver, "example.com", addr).findings,
+            None => block_on(audit_mx(&resolver, &rules, "example.com")).findings,
+        };
+        let meta = rules.get(id).expect("rule data");
+        let prefix = format!("{} {id}: ", meta.severity);
+        let documented = meta
+            .example
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{id}: the example shows no \"{prefix}...\" line"));
+        let got: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.rule == *id)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(
+            got.contains(&documented),
+            "{id}: documented {documented:?}, got {got:?}"
+        );
+    }
+}
+
+fn rdns_with_domain(resolver: &Resolver, domain: &str, addr: &str) -> RdnsAudit {
+    block_on(audit_reverse_dns(resolver, &rules(), domain, ip(addr)))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -527,8 +527,8 @@ const MTA_STS: PolicyKind = PolicyKind {
     version: MTA_STS_VERSION,
     rfc_section: "8461 §3.1",
     consequence: "senders treat the domain as having no MTA-STS policy",
-    syntax_rule: "mta-sts/syntax",
-    multiple_rule: "mta-sts/multiple-records",
+    syntax_rule: "mtasts/syntax",
+    multiple_rule: "mtasts/multiple-records",
     is_candidate: is_mta_sts_candidate,
     parse: |r| parse_mta_sts(r).map(|p| vec![p.id]),
 };
@@ -539,8 +539,8 @@ const TLS_RPT: PolicyKind = PolicyKind {
     version: TLS_RPT_VERSION,
     rfc_section: "8460 §3",
     consequence: "senders treat the domain as not wanting TLS reports",
-    syntax_rule: "tls-rpt/syntax",
-    multiple_rule: "tls-rpt/multiple-records",
+    syntax_rule: "tlsrpt/syntax",
+    multiple_rule: "tlsrpt/multiple-records",
     is_candidate: is_tls_rpt_candidate,
     parse: |r| parse_tls_rpt(r).map(|p| p.rua),
 };

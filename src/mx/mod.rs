@@ -20,10 +20,10 @@ pub const RULES: &[&str] = &[
     "mx/host-unresolvable",
     "rdns/missing",
     "rdns/mismatch",
-    "mta-sts/syntax",
-    "mta-sts/multiple-records",
-    "tls-rpt/syntax",
-    "tls-rpt/multiple-records",
+    "mtasts/syntax",
+    "mtasts/multiple-records",
+    "tlsrpt/syntax",
+    "tlsrpt/multiple-records",
     "dns/inconclusive",
 ];
 

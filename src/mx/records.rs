@@ -360,7 +360,7 @@ fn check_id(id: &str, span: Range<usize>) -> Result<(), RecordSyntaxError> {
     if let Some((i, c)) = id.char_indices().find(|(_, c)| !c.is_ascii_alphanumeric()) {
         let at = span.start + i;
         return Err(RecordSyntaxError::new(
-            format!("id {id:?} contains {c:?}; an id is letters and digits only"),
+            format!("id {id:?} contains \"{c}\"; an id is letters and digits only"),
             at..at + 1,
         ));
     }
@@ -403,7 +403,7 @@ fn check_report_uri(uri: &str, span: Range<usize>) -> Result<(), RecordSyntaxErr
             b if b.is_ascii_alphanumeric() || b"-._~:/?#[]@$&'()*+=".contains(&b) => {}
             _ => {
                 return Err(RecordSyntaxError::new(
-                    format!("URI {uri:?}: {:?} is not allowed in a URI", char::from(b)),
+                    format!("URI {uri:?}: \"{}\" is not allowed in a URI", char::from(b)),
                     at..at + 1,
                 ));
             }

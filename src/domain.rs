@@ -3,11 +3,13 @@
 use crate::dkim::audit::{DkimFacts, audit_dkim};
 use crate::dns::Resolver;
 use crate::finding::Finding;
+use crate::mx::{MxFacts, RdnsFacts, audit_mx, audit_reverse_dns};
 use crate::rules::Rules;
 use crate::spf::audit::{SpfFacts, audit_spf};
 use crate::spf::check_host::{
     CheckHostInput, CheckHostOptions, CheckHostOutcome, SpfResult, check_host,
 };
+use futures_util::future::join_all;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -46,6 +48,9 @@ pub struct IpVerdict {
 pub struct DomainFacts {
     pub spf: SpfFacts,
     pub dkim: DkimFacts,
+    pub mx: Option<MxFacts>,
+    /// Forward-confirmed reverse DNS of each `--ip`.
+    pub reverse_dns: Vec<RdnsFacts>,
     pub spf_results: Vec<IpVerdict>,
 }
 
@@ -107,12 +112,26 @@ pub async fn audit_domain(
             findings: vec![finding],
         };
     }
-    let (spf, dkim) = tokio::join!(
+    let reverse = join_all(
+        request
+            .ips
+            .iter()
+            .map(|ip| audit_reverse_dns(resolver, rules, &domain, *ip)),
+    );
+    let (spf, dkim, mx, reverse) = tokio::join!(
         audit_spf(resolver, rules, &domain),
         audit_dkim(resolver, rules, &domain, &request.selectors),
+        audit_mx(resolver, rules, &domain),
+        reverse,
     );
     let mut findings = spf.findings;
     findings.extend(dkim.findings);
+    findings.extend(mx.findings);
+    let mut reverse_dns = Vec::with_capacity(reverse.len());
+    for audit in reverse {
+        findings.extend(audit.findings);
+        reverse_dns.push(audit.facts);
+    }
     let mut verdicts = Vec::new();
     let options = CheckHostOptions::default();
     for ip in &request.ips {
@@ -144,6 +163,8 @@ pub async fn audit_domain(
         facts: DomainFacts {
             spf: spf.facts,
             dkim: dkim.facts,
+            mx: Some(mx.facts),
+            reverse_dns,
             spf_results: verdicts,
         },
         findings,

@@ -43,7 +43,8 @@ struct Cli {
 /// Options shared by every command.
 #[derive(Debug, Args)]
 struct Common {
-    /// Answer DNS from this RFC 1035 zone file instead of the network (repeatable)
+    /// Answer DNS from this RFC 1035 zone file, or every *.zone file of this directory,
+    /// instead of the network (repeatable)
     #[arg(
         long,
         value_name = "FILE",
@@ -302,8 +303,8 @@ fn show_rules(common: &Common, rules: &Rules, id: Option<&str>) -> Result<u8> {
 struct AuditContext<'a> {
     rules: &'a Rules,
     mode: Mode,
-    /// Offline when not empty: answer DNS from these files only.
-    zone_files: &'a [PathBuf],
+    /// Offline when not empty: answer DNS from these files only (directories expanded).
+    zone_files: Vec<PathBuf>,
     /// Live DNS servers; empty means the system's resolvers.
     nameservers: &'a [SocketAddr],
     timeout: Duration,
@@ -313,7 +314,8 @@ struct AuditContext<'a> {
 impl<'a> AuditContext<'a> {
     fn new(common: &'a Common, rules: &'a Rules) -> Result<AuditContext<'a>> {
         // Fail early (exit 2) on a zone file that cannot be read, before any output.
-        for path in &common.zone {
+        let zone_files = expand_zone_paths(&common.zone)?;
+        for path in &zone_files {
             std::fs::File::open(path)
                 .with_context(|| format!("cannot read zone file {}", path.display()))?;
         }
@@ -333,12 +335,35 @@ impl<'a> AuditContext<'a> {
         Ok(AuditContext {
             rules,
             mode,
-            zone_files: &common.zone,
+            zone_files,
             nameservers: &common.nameserver,
             timeout: common.timeout,
             concurrency: common.concurrency,
         })
     }
+}
+
+/// `--zone` takes files and directories; a directory stands for its `*.zone` files, sorted.
+fn expand_zone_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read zone directory {}", path.display()))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "zone"))
+            .collect();
+        if found.is_empty() {
+            bail!("zone directory {} holds no *.zone files", path.display());
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// The shared path of every audit command: run it, settle and render its results, map the
@@ -376,6 +401,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     sink.checked(mailaudit::spf::audit::RULES);
     sink.checked(mailaudit::domain::RULES);
     sink.checked(mailaudit::dkim::audit::RULES);
+    sink.checked(mailaudit::mx::RULES);
     let domains_count = domains.len();
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,
@@ -470,7 +496,7 @@ fn build_resolver(ctx: &AuditContext) -> Result<Resolver> {
         };
         return Resolver::live(config).context("cannot set up live DNS");
     }
-    let zones = ZoneSet::load_files(ctx.zone_files)?;
+    let zones = ZoneSet::load_files(&ctx.zone_files)?;
     Ok(Resolver::offline(zones))
 }
 

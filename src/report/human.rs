@@ -183,6 +183,32 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             if !keys.is_empty() {
                 writeln!(out, "  dkim: {}", keys.join(", "))?;
             }
+            let mx: Vec<String> = facts["mx"]["hosts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| {
+                    format!(
+                        "{} {}",
+                        h["preference"],
+                        text(&h["host"]).unwrap_or_default()
+                    )
+                })
+                .collect();
+            if !mx.is_empty() {
+                writeln!(out, "  mx: {}", mx.join(", "))?;
+            }
+            for rdns in facts["reverse_dns"].as_array().into_iter().flatten() {
+                let ip = text(&rdns["ip"]).unwrap_or_default();
+                match rdns["confirmed_name"].as_str() {
+                    Some(name) => writeln!(
+                        out,
+                        "  rdns for {ip}: {} (forward-confirmed)",
+                        escape_untrusted(name)
+                    )?,
+                    None => writeln!(out, "  rdns for {ip}: not confirmed")?,
+                }
+            }
             for verdict in facts["spf_results"].as_array().into_iter().flatten() {
                 writeln!(
                     out,

@@ -8,6 +8,9 @@ use crate::rules::{RuleMeta, Rules};
 use colored::Colorize;
 use std::io::{self, Write};
 
+/// Width of the id column of `mailaudit rules`.
+const ID_COLUMN: usize = 30;
+
 /// The severity a rule runs at in this configuration ("off" when the user turned it off).
 pub fn effective_level(rules: &Rules, meta: &RuleMeta) -> &'static str {
     match rules.user_level(&meta.id) {
@@ -18,7 +21,9 @@ pub fn effective_level(rules: &Rules, meta: &RuleMeta) -> &'static str {
 
 /// One line per rule, sorted by id: id, severity, title.
 pub fn write_list(rules: &Rules, out: &mut dyn Write) -> io::Result<()> {
-    let width = rules.iter().map(|m| m.id.len()).max().unwrap_or(0).max(2);
+    // A fixed id column, so adding a longer rule id does not reflow every line; a longer id
+    // only pushes its own line.
+    let width = ID_COLUMN;
     writeln!(out, "{:width$}  {:8}  TITLE", "ID", "SEVERITY")?;
     for meta in rules.iter() {
         writeln!(

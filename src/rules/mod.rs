@@ -16,6 +16,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/dkim-selectors.toml"),
     ),
     ("rules/domain.toml", include_str!("../../rules/domain.toml")),
+    ("rules/mx.toml", include_str!("../../rules/mx.toml")),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
@@ -26,6 +27,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::domain::RULES,
         crate::dkim::audit::RULES,
         crate::config::RULES,
+        crate::mx::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

@@ -5,6 +5,7 @@ use crate::dns::Resolver;
 use crate::finding::Finding;
 use crate::mx::{MxFacts, RdnsFacts, audit_mx, audit_reverse_dns};
 use crate::rules::Rules;
+use crate::score::{AuthScore, authentication_score, low_score_finding};
 use crate::spf::audit::{SpfFacts, audit_spf};
 use crate::spf::check_host::{
     CheckHostInput, CheckHostOptions, CheckHostOutcome, SpfResult, check_host,
@@ -17,7 +18,11 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 
 /// The rules this module emits itself (the SPF tree rules come from `spf::audit`).
-pub const RULES: &[&str] = &["spf/ip-not-permitted", "domain/invalid-name"];
+pub const RULES: &[&str] = &[
+    "spf/ip-not-permitted",
+    "domain/invalid-name",
+    crate::score::RULE,
+];
 
 /// What to audit for one domain.
 #[derive(Clone, Debug, Default)]
@@ -46,6 +51,8 @@ pub struct IpVerdict {
 /// Facts measured for one domain.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct DomainFacts {
+    /// The 0-100 authentication score (see `mailaudit rules domain/low-auth-score`).
+    pub score: Option<AuthScore>,
     pub spf: SpfFacts,
     pub dkim: DkimFacts,
     pub mx: Option<MxFacts>,
@@ -157,10 +164,13 @@ pub async fn audit_domain(
             problem: outcome.problem,
         });
     }
+    let score = authentication_score(rules, &findings);
+    findings.extend(low_score_finding(rules, &domain, &score));
     crate::finding::sort_findings(&mut findings);
     DomainAudit {
         domain,
         facts: DomainFacts {
+            score: Some(score),
             spf: spf.facts,
             dkim: dkim.facts,
             mx: Some(mx.facts),

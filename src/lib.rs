@@ -13,4 +13,5 @@ pub mod finding;
 pub mod mx;
 pub mod report;
 pub mod rules;
+pub mod score;
 pub mod spf;

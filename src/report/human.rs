@@ -154,6 +154,14 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             }
         }
         "domain" => {
+            if let Some(score) = facts["score"]["value"].as_u64() {
+                let note = if facts["score"]["complete"] == false {
+                    " (incomplete: a DNS query failed)"
+                } else {
+                    ""
+                };
+                writeln!(out, "  score: {score}/100{note}")?;
+            }
             let spf = &facts["spf"];
             if let Some(record) = spf.get("record").and_then(text) {
                 writeln!(out, "  spf: {record}")?;

@@ -1,0 +1,185 @@
+//! The 0-100 authentication score of a domain, from the rules that fired on it. The weights
+//! are thresholds of `domain/low-auth-score`; what each rule takes away is `rules/score.toml`.
+
+use crate::finding::{Finding, Severity};
+use crate::rules::Rules;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub const RULE: &str = "domain/low-auth-score";
+
+const PARTS: [&str; 4] = ["spf", "dkim", "dmarc", "infrastructure"];
+
+#[derive(Deserialize)]
+struct ScoreFile {
+    deduct: Vec<Deduction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Deduction {
+    rules: Vec<String>,
+    part: String,
+    #[serde(default)]
+    error: f64,
+    #[serde(default)]
+    warning: f64,
+}
+
+/// rule id -> (part, fraction at error, fraction at warning).
+fn deductions() -> &'static BTreeMap<String, (String, f64, f64)> {
+    static TABLE: OnceLock<BTreeMap<String, (String, f64, f64)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // Compiled-in data; `score_table_is_valid` below keeps it parseable.
+        let file: ScoreFile = toml::from_str(include_str!("../rules/score.toml"))
+            .unwrap_or(ScoreFile { deduct: Vec::new() });
+        let mut table = BTreeMap::new();
+        for d in file.deduct {
+            for rule in d.rules {
+                table.insert(rule, (d.part.clone(), d.error, d.warning));
+            }
+        }
+        table
+    })
+}
+
+/// The score and the points of each part.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AuthScore {
+    pub value: u32,
+    pub parts: BTreeMap<&'static str, f64>,
+    /// False when a DNS failure left something unknown: the value is then a lower bound.
+    pub complete: bool,
+}
+
+/// Score a domain from the findings of its audit.
+pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> AuthScore {
+    let table = deductions();
+    // Each rule counts once, at the worst severity it fired with.
+    let mut fired: BTreeMap<&str, Severity> = BTreeMap::new();
+    for f in findings {
+        let worst = fired.entry(f.rule.as_str()).or_insert(f.severity);
+        *worst = (*worst).max(f.severity);
+    }
+    let mut lost: BTreeMap<&str, f64> = BTreeMap::new();
+    for (rule, severity) in &fired {
+        if let Some((part, error, warning)) = table.get(*rule) {
+            let fraction = if *severity == Severity::Error {
+                *error
+            } else {
+                *warning
+            };
+            *lost.entry(part.as_str()).or_default() += fraction;
+        }
+    }
+    let mut parts = BTreeMap::new();
+    let mut total = 0.0;
+    for part in PARTS {
+        let weight = rules
+            .threshold(RULE, &format!("weight_{part}"))
+            .unwrap_or(0.0);
+        let points = weight * (1.0 - lost.get(part).copied().unwrap_or(0.0)).max(0.0);
+        total += points;
+        parts.insert(part, (points * 10.0).round() / 10.0);
+    }
+    AuthScore {
+        value: total.round().clamp(0.0, 100.0) as u32,
+        parts,
+        complete: !fired.contains_key("dns/inconclusive"),
+    }
+}
+
+/// `domain/low-auth-score` when a complete score is under `min_score`.
+pub fn low_score_finding(rules: &Rules, domain: &str, score: &AuthScore) -> Option<Finding> {
+    let min = rules.threshold(RULE, "min_score")?;
+    if !score.complete || f64::from(score.value) >= min {
+        return None;
+    }
+    Some(
+        rules
+            .finding(
+                RULE,
+                domain,
+                format!(
+                    "authentication score of {domain} is {}/100, under {min}",
+                    score.value
+                ),
+            )
+            .with_measured(score.value)
+            .with_threshold(min),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_table_is_valid_and_names_real_rules() {
+        let file: ScoreFile = toml::from_str(include_str!("../rules/score.toml")).unwrap();
+        let rules = Rules::builtin().unwrap();
+        for d in &file.deduct {
+            assert!(PARTS.contains(&d.part.as_str()), "{}", d.part);
+            for rule in &d.rules {
+                assert!(
+                    rules.get(rule).is_some(),
+                    "score.toml names unknown rule {rule}"
+                );
+            }
+        }
+        let weights: f64 = PARTS
+            .iter()
+            .map(|p| rules.threshold(RULE, &format!("weight_{p}")).unwrap())
+            .sum();
+        assert_eq!(weights, 100.0);
+    }
+
+    #[test]
+    fn the_documented_example_scores_72() {
+        let rules = Rules::builtin().unwrap();
+        let findings = vec![
+            rules
+                .finding("dkim/weak-key", "example.com", "1024")
+                .with_severity(Severity::Warning),
+            rules.finding("dmarc/policy-none", "example.com", "p=none"),
+            rules.finding("dmarc/policy-none", "example.com", "again"),
+        ];
+        let score = authentication_score(&rules, &findings);
+        // 25 + 25 * 0.7 + 35 * 0.4 + 15 = 71.5
+        assert_eq!(score.value, 72);
+        assert_eq!(score.parts["dkim"], 17.5);
+        assert!(score.complete);
+        assert!(low_score_finding(&rules, "example.com", &score).is_none());
+    }
+
+    #[test]
+    fn a_domain_without_authentication_scores_low_and_fires() {
+        let rules = Rules::builtin().unwrap();
+        let findings = vec![
+            rules.finding("spf/missing", "x.test", "none"),
+            rules
+                .finding("dkim/missing", "x.test", "none")
+                .with_severity(Severity::Warning),
+            rules.finding("dmarc/missing", "x.test", "none"),
+        ];
+        let score = authentication_score(&rules, &findings);
+        assert_eq!(score.value, 15);
+        let f = low_score_finding(&rules, "x.test", &score).unwrap();
+        assert_eq!(f.rule, RULE);
+        assert_eq!(f.evidence.measured, Some(15.into()));
+    }
+
+    #[test]
+    fn an_incomplete_audit_does_not_fire() {
+        let rules = Rules::builtin().unwrap();
+        let findings = vec![
+            rules.finding("spf/missing", "x.test", "none"),
+            rules.finding("dns/inconclusive", "x.test", "timeout"),
+            rules.finding("dmarc/missing", "x.test", "none"),
+        ];
+        let score = authentication_score(&rules, &findings);
+        assert!(!score.complete);
+        assert!(low_score_finding(&rules, "x.test", &score).is_none());
+    }
+}

@@ -15,6 +15,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/dkim-selectors.toml",
         include_str!("../../rules/dkim-selectors.toml"),
     ),
+    (
+        "rules/dkim-signature.toml",
+        include_str!("../../rules/dkim-signature.toml"),
+    ),
     ("rules/domain.toml", include_str!("../../rules/domain.toml")),
     ("rules/mx.toml", include_str!("../../rules/mx.toml")),
 ];
@@ -26,6 +30,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::spf::audit::RULES,
         crate::domain::RULES,
         crate::dkim::audit::RULES,
+        crate::dkim::signature::RULES,
         crate::config::RULES,
         crate::mx::RULES,
     ]

@@ -387,6 +387,17 @@ impl Check<'_, '_> {
             ));
         }
 
+        // RFC 6376 §6.1: the key (§6.1.2) before the hashes (§6.1.3), so a missing key or a
+        // DNS failure is reported as such whatever the body.
+        let key = if verify {
+            match self.key(resolver, signature).await {
+                Ok(key) => Some(key),
+                Err(verdict) => return verdict,
+            }
+        } else {
+            None
+        };
+
         // Body hash (§3.7): computed by mail-auth while parsing the message.
         let hash = HashAlgorithm::from(signature.a);
         let body_hash = self
@@ -409,54 +420,13 @@ impl Check<'_, '_> {
             }
         }
 
-        if !verify {
+        let Some((record, key)) = key else {
             return match rsa_sha1_problem(signature) {
                 Some(problem) => Verdict::PermError(problem),
                 None => Verdict::Unverified,
             };
-        }
-
-        // The key, through our resolver.
-        let key_name = format!("{}._domainkey.{}", signature.s, signature.d);
-        self.key_name = Some(key_name.clone());
-        let texts: Vec<Vec<u8>> = match resolver.lookup(&key_name, RecordType::Txt).await {
-            Answer::Failure(why) => return Verdict::TempError(why.to_string()),
-            Answer::NxDomain => {
-                return Verdict::PermError(format!(
-                    "no key: {key_name} does not exist (NXDOMAIN)"
-                ));
-            }
-            Answer::NoData => {
-                return Verdict::PermError(format!("no key: {key_name} has no TXT record"));
-            }
-            Answer::Records(records) => records.iter().filter_map(|r| r.txt_joined()).collect(),
         };
-        // The record a receiver would use: the first that parses (§3.6.2.2), else the first.
-        let parsed: Vec<_> = texts.iter().map(|t| parse_key_record(t)).collect();
-        let index = parsed.iter().position(Result::is_ok).unwrap_or(0);
-        let (Some(result), Some(text)) = (parsed.into_iter().nth(index), texts.get(index)) else {
-            return Verdict::PermError(format!("no key: {key_name} has no TXT record"));
-        };
-        let record = match result {
-            Ok(record) => record,
-            Err(error) => {
-                return Verdict::PermError(format!(
-                    "the key record at {key_name} does not parse: {error}"
-                ));
-            }
-        };
-        if let Some(problem) = key_problem(&record, signature, &key_name) {
-            return Verdict::PermError(problem);
-        }
-        let key = match DomainKey::parse(text) {
-            Ok(key) => key,
-            Err(error) => {
-                return Verdict::PermError(format!(
-                    "the key at {key_name} is not usable: {}",
-                    auth_error(&error)
-                ));
-            }
-        };
+        let key_name = self.key_name.clone().unwrap_or_default();
 
         // Header hash and signature (§3.7, §6.1.3), over the signature header with b= emptied.
         let stripped = strip_b_value(self.value);
@@ -472,7 +442,7 @@ impl Check<'_, '_> {
 
         // RFC 8301: verifiers must not accept these, however well they verify.
         if let Some(problem) = rsa_sha1_problem(signature) {
-            return Verdict::PermError(problem);
+            return Verdict::PermError(format!("{problem}, although the signature itself verifies"));
         }
         if let Some(bits) = record.rsa_bits()
             && f64::from(bits) < self.min_rsa_bits
@@ -483,6 +453,57 @@ impl Check<'_, '_> {
             ));
         }
         Verdict::Pass
+    }
+
+    /// Fetch and check the key of `signature` (§6.1.2): the record a receiver would use, ours
+    /// and mail-auth's readings of it. A failed lookup is a temperror, never a key problem.
+    async fn key(
+        &mut self,
+        resolver: &Resolver,
+        signature: &Signature,
+    ) -> Result<(KeyRecord, DomainKey), Verdict> {
+        let key_name = format!("{}._domainkey.{}", signature.s, signature.d);
+        self.key_name = Some(key_name.clone());
+        let texts: Vec<Vec<u8>> = match resolver.lookup(&key_name, RecordType::Txt).await {
+            Answer::Failure(why) => return Err(Verdict::TempError(why.to_string())),
+            Answer::NxDomain => {
+                return Err(Verdict::PermError(format!(
+                    "no key: {key_name} does not exist (NXDOMAIN)"
+                )));
+            }
+            Answer::NoData => {
+                return Err(Verdict::PermError(format!(
+                    "no key: {key_name} has no TXT record"
+                )));
+            }
+            Answer::Records(records) => records.iter().filter_map(|r| r.txt_joined()).collect(),
+        };
+        // The record a receiver would use: the first that parses (§3.6.2.2), else the first.
+        let parsed: Vec<_> = texts.iter().map(|t| parse_key_record(t)).collect();
+        let index = parsed.iter().position(Result::is_ok).unwrap_or(0);
+        let (Some(result), Some(text)) = (parsed.into_iter().nth(index), texts.get(index)) else {
+            return Err(Verdict::PermError(format!(
+                "no key: {key_name} has no TXT record"
+            )));
+        };
+        let record = match result {
+            Ok(record) => record,
+            Err(error) => {
+                return Err(Verdict::PermError(format!(
+                    "the key record at {key_name} does not parse: {error}"
+                )));
+            }
+        };
+        if let Some(problem) = key_problem(&record, signature, &key_name) {
+            return Err(Verdict::PermError(problem));
+        }
+        match DomainKey::parse(text) {
+            Ok(key) => Ok((record, key)),
+            Err(error) => Err(Verdict::PermError(format!(
+                "the key at {key_name} is not usable: {}",
+                auth_error(&error)
+            ))),
+        }
     }
 }
 

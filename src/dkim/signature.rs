@@ -150,7 +150,10 @@ pub async fn check_signatures(
                     .finding(
                         "dkim/signature-invalid",
                         target,
-                        format!("DKIM signature {who} is invalid ({}): {problem}", outcome.verdict.as_str()),
+                        format!(
+                            "DKIM signature {who} is invalid ({}): {problem}",
+                            outcome.verdict.as_str()
+                        ),
                     )
                     .with_record(shown)
                     .with_measured(outcome.verdict.as_str())
@@ -332,8 +335,12 @@ impl Check<'_, '_> {
         let tags = parse_tag_list(trimmed);
         if let Ok(tags) = &tags {
             let find = |n: &str| tags.iter().find(|t| t.name == n);
-            self.facts.domain = find("d").map(|t| t.value.to_ascii_lowercase()).unwrap_or_default();
-            self.facts.selector = find("s").map(|t| t.value.to_ascii_lowercase()).unwrap_or_default();
+            self.facts.domain = find("d")
+                .map(|t| t.value.to_ascii_lowercase())
+                .unwrap_or_default();
+            self.facts.selector = find("s")
+                .map(|t| t.value.to_ascii_lowercase())
+                .unwrap_or_default();
             self.facts.algorithm = find("a").map(|t| t.value.to_string()).unwrap_or_default();
             self.facts.signed_headers = find("h").map(|t| colon_list(t.value)).unwrap_or_default();
         }
@@ -353,7 +360,9 @@ impl Check<'_, '_> {
         self.facts.selector = signature.s.clone();
         self.facts.algorithm = signature.a.name().to_string();
         self.facts.signed_headers = signature.h.clone();
-        let verdict = self.verdict(resolver, verify, &signature, tags.ok().as_deref()).await;
+        let verdict = self
+            .verdict(resolver, verify, &signature, tags.ok().as_deref())
+            .await;
         Outcome {
             parsed: true,
             verdict,
@@ -433,7 +442,10 @@ impl Check<'_, '_> {
         let mut headers = self
             .message
             .signed_headers(&signature.h, self.name, &stripped);
-        if let Err(error) = key.p.verify(&mut headers, &signature.b, signature.ch, signature.a) {
+        if let Err(error) = key
+            .p
+            .verify(&mut headers, &signature.b, signature.ch, signature.a)
+        {
             return Verdict::Fail(format!(
                 "the signature does not verify against the key at {key_name} ({}): a signed header was changed after signing, or the message was signed with another key",
                 auth_error(&error)
@@ -442,7 +454,9 @@ impl Check<'_, '_> {
 
         // RFC 8301: verifiers must not accept these, however well they verify.
         if let Some(problem) = rsa_sha1_problem(signature) {
-            return Verdict::PermError(format!("{problem}, although the signature itself verifies"));
+            return Verdict::PermError(format!(
+                "{problem}, although the signature itself verifies"
+            ));
         }
         if let Some(bits) = record.rsa_bits()
             && f64::from(bits) < self.min_rsa_bits
@@ -533,7 +547,10 @@ fn static_problem(signature: &Signature, tags: &[Tag<'_>]) -> Option<String> {
         .iter()
         .any(|h| h.trim().eq_ignore_ascii_case("from"))
     {
-        return Some("h= does not include From, which every signature must cover (RFC 6376 §6.1.1)".to_string());
+        return Some(
+            "h= does not include From, which every signature must cover (RFC 6376 §6.1.1)"
+                .to_string(),
+        );
     }
     // i= must be d= or a subdomain of it (§3.5).
     if !signature.i.is_empty() {
@@ -574,14 +591,20 @@ fn key_problem(record: &KeyRecord, signature: &Signature, key_name: &str) -> Opt
     if !record.allows_email() {
         return Some(format!(
             "the key at {key_name} is limited to s={}, which excludes email",
-            record.tag("s").map(|t| t.value.as_str()).unwrap_or_default()
+            record
+                .tag("s")
+                .map(|t| t.value.as_str())
+                .unwrap_or_default()
         ));
     }
     let hash = HashAlgorithm::from(signature.a).name();
     if !record.allows_hash(hash) {
         return Some(format!(
             "the key at {key_name} allows only h={}, and the signature uses {hash}",
-            record.tag("h").map(|t| t.value.as_str()).unwrap_or_default()
+            record
+                .tag("h")
+                .map(|t| t.value.as_str())
+                .unwrap_or_default()
         ));
     }
     let wanted = match signature.a {
@@ -660,7 +683,10 @@ fn describe(facts: &SignatureFacts) -> String {
 fn colon_list(value: &str) -> Vec<String> {
     value
         .split(':')
-        .map(|s| s.trim_matches(|c: char| c.is_ascii_whitespace()).to_string())
+        .map(|s| {
+            s.trim_matches(|c: char| c.is_ascii_whitespace())
+                .to_string()
+        })
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -774,7 +800,10 @@ mod tests {
 
     #[test]
     fn wire_form_strips_mbox_line_and_adds_cr() {
-        assert_eq!(&*wire_form(b"From x\nA: b\n\nbody\n"), b"A: b\r\n\r\nbody\r\n");
+        assert_eq!(
+            &*wire_form(b"From x\nA: b\n\nbody\n"),
+            b"A: b\r\n\r\nbody\r\n"
+        );
         assert_eq!(&*wire_form(b"A: b\r\n\r\nx\r\n"), b"A: b\r\n\r\nx\r\n");
         assert_eq!(&*wire_form(b"\n"), b"\r\n");
         assert_eq!(&*wire_form(b"From "), b"");

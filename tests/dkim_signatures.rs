@@ -11,7 +11,6 @@ use mailaudit::dkim::{SignatureFacts, SignatureInput, check_signatures};
 use mailaudit::dns::{Answer, RecordType, Resolver, ZoneSet};
 use mailaudit::finding::{Finding, Location, Severity};
 use mailaudit::rules::Rules;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

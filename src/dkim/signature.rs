@@ -196,8 +196,12 @@ pub async fn check_signatures(
             .filter(|d| !d.is_empty())
             .collect();
         if !domains.is_empty() && !facts.iter().any(|f| f.aligned == Some(true)) {
-            let mut listed: Vec<&str> = domains.clone();
-            listed.dedup();
+            let mut listed: Vec<&str> = Vec::new();
+            for d in domains {
+                if !listed.contains(&d) {
+                    listed.push(d);
+                }
+            }
             let f = rules
                 .finding(
                     "dkim/not-aligned",
@@ -772,8 +776,8 @@ fn aligned(signing_domain: &str, from_domain: &str) -> bool {
 
 /// The organizational domain, approximated by the last two labels (`mail.example.com` →
 /// `example.com`). Without the Public Suffix List this treats `example.co.uk` and
-/// `other.co.uk` as one organization; the DMARC module replaces it with the PSL lookup.
-pub fn organizational_domain(domain: &str) -> String {
+/// `other.co.uk` as one organization; the DMARC checks' PSL lookup is to replace it.
+fn organizational_domain(domain: &str) -> String {
     let domain = normalize_name(domain);
     let labels: Vec<&str> = domain.split('.').collect();
     if labels.len() <= 2 {

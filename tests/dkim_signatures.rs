@@ -909,3 +909,35 @@ mod no_panic {
         }
     }
 }
+
+#[test]
+fn only_the_first_signatures_are_verified() {
+    use mailaudit::dkim::signature::MAX_VERIFIED;
+    let signed = draft("signed-ok.eml");
+    let end = signed.windows(2).position(|w| w == b"\r\n").unwrap();
+    let header_end = signed[end..]
+        .windows(3)
+        .position(|w| w[0] == b'\n' && w[1] != b' ' && w[1] != b'\t')
+        .map(|p| end + p + 1)
+        .unwrap();
+    let signature = &signed[..header_end];
+    let mut raw = signature.repeat(MAX_VERIFIED + 3);
+    raw.extend_from_slice(&signed[header_end..]);
+    let resolver = drafts_resolver();
+    let run = check(&resolver, &raw, Some(FROM), None);
+    assert_eq!(run.facts.len(), MAX_VERIFIED + 3);
+    // Each copy is a valid signature of the message (the copies above it are not signed).
+    assert!(
+        run.facts[..MAX_VERIFIED]
+            .iter()
+            .all(|f| f.result.as_deref() == Some("pass"))
+    );
+    assert!(run.facts[MAX_VERIFIED..].iter().all(|f| {
+        f.result.is_none()
+            && f.problem
+                .as_deref()
+                .is_some_and(|p| p.starts_with("not verified"))
+    }));
+    assert!(run.findings.is_empty(), "{:?}", run.findings);
+    assert_eq!(resolver.stats().queries_sent, 1);
+}

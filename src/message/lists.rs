@@ -13,11 +13,13 @@ use serde::Deserialize;
 use std::sync::OnceLock;
 
 /// `rules/lists/unsubscribe-tokens.toml`: platform unsubscribe placeholders (template mode).
-pub const UNSUBSCRIBE_TOKENS_FILE: &str =
-    include_str!("../../rules/lists/unsubscribe-tokens.toml");
+pub const UNSUBSCRIBE_TOKENS_FILE: &str = include_str!("../../rules/lists/unsubscribe-tokens.toml");
 
 /// `rules/lists/no-reply.toml`: local parts of addresses nobody reads.
 pub const NO_REPLY_FILE: &str = include_str!("../../rules/lists/no-reply.toml");
+
+/// `rules/lists/reply-prefixes.toml`: "Re", "Fwd" and their localised forms.
+pub const REPLY_PREFIXES_FILE: &str = include_str!("../../rules/lists/reply-prefixes.toml");
 
 #[derive(Deserialize)]
 struct ListFile {
@@ -65,6 +67,18 @@ pub fn no_reply_locals() -> &'static [String] {
     })
 }
 
+/// Reply and forward subject prefixes such as `re` and `fwd`, lower-case, without the colon,
+/// as written in `rules/lists/reply-prefixes.toml`.
+pub fn reply_prefixes() -> &'static [String] {
+    static LIST: OnceLock<Vec<String>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        load_list(REPLY_PREFIXES_FILE)
+            .into_iter()
+            .map(|entry| entry.to_ascii_lowercase())
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +87,7 @@ mod tests {
     fn compiled_in_lists_parse_and_are_not_empty() {
         assert!(!unsubscribe_tokens().is_empty());
         assert!(!no_reply_locals().is_empty());
+        assert!(reply_prefixes().iter().any(|e| e == "fwd"));
         assert!(no_reply_locals().iter().any(|e| e == "noreply"));
     }
 

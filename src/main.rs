@@ -544,7 +544,6 @@ fn check_draft_paths(paths: &[PathBuf]) -> Result<()> {
 /// The draft audit: every draft on up to one thread per core (at most --concurrency), results
 /// to the sink in walk order as they finish, then each directory's sequence result.
 fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
-    use mailaudit::message::MessageResult;
     let options = mailaudit::message::DraftOptions {
         template: args.template,
         max_size: args.max_size,
@@ -556,31 +555,7 @@ fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) ->
         let done = done.map_err(|path| {
             anyhow::anyhow!("the audit of {path} stopped unexpectedly (a bug in mailaudit)")
         })?;
-        let result = match done {
-            MessageResult::Draft(audit) => {
-                let audit = *audit;
-                let mut result = TargetResult::new(audit.target, "draft");
-                result.facts = serde_json::to_value(&audit.facts)?;
-                result.findings = audit.findings;
-                result
-            }
-            MessageResult::Sequence {
-                dir,
-                facts,
-                findings,
-            } => {
-                let mut result = TargetResult::new(dir, "sequence");
-                result.facts = serde_json::to_value(&facts)?;
-                result.findings = findings;
-                result
-            }
-            MessageResult::Directory { dir, findings } => {
-                let mut result = TargetResult::new(dir, "directory");
-                result.findings = findings;
-                result
-            }
-        };
-        Ok(sink.emit(result)?)
+        Ok(sink.emit(done.into_target_result())?)
     })
 }
 

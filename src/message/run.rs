@@ -6,6 +6,7 @@
 use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
+use crate::report::TargetResult;
 use crate::rules::Rules;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,35 @@ pub enum MessageResult {
     },
     /// A directory that could not be listed (`kind: "directory"`).
     Directory { dir: String, findings: Vec<Finding> },
+}
+
+impl MessageResult {
+    /// The result as the report holds it: kind `draft`, `sequence` or `directory`.
+    pub fn into_target_result(self) -> TargetResult {
+        let (target, kind, facts, findings) = match self {
+            MessageResult::Draft(audit) => {
+                let audit = *audit;
+                let facts = serde_json::to_value(&audit.facts);
+                (audit.target, "draft", facts, audit.findings)
+            }
+            MessageResult::Sequence {
+                dir,
+                facts,
+                findings,
+            } => (dir, "sequence", serde_json::to_value(&facts), findings),
+            MessageResult::Directory { dir, findings } => (
+                dir,
+                "directory",
+                Ok(serde_json::Value::Object(Default::default())),
+                findings,
+            ),
+        };
+        let mut result = TargetResult::new(target, kind);
+        // Serialising these plain structs cannot fail (string keys only).
+        result.facts = facts.unwrap_or_default();
+        result.findings = findings;
+        result
+    }
 }
 
 /// True for a file name ending in `.eml` (any case).

@@ -204,10 +204,38 @@ fn not_a_field(line: u32, first: bool) -> Unparseable {
     }
 }
 
+/// Fields of which a message has at least one: a header block with none of them (say
+/// `{"subject": "hi"}`, which has the shape of a field) is not a message.
+const MESSAGE_FIELDS: &[&str] = &[
+    "From",
+    "Sender",
+    "Reply-To",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Received",
+    "Return-Path",
+];
+
 /// Parse a draft's bytes.
 pub fn parse_draft(file: &[u8]) -> Result<Draft<'_>, Unparseable> {
     let (bytes, lines_before, mbox_from_line) = strip_envelope(file);
     let (headers, body_line) = scan_headers(bytes, lines_before)?;
+    if !headers
+        .iter()
+        .any(|h| MESSAGE_FIELDS.iter().any(|name| h.is(name)))
+    {
+        return Err(Unparseable {
+            line: lines_before.saturating_add(1),
+            reason: "the header block has none of the fields of a message (From, To, Subject, \
+                     Date, Message-ID, Content-Type, ...)"
+                .into(),
+        });
+    }
     // mail-parser documents that it never panics; a panic there would still be a bug in a
     // dependency, and one draft must not stop the run, so it is caught and reported.
     let parsed = std::panic::catch_unwind(|| MessageParser::default().parse(bytes));
@@ -470,13 +498,15 @@ mod tests {
 
     #[test]
     fn not_a_message() {
-        let cases: [(&[u8], u32); 6] = [
+        let cases: [(&[u8], u32); 8] = [
             (b"", 1),
             (b"\nbody", 1),
             (b"hello world\nFrom: a@b\n\n", 1),
             (b"From: a@b\nnot a header\n\n", 2),
             (b" continued\n\n", 1),
             (b"From: a@b\nX-Bin: \0\x01\x02\n\n", 2),
+            (b"{\"subject\": \"hi\", \"body\": \"json export\"}\n", 1),
+            (b"X-Only: custom\n\nbody", 1),
         ];
         for (bytes, line) in cases {
             let err = parse_draft(bytes).unwrap_err();

@@ -60,46 +60,49 @@ pub fn check(dir: &str, touches: &[Touch], rules: &Rules) -> (SequenceFacts, Vec
         }
     }
 
-    // Each touch against the previous touch that has a From address.
-    let mut previous: Option<(usize, &Touch)> = None;
+    // Each touch against the sequence's sender: the first touch that has a From address. A
+    // touch that goes back to that sender after a drifting one does not fire again.
+    let mut first: Option<(usize, &Touch)> = None;
     for (index, touch) in touches.iter().enumerate() {
         if touch.from_domain.is_none() {
             continue;
         }
-        if let Some((prev_index, prev)) = previous {
-            let domain_changed = prev.from_domain != touch.from_domain;
-            let name_changed = prev.from_name.as_deref().map(str::trim)
-                != touch.from_name.as_deref().map(str::trim);
-            if domain_changed || name_changed {
-                let what = match (domain_changed, name_changed) {
-                    (true, true) => "From domain and display name",
-                    (true, false) => "From domain",
-                    _ => "From display name",
-                };
-                findings.push(
-                    rules
-                        .finding(
-                            "sequence/sender-drift",
-                            dir,
-                            format!(
-                                "touch {} ({}) changes the {what}: {} after {} in touch {} ({})",
-                                index + 1,
-                                file_name(&touch.file),
-                                describe(touch),
-                                describe(prev),
-                                prev_index + 1,
-                                file_name(&prev.file),
-                            ),
-                        )
-                        .with_record(describe(touch))
-                        .at(Location::Line {
-                            file: touch.file.clone(),
-                            line: touch.from_line.unwrap_or(1),
-                        }),
-                );
-            }
+        let Some((first_index, sender)) = first else {
+            first = Some((index, touch));
+            continue;
+        };
+        let domain_changed = sender.from_domain != touch.from_domain;
+        let name_changed =
+            sender.from_name.as_deref().map(str::trim) != touch.from_name.as_deref().map(str::trim);
+        if !(domain_changed || name_changed) {
+            continue;
         }
-        previous = Some((index, touch));
+        let what = match (domain_changed, name_changed) {
+            (true, true) => "From domain and display name",
+            (true, false) => "From domain",
+            _ => "From display name",
+        };
+        findings.push(
+            rules
+                .finding(
+                    "sequence/sender-drift",
+                    dir,
+                    format!(
+                        "touch {} ({}) changes the {what}: {} where touch {} ({}) sent as {}",
+                        index + 1,
+                        file_name(&touch.file),
+                        describe(touch),
+                        first_index + 1,
+                        file_name(&sender.file),
+                        describe(sender),
+                    ),
+                )
+                .with_record(describe(touch))
+                .at(Location::Line {
+                    file: touch.file.clone(),
+                    line: touch.from_line.unwrap_or(1),
+                }),
+        );
     }
 
     if let Some(max) = rules.threshold("sequence/length", "max_touches")

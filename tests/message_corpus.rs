@@ -45,7 +45,7 @@ fn every_corpus_message_is_audited_without_panic() {
     let mut panics = Vec::new();
     let mut jsonl = JsonlWriter::new(Vec::new());
     audit_paths(
-        &[dir.clone()],
+        std::slice::from_ref(&dir),
         &rules,
         &DraftOptions::default(),
         2,

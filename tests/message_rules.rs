@@ -236,3 +236,20 @@ fn facts_hold_no_recipient_and_no_body_text() {
     assert_eq!(headers.from_domain.as_deref(), Some("acme.example"));
     assert_eq!(headers.subject_length, Some(37));
 }
+
+#[test]
+fn merge_tags_in_the_subject_are_expected_in_template_mode() {
+    let rendered = audit("subject-unresolved-merge-tag-fires.eml", false);
+    let hit = rendered
+        .iter()
+        .find(|f| f.rule == "subject/unresolved-merge-tag")
+        .unwrap();
+    assert!(hit.message.contains("{{first_name}}"), "{}", hit.message);
+    let template = audit("subject-unresolved-merge-tag-fires.eml", true);
+    assert!(
+        template
+            .iter()
+            .all(|f| f.rule != "subject/unresolved-merge-tag"),
+        "{template:#?}"
+    );
+}

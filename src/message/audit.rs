@@ -177,7 +177,7 @@ pub fn audit_draft(
         options.template,
         findings,
     ));
-    subject::check(&draft, rules, target, findings);
+    subject::check(&draft, rules, target, options.template, findings);
 
     let parts = draft.parts();
     let input = draft.body_input(&parts, target, from_domain.as_deref(), options.template);

@@ -8,11 +8,43 @@ use crate::rules::Rules;
 
 /// The rules this module emits.
 pub const RULES: &[&str] = &[
+    "subject/unresolved-merge-tag",
     "subject/too-long",
     "subject/all-caps",
     "subject/excessive-punctuation",
     "subject/fake-reply",
 ];
+
+/// Merge-tag syntaxes of sending platforms and sequence tools, as they appear in subjects:
+/// `{{first_name}}`, `{% tag %}`, `*|FNAME|*`, `[[TOKEN]]`, `%%name%%`, `%FIRSTNAME%`,
+/// `##Tag##`, `{FIRST_NAME}`, `[First Name]` (a bracketed field name) and spintax `{Hi|Hey}`.
+/// The body analysis keeps its own list for bodies (rules/lists/merge-tags.toml).
+fn merge_tag_pattern() -> &'static regex::Regex {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    PATTERN.get_or_init(|| {
+        regex::Regex::new(concat!(
+            r"\{\{[^{}]*\}\}",
+            r"|\{%[^{}]*%\}",
+            r"|\*\|[^|]*\|\*",
+            r"|\[\[[^\[\]]*\]\]",
+            r"|%%[A-Za-z_][^%\s]*%%",
+            r"|%[A-Za-z_]+%",
+            r"|##[A-Za-z_][A-Za-z0-9_ ]*##",
+            r"|\{[A-Z][A-Z0-9_]*\}",
+            r"|(?i:\[(?:first|last|full|company|contact)?[ _]?(?:name|company|title|city)\])",
+            r"|\{[^{}|]+(?:\|[^{}|]*)+\}",
+        ))
+        .expect("the merge-tag pattern is a valid regex (a constant, tested)")
+    })
+}
+
+/// The merge tags of `subject`, in order.
+pub fn merge_tags(subject: &str) -> Vec<&str> {
+    merge_tag_pattern()
+        .find_iter(subject)
+        .map(|m| m.as_str())
+        .collect()
+}
 
 /// The subject as evidence: at most 200 characters.
 fn evidence(subject: &str) -> String {
@@ -82,7 +114,13 @@ fn punctuation(subject: &str) -> (usize, usize, usize) {
     (longest, bangs, dollars)
 }
 
-pub fn check(draft: &Draft<'_>, rules: &Rules, target: &str, out: &mut Vec<Finding>) {
+pub fn check(
+    draft: &Draft<'_>,
+    rules: &Rules,
+    target: &str,
+    template: bool,
+    out: &mut Vec<Finding>,
+) {
     let Some(header) = draft.header("Subject") else {
         return;
     };
@@ -97,6 +135,31 @@ pub fn check(draft: &Draft<'_>, rules: &Rules, target: &str, out: &mut Vec<Findi
         file: target.to_string(),
         line: header.line,
     };
+
+    // A rendered draft goes out as written: a merge tag left in the subject is what the
+    // recipient reads. In a template, tags are expected.
+    let tags = merge_tags(subject);
+    if !template && !tags.is_empty() {
+        let shown: Vec<&str> = tags.iter().take(3).copied().collect();
+        out.push(
+            rules
+                .finding(
+                    "subject/unresolved-merge-tag",
+                    target,
+                    format!(
+                        "the subject holds {} unresolved merge tag{} ({})",
+                        tags.len(),
+                        if tags.len() == 1 { "" } else { "s" },
+                        shown.join(", ")
+                    ),
+                )
+                .with_record(evidence(subject))
+                .with_measured(tags.len())
+                .at(at()),
+        );
+    }
+    // What the reader sees of the tags is unknown: the capitals test leaves them out.
+    let visible = merge_tag_pattern().replace_all(subject, " ");
 
     let length = subject.chars().count();
     if let Some(max) = rules.threshold("subject/too-long", "max_chars")
@@ -116,8 +179,8 @@ pub fn check(draft: &Draft<'_>, rules: &Rules, target: &str, out: &mut Vec<Findi
         );
     }
 
-    let letters = subject.chars().filter(|c| c.is_alphabetic()).count();
-    let cased: Vec<char> = subject
+    let letters = visible.chars().filter(|c| c.is_alphabetic()).count();
+    let cased: Vec<char> = visible
         .chars()
         .filter(|c| c.is_uppercase() || c.is_lowercase())
         .collect();
@@ -223,6 +286,27 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(reply_prefix(subject), prefix, "{subject}");
+        }
+    }
+
+    #[test]
+    fn merge_tags_in_subjects() {
+        for (subject, tags) in [
+            ("Quick question, {{first_name}}", vec!["{{first_name}}"]),
+            ("*|FNAME|*, an idea", vec!["*|FNAME|*"]),
+            ("[First Name], quick idea", vec!["[First Name]"]),
+            (
+                "{Hi|Hey} {{first_name}} - 15 minutes?",
+                vec!["{Hi|Hey}", "{{first_name}}"],
+            ),
+            ("Idea for %COMPANY%", vec!["%COMPANY%"]),
+            ("Hello {FIRST_NAME}", vec!["{FIRST_NAME}"]),
+            ("{% if x %}", vec!["{% if x %}"]),
+            ("Save 20% or 30% today", vec![]),
+            ("[Update] our pricing", vec![]),
+            ("Re: our call", vec![]),
+        ] {
+            assert_eq!(merge_tags(subject), tags, "{subject}");
         }
     }
 

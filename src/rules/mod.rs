@@ -17,6 +17,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("rules/domain.toml", include_str!("../../rules/domain.toml")),
     ("rules/mx.toml", include_str!("../../rules/mx.toml")),
+    ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
@@ -28,6 +29,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::dkim::audit::RULES,
         crate::config::RULES,
         crate::mx::RULES,
+        crate::dmarc::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

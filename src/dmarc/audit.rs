@@ -24,6 +24,7 @@ pub const RULES: &[&str] = &[
     "dmarc/pct-partial",
     "dmarc/no-reports",
     "dmarc/report-unauthorized",
+    "dmarc/report-undeliverable",
     "dmarc/inherited",
     "dns/inconclusive",
 ];
@@ -239,7 +240,9 @@ impl Check<'_> {
     fn missing(&mut self, names: &[String], own: &Found, apex: &Answer) {
         let domain = self.domain;
         let mut message = match names {
-            [own] => format!("{domain} publishes no DMARC record (no v=DMARC1 TXT record at {own})"),
+            [own] => {
+                format!("{domain} publishes no DMARC record (no v=DMARC1 TXT record at {own})")
+            }
             [own, org, ..] => format!(
                 "{domain} publishes no DMARC record: no v=DMARC1 TXT record at {own} or at its organizational domain's {org}"
             ),
@@ -296,10 +299,7 @@ impl Check<'_> {
                 .finding(
                     "dmarc/syntax",
                     self.domain,
-                    format!(
-                        "DMARC record at {name}: {}; {consequence}",
-                        problem.message
-                    ),
+                    format!("DMARC record at {name}: {}; {consequence}", problem.message),
                 )
                 .with_severity(severity)
                 .with_record(record.text.clone())
@@ -542,45 +542,86 @@ impl Check<'_> {
             self.push(f);
         }
 
-        // Distinct external mailto hosts, with the tags and first span that name them.
-        let mut external: BTreeMap<String, (Vec<&str>, usize, usize)> = BTreeMap::new();
+        // Distinct mailto hosts, with the tags and the first span that name them.
+        let mut hosts: BTreeMap<String, (Vec<&str>, usize, usize)> = BTreeMap::new();
         for (tag, uris) in [("rua", &record.rua), ("ruf", &record.ruf)] {
             for uri in uris.iter().filter(|u| u.scheme == "mailto") {
                 let Some(host) = &uri.host else { continue };
-                if same_organization(host, source) {
-                    continue;
-                }
-                let entry = external
-                    .entry(host.clone())
-                    .or_insert((Vec::new(), uri.span.start, uri.span.end));
+                let entry =
+                    hosts
+                        .entry(host.clone())
+                        .or_insert((Vec::new(), uri.span.start, uri.span.end));
                 if !entry.0.contains(&tag) {
                     entry.0.push(tag);
                 }
             }
         }
-        if external.is_empty() {
+        if hosts.is_empty() {
             return;
         }
         let resolver = self.resolver;
-        let queries: Vec<String> = external
+        let source_ascii = to_ascii(source);
+        // §7.1 applies to destinations outside the policy domain's organization.
+        let queries: Vec<Option<String>> = hosts
             .keys()
-            .map(|host| format!("{}._report._dmarc.{host}", to_ascii(source)))
+            .map(|host| {
+                (!same_organization(host, source))
+                    .then(|| format!("{source_ascii}._report._dmarc.{host}"))
+            })
             .collect();
-        let answers = join_all(
-            queries
-                .iter()
-                .map(|q| resolver.lookup(q, RecordType::Txt)),
-        )
-        .await;
-        for ((host, (tags, start, end)), (query, answer)) in
-            external.iter().zip(queries.iter().zip(answers))
+        let (authorizations, deliveries) = tokio::join!(
+            join_all(queries.iter().map(|q| async move {
+                match q {
+                    Some(q) => Some(resolver.lookup(q, RecordType::Txt).await),
+                    None => None,
+                }
+            })),
+            join_all(hosts.keys().map(|host| deliverable(resolver, host))),
+        );
+        for (((host, (tags, start, end)), query), (authorization, delivery)) in hosts
+            .iter()
+            .zip(&queries)
+            .zip(authorizations.into_iter().zip(deliveries))
         {
+            let location = Location::RecordSpan {
+                record: name.to_string(),
+                start: *start,
+                end: *end,
+            };
+            let tags = tags.join(" and ");
+            match delivery {
+                Delivery::Deliverable => {}
+                Delivery::Failed(failures) => {
+                    for (query, why) in failures {
+                        self.inconclusive(query, &why);
+                    }
+                }
+                Delivery::Undeliverable(why) => {
+                    let f = self
+                        .rules
+                        .finding(
+                            "dmarc/report-undeliverable",
+                            self.domain,
+                            format!(
+                                "{tags} of {name} sends reports to {host}, which cannot receive mail ({why}): the reports are lost"
+                            ),
+                        )
+                        .with_record(record.text.clone())
+                        .with_measured(host.clone())
+                        .at(location.clone());
+                    self.push(f);
+                }
+            }
+            let (Some(query), Some(answer)) = (query, authorization) else {
+                continue;
+            };
             let authorized = match answer {
                 Answer::Records(records) => records
                     .iter()
                     .filter_map(Rdata::txt_joined)
                     .any(|t| has_valid_version(&t)),
                 Answer::NxDomain | Answer::NoData => false,
+                // A name too long for DNS cannot hold the authorization.
                 Answer::Failure(DnsFailure::InvalidName) => false,
                 Answer::Failure(why) => {
                     self.inconclusive(format!("TXT {query}"), &why);
@@ -591,25 +632,76 @@ impl Check<'_> {
                 self.audit.facts.authorized_destinations.push(host.clone());
                 continue;
             }
-            self.audit.facts.unauthorized_destinations.push(host.clone());
+            self.audit
+                .facts
+                .unauthorized_destinations
+                .push(host.clone());
             let f = self
                 .rules
                 .finding(
                     "dmarc/report-unauthorized",
                     self.domain,
                     format!(
-                        "{} of {name} sends reports to {host}, outside {source}'s organization, and {host} has not authorized them (no v=DMARC1 TXT record at {query}): receivers send it no reports (RFC 7489 §7.1)",
-                        tags.join(" and ")
+                        "{tags} of {name} sends reports to {host}, outside {source}'s organization, and {host} has not authorized them (no v=DMARC1 TXT record at {query}): receivers send it no reports (RFC 7489 §7.1)"
                     ),
                 )
                 .with_record(record.text.clone())
                 .with_measured(query.clone())
-                .at(Location::RecordSpan {
-                    record: name.to_string(),
-                    start: *start,
-                    end: *end,
-                });
+                .at(location);
             self.push(f);
+        }
+    }
+}
+
+/// Whether mail to a report address's domain can be delivered (RFC 5321 §5.1, RFC 7505).
+enum Delivery {
+    Deliverable,
+    /// Why not, in words.
+    Undeliverable(String),
+    /// (query, failure) of the queries that failed.
+    Failed(Vec<(String, DnsFailure)>),
+}
+
+async fn deliverable(resolver: &Resolver, host: &str) -> Delivery {
+    match resolver.lookup(host, RecordType::Mx).await {
+        Answer::Records(records) => {
+            let real = records.iter().any(|r| match r {
+                Rdata::Mx { exchange, .. } => !(exchange.is_empty() || exchange == "."),
+                _ => false,
+            });
+            if real || !records.iter().any(|r| matches!(r, Rdata::Mx { .. })) {
+                Delivery::Deliverable
+            } else {
+                Delivery::Undeliverable("it publishes a null MX, RFC 7505".into())
+            }
+        }
+        Answer::NxDomain => Delivery::Undeliverable("the domain does not exist".into()),
+        Answer::Failure(DnsFailure::InvalidName) => {
+            Delivery::Undeliverable("it is not a valid domain name".into())
+        }
+        Answer::Failure(why) => Delivery::Failed(vec![(format!("MX {host}"), why)]),
+        Answer::NoData => {
+            // No MX: the domain's own address is the implicit MX (RFC 5321 §5.1).
+            let (a, aaaa) = tokio::join!(
+                resolver.lookup(host, RecordType::A),
+                resolver.lookup(host, RecordType::Aaaa)
+            );
+            if !a.records().is_empty() || !aaaa.records().is_empty() {
+                return Delivery::Deliverable;
+            }
+            let failures: Vec<(String, DnsFailure)> =
+                [(a, RecordType::A), (aaaa, RecordType::Aaaa)]
+                    .into_iter()
+                    .filter_map(|(answer, rtype)| match answer {
+                        Answer::Failure(why) => Some((format!("{rtype} {host}"), why)),
+                        _ => None,
+                    })
+                    .collect();
+            if failures.is_empty() {
+                Delivery::Undeliverable("no MX record and no A or AAAA address".into())
+            } else {
+                Delivery::Failed(failures)
+            }
         }
     }
 }

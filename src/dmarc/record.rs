@@ -465,10 +465,7 @@ impl DmarcRecord {
                 self.problem(
                     ProblemKind::MalformedTagSpec,
                     None,
-                    format!(
-                        "\"{}\" is not a tag of the form name=value",
-                        lossy(segment)
-                    ),
+                    format!("\"{}\" is not a tag of the form name=value", lossy(segment)),
                     Span::new(s, e),
                 );
                 continue;
@@ -586,7 +583,10 @@ impl DmarcRecord {
                             "sp" => self.sp = Some(policy),
                             _ => self.np = Some(policy),
                         }
-                        if name == "p" && index != 1 && self.tags.first().is_some_and(|t| t.name == "v") {
+                        if name == "p"
+                            && index != 1
+                            && self.tags.first().is_some_and(|t| t.name == "v")
+                        {
                             self.problem(
                                 ProblemKind::PolicyNotSecond,
                                 Some("p"),
@@ -601,7 +601,12 @@ impl DmarcRecord {
                             "sp" => ProblemKind::InvalidSubdomainPolicy,
                             _ => ProblemKind::InvalidNpPolicy,
                         };
-                        self.problem(kind, Some(name), invalid("none, quarantine or reject"), span);
+                        self.problem(
+                            kind,
+                            Some(name),
+                            invalid("none, quarantine or reject"),
+                            span,
+                        );
                     }
                 },
                 "pct" => match parse_pct(value) {
@@ -716,7 +721,9 @@ impl DmarcRecord {
             self.problem(
                 ProblemKind::InvalidUri,
                 Some(name),
-                format!("{name} is empty: it needs at least one URI such as mailto:dmarc@example.com"),
+                format!(
+                    "{name} is empty: it needs at least one URI such as mailto:dmarc@example.com"
+                ),
                 Span::new(tag.name_span.start, end),
             );
             return;
@@ -746,7 +753,12 @@ impl DmarcRecord {
                         // DMARCbis has no size suffix: the whole text is the URI.
                         self.rua_valid_bis = true;
                     }
-                    self.problem(kind, Some(name), format!("{name}: {message}"), Span::new(s, e));
+                    self.problem(
+                        kind,
+                        Some(name),
+                        format!("{name}: {message}"),
+                        Span::new(s, e),
+                    );
                 }
             }
         }
@@ -815,7 +827,11 @@ impl DmarcRecord {
         if has("ri") {
             notes.push(BisNote::RiRemoved);
         }
-        let size_suffix = self.rua.iter().chain(&self.ruf).any(|u| u.size_limit.is_some())
+        let size_suffix = self
+            .rua
+            .iter()
+            .chain(&self.ruf)
+            .any(|u| u.size_limit.is_some())
             || self
                 .problems
                 .iter()
@@ -823,13 +839,21 @@ impl DmarcRecord {
         if size_suffix {
             notes.push(BisNote::SizeSuffixRemoved);
         }
-        if self.problems.iter().any(|p| p.kind == ProblemKind::MissingPolicy) {
+        if self
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::MissingPolicy)
+        {
             notes.push(BisNote::MissingPolicyIsNone);
         }
         if self.testing == Some(true) {
             notes.push(BisNote::TestingFlag);
         }
-        if self.problems.iter().any(|p| p.kind == ProblemKind::PolicyNotSecond) {
+        if self
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::PolicyNotSecond)
+        {
             notes.push(BisNote::AnyTagOrder);
         }
         notes
@@ -855,8 +879,12 @@ impl BisNote {
             BisNote::PctRemoved => {
                 "DMARCbis removes pct: its receivers ignore it and apply the policy to all failing mail (t=y is the testing signal)"
             }
-            BisNote::RfRemoved => "DMARCbis removes rf (failure-report format): its receivers ignore it",
-            BisNote::RiRemoved => "DMARCbis removes ri (report interval): its receivers send daily reports",
+            BisNote::RfRemoved => {
+                "DMARCbis removes rf (failure-report format): its receivers ignore it"
+            }
+            BisNote::RiRemoved => {
+                "DMARCbis removes ri (report interval): its receivers send daily reports"
+            }
             BisNote::SizeSuffixRemoved => {
                 "DMARCbis removes the !size suffix of report URIs: its receivers read it as part of the URI"
             }
@@ -879,7 +907,10 @@ fn parse_pct(value: &str) -> Option<u8> {
 
 /// Colon-separated items with optional blanks around the colons.
 fn colon_list(value: &str) -> Vec<&str> {
-    value.split(':').map(|s| s.trim_matches([' ', '\t'])).collect()
+    value
+        .split(':')
+        .map(|s| s.trim_matches([' ', '\t']))
+        .collect()
 }
 
 fn parse_fo(value: &str) -> Option<Vec<char>> {
@@ -903,8 +934,14 @@ fn parse_fo(value: &str) -> Option<Vec<char>> {
 fn parse_rf(value: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for item in colon_list(value) {
-        let ok = item.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && item.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+        let ok = item
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+            && item
+                .bytes()
+                .last()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
             && item.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !ok {
             return None;
@@ -927,10 +964,7 @@ fn parse_uri(raw: &[u8], span: Span) -> Result<ReportUri, (ProblemKind, String)>
         return Err((ProblemKind::InvalidUri, "an empty URI in the list".into()));
     }
     let (uri, size) = match raw.iter().position(|b| *b == b'!') {
-        Some(bang) => (
-            slice(raw, 0, bang),
-            Some(slice(raw, bang + 1, raw.len())),
-        ),
+        Some(bang) => (slice(raw, 0, bang), Some(slice(raw, bang + 1, raw.len()))),
         None => (raw, None),
     };
     let Some(colon) = uri.iter().position(|b| *b == b':') else {
@@ -947,7 +981,10 @@ fn parse_uri(raw: &[u8], span: Span) -> Result<ReportUri, (ProblemKind, String)>
     if !scheme_ok {
         return Err((
             ProblemKind::InvalidUri,
-            format!("\"{shown}\" is not a URI (\"{}\" is not a scheme)", lossy(scheme)),
+            format!(
+                "\"{shown}\" is not a URI (\"{}\" is not a scheme)",
+                lossy(scheme)
+            ),
         ));
     }
     if let Some(bad) = uri.iter().find(|b| !is_uri_byte(**b)) {
@@ -1050,7 +1087,10 @@ fn parse_size(size: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n: u64 = std::str::from_utf8(digits).ok()?.parse().unwrap_or(u64::MAX);
+    let n: u64 = std::str::from_utf8(digits)
+        .ok()?
+        .parse()
+        .unwrap_or(u64::MAX);
     let shift = match unit.map(|u| u.to_ascii_lowercase()) {
         None => 0,
         Some(b'k') => 10,

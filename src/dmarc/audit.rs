@@ -111,9 +111,11 @@ pub async fn audit_dmarc(resolver: &Resolver, rules: &Rules, domain: &str) -> Dm
     let domain = normalize_name(domain);
     let org = organizational_domain(&domain);
     let own_name = format!("_dmarc.{domain}");
+    // Names under .arpa (reverse DNS, RFC 3172) are infrastructure, never mail domains: their
+    // "organizational domain" (192.in-addr.arpa) publishes no policy and is not asked.
     let org_name = org
         .as_ref()
-        .filter(|o| **o != domain)
+        .filter(|o| **o != domain && !o.ends_with(".arpa"))
         .map(|o| format!("_dmarc.{o}"));
     // Independent questions go out together: the organizational domain's record is needed
     // only when the domain has none, but asking at once costs one query and no waiting.

@@ -240,7 +240,11 @@ fn check_lints(row: &Row, record: &DmarcRecord) -> (String, String, Vec<String>)
                     problems.push(format!("{code}: no DMARCbis note {any:?} in {notes:?}"));
                 }
             }
-            Some(Lint::NotAFinding(_)) => {}
+            Some(Lint::NotAFinding(reason)) => {
+                if reason.is_empty() {
+                    problems.push(format!("{code}: say why it is not a finding"));
+                }
+            }
             None => problems.push(format!("unknown code {code}: add it to LINTS")),
         }
     }

@@ -219,10 +219,10 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
                     dmarc["pct"],
                     list("rua")
                 );
-                if dmarc["inherited"].as_bool() == Some(true) {
-                    if let Some(location) = dmarc.get("location").and_then(text) {
-                        line.push_str(&format!(" (from {location})"));
-                    }
+                if dmarc["inherited"].as_bool() == Some(true)
+                    && let Some(location) = dmarc.get("location").and_then(text)
+                {
+                    line.push_str(&format!(" (from {location})"));
                 }
                 writeln!(out, "{line}")?;
             }

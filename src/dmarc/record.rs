@@ -249,8 +249,13 @@ impl Problem {
         use ProblemKind::*;
         matches!(
             self.kind,
-            LeadingWhitespace | MissingVersion | VersionNotFirst | VersionCase | BadVersion
-        ) || self.kind == DuplicateTag
+            LeadingWhitespace
+                | MissingVersion
+                | VersionNotFirst
+                | VersionCase
+                | BadVersion
+                | DuplicateTag
+        )
     }
 }
 

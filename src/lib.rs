@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod dkim;
+pub mod dmarc;
 pub mod dns;
 pub mod domain;
 pub mod finding;

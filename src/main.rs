@@ -501,6 +501,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     sink.checked(mailaudit::domain::RULES);
     sink.checked(mailaudit::dkim::audit::RULES);
     sink.checked(mailaudit::mx::RULES);
+    sink.checked(mailaudit::dmarc::RULES);
     let domains_count = domains.len();
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,

@@ -206,6 +206,34 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             if !mx.is_empty() {
                 writeln!(out, "  mx: {}", mx.join(", "))?;
             }
+            let dmarc = &facts["dmarc"];
+            if let Some(p) = dmarc.get("p").and_then(text) {
+                let list = |key: &str| {
+                    let uris: Vec<String> = dmarc[key]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(text)
+                        .collect();
+                    if uris.is_empty() {
+                        "none".to_string()
+                    } else {
+                        uris.join(",")
+                    }
+                };
+                let mut line = format!(
+                    "  dmarc: p={p} sp={} pct={} rua={}",
+                    dmarc.get("sp").and_then(text).unwrap_or_default(),
+                    dmarc["pct"],
+                    list("rua")
+                );
+                if dmarc["inherited"].as_bool() == Some(true)
+                    && let Some(location) = dmarc.get("location").and_then(text)
+                {
+                    line.push_str(&format!(" (from {location})"));
+                }
+                writeln!(out, "{line}")?;
+            }
             for rdns in facts["reverse_dns"].as_array().into_iter().flatten() {
                 let ip = text(&rdns["ip"]).unwrap_or_default();
                 match rdns["confirmed_name"].as_str() {

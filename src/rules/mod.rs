@@ -21,6 +21,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/message.toml",
         include_str!("../../rules/message.toml"),
     ),
+    ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
 ];
 
 /// The profiles `--profile NAME` selects, compiled in: (name, file, text). Each holds rule
@@ -53,6 +54,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::message::unsubscribe::RULES,
         crate::message::subject::RULES,
         crate::message::sequence::RULES,
+        crate::dmarc::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

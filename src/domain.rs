@@ -1,6 +1,7 @@
 //! The domain audit: everything `mailaudit domain` checks for one sending domain.
 
 use crate::dkim::audit::{DkimFacts, audit_dkim};
+use crate::dmarc::{DmarcFacts, audit_dmarc};
 use crate::dns::Resolver;
 use crate::finding::Finding;
 use crate::mx::{MxFacts, RdnsFacts, audit_mx, audit_reverse_dns};
@@ -56,6 +57,7 @@ pub struct DomainFacts {
     pub spf: SpfFacts,
     pub dkim: DkimFacts,
     pub mx: Option<MxFacts>,
+    pub dmarc: Option<DmarcFacts>,
     /// Forward-confirmed reverse DNS of each `--ip`.
     pub reverse_dns: Vec<RdnsFacts>,
     pub spf_results: Vec<IpVerdict>,
@@ -125,15 +127,17 @@ pub async fn audit_domain(
             .iter()
             .map(|ip| audit_reverse_dns(resolver, rules, &domain, *ip)),
     );
-    let (spf, dkim, mx, reverse) = tokio::join!(
+    let (spf, dkim, mx, dmarc, reverse) = tokio::join!(
         audit_spf(resolver, rules, &domain),
         audit_dkim(resolver, rules, &domain, &request.selectors),
         audit_mx(resolver, rules, &domain),
+        audit_dmarc(resolver, rules, &domain),
         reverse,
     );
     let mut findings = spf.findings;
     findings.extend(dkim.findings);
     findings.extend(mx.findings);
+    findings.extend(dmarc.findings);
     let mut reverse_dns = Vec::with_capacity(reverse.len());
     for audit in reverse {
         findings.extend(audit.findings);
@@ -174,6 +178,7 @@ pub async fn audit_domain(
             spf: spf.facts,
             dkim: dkim.facts,
             mx: Some(mx.facts),
+            dmarc: Some(dmarc.facts),
             reverse_dns,
             spf_results: verdicts,
         },

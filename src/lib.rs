@@ -7,9 +7,11 @@
 
 pub mod config;
 pub mod dkim;
+pub mod dmarc;
 pub mod dns;
 pub mod domain;
 pub mod finding;
+pub mod message;
 pub mod mx;
 pub mod report;
 pub mod rules;

@@ -129,6 +129,47 @@ enum Command {
     Domain(DomainArgs),
     /// Run SPF check_host() for one sending IP, domain and sender
     Spf(SpfArgs),
+    /// Lint .eml drafts (files, or directories searched recursively); the drafts of one
+    /// directory are also checked as one sequence
+    Message(MessageArgs),
+}
+
+#[derive(Debug, Args)]
+struct MessageArgs {
+    /// Draft files and directories of drafts (.eml, searched recursively)
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+
+    /// The drafts are sequence templates: merge tags are expected, and a platform unsubscribe
+    /// token counts as an https one-click link
+    #[arg(long)]
+    template: bool,
+
+    /// Thresholds and rules for this kind of mail
+    #[arg(long, value_enum, default_value_t = ProfileArg::ColdOutreach)]
+    profile: ProfileArg,
+
+    /// Drafts larger than this are not parsed but reported (message/too-large): bytes, or a
+    /// number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB
+    #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
+    max_size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ProfileArg {
+    /// One-to-one prospecting sequences (rules/profiles/cold-outreach.toml)
+    ColdOutreach,
+    /// Issues sent to a subscriber list (rules/profiles/newsletter.toml)
+    Newsletter,
+}
+
+impl ProfileArg {
+    fn name(self) -> &'static str {
+        match self {
+            ProfileArg::ColdOutreach => "cold-outreach",
+            ProfileArg::Newsletter => "newsletter",
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +260,32 @@ fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
         })
 }
 
+fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits);
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1_000,
+        "mb" | "m" => 1_000_000,
+        "gb" | "g" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => 0,
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 && factor > 0 => n
+            .checked_mul(factor)
+            .ok_or_else(|| format!("`{text}` is too large")),
+        _ => Err(format!(
+            "`{text}` is not a size (bytes, or a number with KB, MB, GB, KiB, MiB or GiB)"
+        )),
+    }
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
@@ -261,6 +328,10 @@ fn run(cli: Cli) -> Result<u8> {
     colored::control::set_override(use_colour(common));
     let config = Config::discover(Path::new("."), common.rules.as_deref())?;
     let mut rules = Rules::builtin().context("the built-in rule data is broken")?;
+    // A profile changes the built-in data; the user's files are layered on top of it.
+    if let Command::Message(args) = &cli.command {
+        rules.apply_profile(args.profile.name())?;
+    }
     rules.apply(&config)?;
     match &cli.command {
         Command::Rules { rule } => show_rules(common, &rules, rule.as_deref()),
@@ -270,6 +341,21 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Spf(args) => audit(common, &rules, &config, "spf", |ctx, sink| {
             run_spf(args, ctx, sink)
         }),
+        Command::Message(args) => {
+            check_draft_paths(&args.paths)?;
+            let mode = Mode::Drafts {
+                profile: args.profile.name().to_string(),
+                template: args.template,
+            };
+            audit_in_mode(
+                common,
+                &rules,
+                &config,
+                "message",
+                Some(mode),
+                |ctx, sink| run_message(args, ctx, sink),
+            )
+        }
     }
 }
 
@@ -375,9 +461,22 @@ fn audit(
     command: &str,
     run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
 ) -> Result<u8> {
+    audit_in_mode(common, rules, config, command, None, run)
+}
+
+/// [`audit`], with the report's mode given instead of taken from the DNS options (a command
+/// that makes no DNS queries says how it read its files).
+fn audit_in_mode(
+    common: &Common,
+    rules: &Rules,
+    config: &Config,
+    command: &str,
+    mode: Option<Mode>,
+    run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
+) -> Result<u8> {
     let ctx = AuditContext::new(common, rules)?;
     let output = Output::open(common.output.as_deref())?;
-    let report = Report::new(command, ctx.mode.clone());
+    let report = Report::new(command, mode.unwrap_or_else(|| ctx.mode.clone()));
     let mut sink = ResultSink::new(rules, config, common.format.into(), output, report);
     run(&ctx, &mut sink)?;
     let worst = sink.finish()?;
@@ -402,6 +501,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     sink.checked(mailaudit::domain::RULES);
     sink.checked(mailaudit::dkim::audit::RULES);
     sink.checked(mailaudit::mx::RULES);
+    sink.checked(mailaudit::dmarc::RULES);
     let domains_count = domains.len();
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,
@@ -479,6 +579,41 @@ fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<
     Ok(sink.emit(result)?)
 }
 
+/// Every path named on the command line must exist, and a directory must hold drafts: a
+/// mistyped path or an empty directory is a usage error (exit 2), not a clean run.
+fn check_draft_paths(paths: &[PathBuf]) -> Result<()> {
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            if !mailaudit::message::run::has_drafts(path) {
+                bail!("no .eml drafts under {}", path.display());
+            }
+        } else {
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The draft audit: every draft on up to one thread per core (at most --concurrency), results
+/// to the sink in walk order as they finish, then each directory's sequence result.
+fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    let options = mailaudit::message::DraftOptions {
+        template: args.template,
+        max_size: args.max_size,
+    };
+    sink.checked(&mailaudit::message::audit::all_rules());
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let workers = cores.min(ctx.concurrency.get());
+    mailaudit::message::audit_paths(&args.paths, ctx.rules, &options, workers, |done| {
+        let done = done.map_err(|path| {
+            anyhow::anyhow!("the audit of {path} stopped unexpectedly (a bug in mailaudit)")
+        })?;
+        Ok(sink.emit(done.into_target_result())?)
+    })
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -541,6 +676,17 @@ mod tests {
         }
         for bad in ["ns1.example.com", "192.0.2.53:", "192.0.2.53:99999", ""] {
             assert!(parse_nameserver(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sizes_take_a_unit() {
+        assert_eq!(parse_size("10MB").unwrap(), 10_000_000);
+        assert_eq!(parse_size("512").unwrap(), 512);
+        assert_eq!(parse_size("2 KiB").unwrap(), 2048);
+        assert_eq!(parse_size("1mib").unwrap(), 1 << 20);
+        for bad in ["", "0", "-1", "ten", "5 parsecs", "99999999999999999999GB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
         }
     }
 

@@ -388,11 +388,9 @@ fn probed_queries_run_once_each_and_results_are_deterministic() {
     );
     let again = run(&resolver, "probed", &[]);
     assert_eq!(first.facts, again.facts);
-    assert_eq!(
-        resolver.stats().queries_sent,
-        sent,
-        "answers are cached for the run"
-    );
+    // Offline answers come straight from the zone data (no cache); a second run asks the
+    // same questions again, no more. The live cache is covered by tests/dns_query_budget.rs.
+    assert_eq!(resolver.stats().queries_sent, 2 * sent);
 }
 
 /// The per-rule tests above together fire every rule this check declares.

@@ -778,23 +778,14 @@ fn system_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Relaxed alignment (RFC 7489 §3.1.1): the same organizational domain.
+/// Relaxed alignment (RFC 7489 §3.1.1): the same organizational domain (Public Suffix List).
 fn aligned(signing_domain: &str, from_domain: &str) -> bool {
-    let d = normalize_name(signing_domain);
-    let from = normalize_name(from_domain);
-    d == from || organizational_domain(&d) == organizational_domain(&from)
+    crate::dmarc::same_organization(signing_domain, from_domain)
 }
 
-/// The organizational domain, approximated by the last two labels (`mail.example.com` →
-/// `example.com`). Without the Public Suffix List this treats `example.co.uk` and
-/// `other.co.uk` as one organization; the DMARC checks' PSL lookup is to replace it.
+/// The organizational domain of `domain`, or the name itself when it is a public suffix.
 fn organizational_domain(domain: &str) -> String {
-    let domain = normalize_name(domain);
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() <= 2 {
-        return domain;
-    }
-    labels[labels.len() - 2..].join(".")
+    crate::dmarc::organizational_domain(domain).unwrap_or_else(|| normalize_name(domain))
 }
 
 #[cfg(test)]
@@ -830,7 +821,10 @@ mod tests {
         assert!(aligned("mail.example.com", "example.com"));
         assert!(aligned("EXAMPLE.com.", "example.COM"));
         assert!(!aligned("esp.net", "example.com"));
-        assert_eq!(organizational_domain("a.b.example.com"), "example.com");
-        assert_eq!(organizational_domain("com"), "com");
+        // The Public Suffix List, not the last two labels.
+        assert!(aligned("mail.example.co.uk", "example.co.uk"));
+        assert!(!aligned("other.co.uk", "example.co.uk"));
+        assert_eq!(organizational_domain("a.b.example.co.uk"), "example.co.uk");
+        assert_eq!(organizational_domain("CO.UK."), "co.uk");
     }
 }

@@ -5,14 +5,15 @@
 //! guessing from error kinds, hickory's own cache is not in the way (ours is in front), and
 //! CNAME chains are followed here with loop detection like the zone backend.
 
+use super::udp::{UdpError, UdpTransport};
 use super::zonefile::character_strings;
 use super::zones::MAX_CNAME_CHAIN;
 use super::{Answer, DnsFailure, Rdata, RecordType};
-use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolverOpts};
+use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ProtocolConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::xfer::{DnsHandle, RetryDnsHandle};
 use hickory_resolver::net::{DnsError as WireError, NetError};
-use hickory_resolver::proto::op::{DnsRequestOptions, DnsResponse, Query, ResponseCode};
+use hickory_resolver::proto::op::{DnsRequestOptions, DnsResponse, Message, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, RecordType as WireType};
 use hickory_resolver::{NameServerPool, PoolContext, TlsConfig};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -83,6 +84,9 @@ type Handle = RetryDnsHandle<NameServerPool<TokioRuntimeProvider>>;
 #[derive(Clone)]
 pub(crate) struct LiveBackend {
     handle: Handle,
+    /// The fast path: one lean UDP transport per server, asked in order.
+    udp: Arc<[UdpTransport]>,
+    attempts: usize,
     /// Time allowed for one query.
     pub(crate) timeout: Duration,
 }
@@ -109,6 +113,20 @@ impl LiveBackend {
         if servers.is_empty() {
             return Err(DnsError::NoNameservers);
         }
+        let udp: Arc<[UdpTransport]> = servers
+            .iter()
+            .filter_map(|server| {
+                let port = server
+                    .connections
+                    .iter()
+                    .find(|c| matches!(c.protocol, ProtocolConfig::Udp))?
+                    .port;
+                Some(UdpTransport::new(
+                    SocketAddr::new(server.ip, port),
+                    EDNS_PAYLOAD,
+                ))
+            })
+            .collect();
 
         let mut options = ResolverOpts::default();
         options.timeout = config.timeout;
@@ -125,6 +143,8 @@ impl LiveBackend {
         let handle = RetryDnsHandle::new(pool, config.attempts.max(1) - 1);
         Ok(LiveBackend {
             handle,
+            udp,
+            attempts: config.attempts.max(1),
             timeout: config.timeout,
         })
     }
@@ -142,20 +162,30 @@ impl LiveBackend {
             return LiveStep::Answer(Answer::Failure(DnsFailure::InvalidName));
         };
         qname.set_fqdn(true);
+        let mut timed_out = false;
+        for transport in self.udp.iter() {
+            sent.fetch_add(1, Ordering::Relaxed);
+            match transport
+                .query(&qname, wire_type(rtype), self.timeout, self.attempts)
+                .await
+            {
+                Ok(message) => return interpret(&message, name, rtype),
+                Err(UdpError::Timeout) => timed_out = true,
+                // Truncated: the answer needs TCP, which hickory's client does.
+                Err(UdpError::Truncated | UdpError::Io) => {
+                    timed_out = false;
+                    break;
+                }
+            }
+        }
+        if timed_out {
+            return LiveStep::Answer(Answer::Failure(DnsFailure::Timeout));
+        }
         sent.fetch_add(1, Ordering::Relaxed);
-        let response = match self.query(qname, rtype).await {
-            Ok(response) => response,
-            Err(error) => return LiveStep::Answer(map_error(&error)),
-        };
-        let mut seen = vec![name.to_string()];
-        LiveStep::Answer(match follow(&response, name, rtype, &mut seen) {
-            Chain::Found(records) => Answer::Records(Arc::from(records)),
-            Chain::Loop => Answer::Failure(DnsFailure::CnameLoop),
-            // RFC 6604: the code speaks of the last name in the chain.
-            Chain::End(_) if response.response_code == ResponseCode::NXDomain => Answer::NxDomain,
-            Chain::End(end) if end == name => Answer::NoData,
-            Chain::End(end) => return LiveStep::Alias(end),
-        })
+        match self.query(qname, rtype).await {
+            Ok(response) => interpret(&response, name, rtype),
+            Err(error) => LiveStep::Answer(map_error(&error)),
+        }
     }
 
     async fn query(&self, name: Name, rtype: RecordType) -> Result<DnsResponse, NetError> {
@@ -186,6 +216,30 @@ fn wire_type(rtype: RecordType) -> WireType {
     }
 }
 
+/// Turn a response into an answer, or into the alias its CNAME chain ends at.
+fn interpret(message: &Message, name: &str, rtype: RecordType) -> LiveStep {
+    let code = message.metadata.response_code;
+    match code {
+        ResponseCode::NoError | ResponseCode::NXDomain => {}
+        ResponseCode::ServFail => return LiveStep::Answer(Answer::Failure(DnsFailure::ServFail)),
+        ResponseCode::Refused => return LiveStep::Answer(Answer::Failure(DnsFailure::Refused)),
+        other => {
+            return LiveStep::Answer(Answer::Failure(DnsFailure::Other(format!(
+                "server answered {other}"
+            ))));
+        }
+    }
+    let mut seen = vec![name.to_string()];
+    LiveStep::Answer(match follow(message, name, rtype, &mut seen) {
+        Chain::Found(records) => Answer::Records(Arc::from(records)),
+        Chain::Loop => Answer::Failure(DnsFailure::CnameLoop),
+        // RFC 6604: the code speaks of the last name in the chain.
+        Chain::End(_) if code == ResponseCode::NXDomain => Answer::NxDomain,
+        Chain::End(end) if end == name => Answer::NoData,
+        Chain::End(end) => return LiveStep::Alias(end),
+    })
+}
+
 /// What one wire query gave.
 pub(crate) enum LiveStep {
     Answer(Answer),
@@ -201,7 +255,7 @@ enum Chain {
 }
 
 /// Walk the answer section from `start` through CNAMEs to records of `rtype`.
-fn follow(response: &DnsResponse, start: &str, rtype: RecordType, seen: &mut Vec<String>) -> Chain {
+fn follow(response: &Message, start: &str, rtype: RecordType, seen: &mut Vec<String>) -> Chain {
     let want = u16::from(wire_type(rtype));
     let answers: Vec<(String, &RData)> = response
         .answers

@@ -1,7 +1,7 @@
 //! Zone data held in memory, answered the way a recursive resolver would.
 
 use super::{Answer, DnsFailure, Rdata, RecordType, normalize_name};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 /// How many CNAMEs a chain may have before it counts as a loop (resolvers use 8 to 16).
@@ -10,13 +10,20 @@ pub(super) const MAX_CNAME_CHAIN: usize = 16;
 /// Records from any number of zones, keyed by owner name.
 #[derive(Default, Clone, Debug)]
 pub struct ZoneSet {
-    names: HashMap<String, Vec<Rdata>>,
+    /// Owner name -> its RRsets, each shared so an answer is a reference count, not a copy.
+    names: FxHashMap<String, Vec<RrSet>>,
     /// Names that exist only because something below them does (empty non-terminals).
-    ancestors: HashSet<String>,
+    ancestors: FxHashSet<String>,
     /// Zone apexes loaded; a name under no apex and without records is NXDOMAIN either way.
-    apexes: HashSet<String>,
+    apexes: FxHashSet<String>,
     /// Names whose every query times out (test scenarios).
-    timeouts: HashSet<String>,
+    timeouts: FxHashSet<String>,
+}
+
+#[derive(Clone, Debug)]
+struct RrSet {
+    rtype: RecordType,
+    records: Arc<[Rdata]>,
 }
 
 impl ZoneSet {
@@ -31,9 +38,19 @@ impl ZoneSet {
 
     /// Add one record at `owner` (an RRset is a set: an identical record is kept once).
     pub fn insert(&mut self, owner: &str, rdata: Rdata) {
-        let records = self.name_entry(owner);
-        if !records.contains(&rdata) {
-            records.push(rdata);
+        let rtype = rdata.record_type();
+        let sets = self.name_entry(owner);
+        match sets.iter_mut().find(|set| set.rtype == rtype) {
+            Some(set) if set.records.contains(&rdata) => {}
+            Some(set) => {
+                let mut records = set.records.to_vec();
+                records.push(rdata);
+                set.records = Arc::from(records);
+            }
+            None => sets.push(RrSet {
+                rtype,
+                records: Arc::from([rdata]),
+            }),
         }
     }
 
@@ -42,7 +59,7 @@ impl ZoneSet {
         self.name_entry(owner);
     }
 
-    fn name_entry(&mut self, owner: &str) -> &mut Vec<Rdata> {
+    fn name_entry(&mut self, owner: &str) -> &mut Vec<RrSet> {
         let owner = normalize_name(owner);
         let mut parent = owner.as_str();
         while let Some((_, rest)) = parent.split_once('.') {
@@ -72,7 +89,7 @@ impl ZoneSet {
     }
 
     /// Records at exactly `name`, or from a matching wildcard (RFC 4592) when `name` does not exist.
-    fn records_at(&self, name: &str) -> Option<&[Rdata]> {
+    fn records_at(&self, name: &str) -> Option<&[RrSet]> {
         if let Some(records) = self.names.get(name) {
             return Some(records);
         }
@@ -101,18 +118,17 @@ impl ZoneSet {
             let Some(records) = self.records_at(&current) else {
                 return Answer::NxDomain;
             };
-            let matching: Vec<Rdata> = records
-                .iter()
-                .filter(|r| r.record_type() == rtype)
-                .cloned()
-                .collect();
-            if !matching.is_empty() {
-                return Answer::Records(Arc::from(matching));
+            if let Some(set) = records.iter().find(|set| set.rtype == rtype) {
+                return Answer::Records(Arc::clone(&set.records));
             }
-            let cname = records.iter().find_map(|r| match r {
-                Rdata::Cname(target) if rtype != RecordType::Cname => Some(target.clone()),
-                _ => None,
-            });
+            let cname = records
+                .iter()
+                .filter(|_| rtype != RecordType::Cname)
+                .find(|set| set.rtype == RecordType::Cname)
+                .and_then(|set| match set.records.first() {
+                    Some(Rdata::Cname(target)) => Some(target.clone()),
+                    _ => None,
+                });
             match cname {
                 Some(target) => {
                     if seen.contains(&target) || seen.len() >= MAX_CNAME_CHAIN {

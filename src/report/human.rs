@@ -206,6 +206,34 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             if !mx.is_empty() {
                 writeln!(out, "  mx: {}", mx.join(", "))?;
             }
+            let dmarc = &facts["dmarc"];
+            if let Some(p) = dmarc.get("p").and_then(text) {
+                let list = |key: &str| {
+                    let uris: Vec<String> = dmarc[key]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(text)
+                        .collect();
+                    if uris.is_empty() {
+                        "none".to_string()
+                    } else {
+                        uris.join(",")
+                    }
+                };
+                let mut line = format!(
+                    "  dmarc: p={p} sp={} pct={} rua={}",
+                    dmarc.get("sp").and_then(text).unwrap_or_default(),
+                    dmarc["pct"],
+                    list("rua")
+                );
+                if dmarc["inherited"].as_bool() == Some(true)
+                    && let Some(location) = dmarc.get("location").and_then(text)
+                {
+                    line.push_str(&format!(" (from {location})"));
+                }
+                writeln!(out, "{line}")?;
+            }
             for rdns in facts["reverse_dns"].as_array().into_iter().flatten() {
                 let ip = text(&rdns["ip"]).unwrap_or_default();
                 match rdns["confirmed_name"].as_str() {
@@ -226,7 +254,83 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
                 )?;
             }
         }
+        "draft" => write_draft_facts(facts, out)?,
+        "sequence" => {
+            let files: Vec<String> = facts["files"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(text)
+                .collect();
+            writeln!(out, "  touches: {} ({})", files.len(), files.join(", "))?;
+            let domains: Vec<String> = facts["from_domains"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(text)
+                .collect();
+            if !domains.is_empty() {
+                writeln!(out, "  from: {}", domains.join(", "))?;
+            }
+        }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A draft: sender, subject length, unsubscribe URIs, parts, and the body's counts.
+fn write_draft_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
+    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
+    let headers = &facts["headers"];
+    if let Some(domain) = headers.get("from_domain").and_then(text) {
+        match headers.get("from_name").and_then(text) {
+            Some(name) => writeln!(out, "  from: {name} at {domain}")?,
+            None => writeln!(out, "  from: {domain}")?,
+        }
+    }
+    if let Some(length) = headers["subject_length"].as_u64() {
+        writeln!(out, "  subject: {length} characters")?;
+    }
+    let unsubscribe = &facts["unsubscribe"];
+    if unsubscribe.is_object() {
+        let uris: Vec<String> = unsubscribe["uris"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(text)
+            .collect();
+        let one_click = if unsubscribe["one_click"] == Value::Bool(true) {
+            "; one-click"
+        } else {
+            ""
+        };
+        if uris.is_empty() {
+            writeln!(out, "  unsubscribe: none{one_click}")?;
+        } else {
+            writeln!(out, "  unsubscribe: {}{one_click}", uris.join(", "))?;
+        }
+    }
+    let parts: Vec<String> = facts["parts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["role"] == "body")
+        .filter_map(|p| text(&p["content_type"]))
+        .collect();
+    let attachments = facts["attachments"].as_u64().unwrap_or(0);
+    if !parts.is_empty() || attachments > 0 {
+        let mut line = parts.join(", ");
+        if attachments > 0 {
+            if !line.is_empty() {
+                line.push_str("; ");
+            }
+            line.push_str(&plural(attachments as usize, "attachment", "attachments"));
+        }
+        writeln!(out, "  parts: {line}")?;
+    }
+    let body = &facts["body"];
+    if let (Some(words), Some(links)) = (body["word_count"].as_u64(), body["link_count"].as_u64()) {
+        writeln!(out, "  words: {words}, links: {links}")?;
     }
     Ok(())
 }
@@ -260,6 +364,15 @@ fn mode_line(mode: &Mode) -> String {
             "DNS live via the system resolver".to_string()
         }
         Mode::Live { nameservers } => format!("DNS live via {}", list(nameservers)),
+        Mode::Drafts { profile, template } => format!(
+            "profile {}, {}",
+            escape_untrusted(profile),
+            if *template {
+                "template mode (merge tags expected)"
+            } else {
+                "rendered drafts"
+            }
+        ),
     }
 }
 

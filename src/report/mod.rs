@@ -15,13 +15,17 @@ pub use sink::ResultSink;
 use crate::finding::{Finding, Severity};
 use std::io::{self, Write};
 
-/// Where DNS answers came from in this run.
+/// Where DNS answers came from in this run, or, for a run that makes no DNS queries, how its
+/// files were read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Offline: answered from these RFC 1035 master files.
     Offline { zone_files: Vec<String> },
     /// Live DNS through these servers (`ADDR:PORT`); empty means the system's resolvers.
     Live { nameservers: Vec<String> },
+    /// No DNS: drafts linted with this profile, as templates (`--template`) or as rendered
+    /// messages.
+    Drafts { profile: String, template: bool },
 }
 
 /// Everything one audited target produced: its measured facts and its findings.

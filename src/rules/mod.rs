@@ -1,7 +1,7 @@
 //! Rule metadata, thresholds and documentation, compiled in from `rules/*.toml`, with the
 //! user's overrides (`mailaudit.toml`, `--rules`) applied on top.
 
-use crate::config::{Config, ConfigError, Level};
+use crate::config::{Config, ConfigError, Level, RuleOverride};
 use crate::finding::{Finding, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -21,6 +21,27 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("rules/domain.toml", include_str!("../../rules/domain.toml")),
     ("rules/mx.toml", include_str!("../../rules/mx.toml")),
+    (
+        "rules/message.toml",
+        include_str!("../../rules/message.toml"),
+    ),
+    ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
+];
+
+/// The profiles `--profile NAME` selects, compiled in: (name, file, text). Each holds rule
+/// overrides in the format of the user's configuration (`[rules."ID"]` with `severity` and
+/// `thresholds`) for one kind of mail; the first is the default of `mailaudit message`.
+pub const PROFILES: &[(&str, &str, &str)] = &[
+    (
+        "cold-outreach",
+        "rules/profiles/cold-outreach.toml",
+        include_str!("../../rules/profiles/cold-outreach.toml"),
+    ),
+    (
+        "newsletter",
+        "rules/profiles/newsletter.toml",
+        include_str!("../../rules/profiles/newsletter.toml"),
+    ),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
@@ -33,6 +54,12 @@ pub fn implemented() -> Vec<&'static str> {
         crate::dkim::signature::RULES,
         crate::config::RULES,
         crate::mx::RULES,
+        crate::message::audit::RULES,
+        crate::message::headers::RULES,
+        crate::message::unsubscribe::RULES,
+        crate::message::subject::RULES,
+        crate::message::sequence::RULES,
+        crate::dmarc::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.
@@ -47,6 +74,10 @@ pub enum RulesError {
     Parse { file: String, message: String },
     #[error("{file}: rule {id} is defined twice")]
     Duplicate { file: String, id: String },
+    #[error("unknown profile `{name}` (known: {known})")]
+    UnknownProfile { name: String, known: String },
+    #[error("the built-in profile is broken: {0}")]
+    Profile(#[from] ConfigError),
 }
 
 /// One rule's data: everything but the check itself.
@@ -137,51 +168,7 @@ impl Rules {
     /// the file and key instead of a silently ignored setting. Ignores are checked too.
     pub fn apply(&mut self, config: &Config) -> Result<(), ConfigError> {
         for ov in config.overrides() {
-            let key = format!("rules.\"{}\"", ov.rule);
-            let Some(meta) = self.rules.get_mut(&ov.rule) else {
-                return Err(ConfigError::UnknownRule {
-                    file: ov.source.clone(),
-                    line: ov.line,
-                    key,
-                });
-            };
-            for (name, (value, line)) in &ov.thresholds {
-                let key = format!("{key}.thresholds.{name}");
-                let Some(default) = meta.thresholds.get(name) else {
-                    let known: Vec<&str> = meta.thresholds.keys().map(String::as_str).collect();
-                    return Err(ConfigError::UnknownThreshold {
-                        file: ov.source.clone(),
-                        line: *line,
-                        key,
-                        known: if known.is_empty() {
-                            "this rule has no thresholds".to_string()
-                        } else {
-                            format!("known: {}", known.join(", "))
-                        },
-                    });
-                };
-                if !same_kind(default, value) {
-                    return Err(ConfigError::ThresholdType {
-                        file: ov.source.clone(),
-                        line: *line,
-                        key,
-                        expected: if is_number(default) {
-                            "a number"
-                        } else {
-                            default.type_str()
-                        },
-                    });
-                }
-            }
-            for (name, (value, _)) in &ov.thresholds {
-                meta.thresholds.insert(name.clone(), value.clone());
-            }
-            if let Some(level) = ov.level {
-                if let Level::On(severity) = level {
-                    meta.severity = severity;
-                }
-                self.levels.insert(ov.rule.clone(), level);
-            }
+            self.apply_override(ov)?;
         }
         for ignore in config.ignores() {
             if !self.rules.contains_key(&ignore.rule) {
@@ -191,6 +178,100 @@ impl Rules {
                     key: format!("ignore.rule = \"{}\"", ignore.rule),
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Apply the built-in profile `name` (see [`PROFILES`]): its severities and thresholds,
+    /// checked like a user's. Apply it before the user's configuration, which then wins.
+    ///
+    /// A profile may tune rules of an area (`body/`, `template/`) that has no rule data in
+    /// this build at all; those entries are skipped. Any other unknown rule or threshold is an
+    /// error, as in a user's file.
+    pub fn apply_profile(&mut self, name: &str) -> Result<(), RulesError> {
+        let Some((_, file, text)) = PROFILES.iter().find(|(n, _, _)| *n == name) else {
+            return Err(RulesError::UnknownProfile {
+                name: name.to_string(),
+                known: PROFILES
+                    .iter()
+                    .map(|(n, _, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        };
+        let config = Config::parse(text, file)?;
+        if let Some(ignore) = config.ignores().first() {
+            return Err(RulesError::Profile(ConfigError::Parse {
+                file: file.to_string(),
+                message: format!(
+                    "line {}: a profile sets severities and thresholds; it cannot ignore rules",
+                    ignore.line
+                ),
+            }));
+        }
+        for ov in config.overrides() {
+            if !self.rules.contains_key(&ov.rule) && !self.has_area(&ov.rule) {
+                continue;
+            }
+            self.apply_override(ov)?;
+        }
+        Ok(())
+    }
+
+    /// True when some rule shares the area (`body` of `body/word-count`) of `id`.
+    fn has_area(&self, id: &str) -> bool {
+        let area = id.split('/').next().unwrap_or(id);
+        self.rules
+            .keys()
+            .any(|known| known.split('/').next() == Some(area))
+    }
+
+    /// One `[rules."ID"]` entry: rule id, threshold names and types checked against the data.
+    fn apply_override(&mut self, ov: &RuleOverride) -> Result<(), ConfigError> {
+        let key = format!("rules.\"{}\"", ov.rule);
+        let Some(meta) = self.rules.get_mut(&ov.rule) else {
+            return Err(ConfigError::UnknownRule {
+                file: ov.source.clone(),
+                line: ov.line,
+                key,
+            });
+        };
+        for (name, (value, line)) in &ov.thresholds {
+            let key = format!("{key}.thresholds.{name}");
+            let Some(default) = meta.thresholds.get(name) else {
+                let known: Vec<&str> = meta.thresholds.keys().map(String::as_str).collect();
+                return Err(ConfigError::UnknownThreshold {
+                    file: ov.source.clone(),
+                    line: *line,
+                    key,
+                    known: if known.is_empty() {
+                        "this rule has no thresholds".to_string()
+                    } else {
+                        format!("known: {}", known.join(", "))
+                    },
+                });
+            };
+            if !same_kind(default, value) {
+                return Err(ConfigError::ThresholdType {
+                    file: ov.source.clone(),
+                    line: *line,
+                    key,
+                    expected: if is_number(default) {
+                        "a number"
+                    } else {
+                        default.type_str()
+                    },
+                });
+            }
+        }
+        for (name, (value, _)) in &ov.thresholds {
+            meta.thresholds.insert(name.clone(), value.clone());
+        }
+        if let Some(level) = ov.level {
+            if let Level::On(severity) = level {
+                meta.severity = severity;
+            }
+            self.levels.insert(ov.rule.clone(), level);
         }
         Ok(())
     }

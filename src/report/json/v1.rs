@@ -50,12 +50,22 @@ pub struct ToolV1 {
 }
 
 /// `{"dns": "offline", "zone_files": [...]}` or `{"dns": "live", "nameservers": [...]}`
-/// (no nameservers: the system's resolvers).
+/// (no nameservers: the system's resolvers), or for drafts, which need no DNS,
+/// `{"dns": "none", "profile": "cold-outreach", "template": false}`.
 #[derive(Debug, Serialize)]
 #[serde(tag = "dns", rename_all = "snake_case")]
 pub enum ModeV1<'a> {
-    Offline { zone_files: &'a [String] },
-    Live { nameservers: &'a [String] },
+    Offline {
+        zone_files: &'a [String],
+    },
+    Live {
+        nameservers: &'a [String],
+    },
+    #[serde(rename = "none")]
+    Drafts {
+        profile: &'a str,
+        template: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -190,6 +200,10 @@ impl<'a> ModeV1<'a> {
         match mode {
             Mode::Offline { zone_files } => ModeV1::Offline { zone_files },
             Mode::Live { nameservers } => ModeV1::Live { nameservers },
+            Mode::Drafts { profile, template } => ModeV1::Drafts {
+                profile,
+                template: *template,
+            },
         }
     }
 }

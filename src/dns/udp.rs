@@ -1,0 +1,201 @@
+//! A lean UDP transport for bulk audits: a few long-lived sockets with random source ports,
+//! queries multiplexed by random message id and checked against their question. hickory's
+//! own client binds a socket per query, which costs more than the query itself when a run
+//! asks tens of thousands of questions. Truncated answers go back to hickory (TCP).
+
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RecordType as WireType};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::net::UdpSocket;
+use tokio::sync::{OnceCell, oneshot};
+
+/// Sockets per server: enough to spread ids and source ports, few enough to stay cheap.
+const SOCKETS: usize = 8;
+/// Largest UDP answer we accept (EDNS payload we advertise, with room to spare).
+const RECV_BUFFER: usize = 4096;
+
+/// Why a UDP exchange gave no usable answer.
+#[derive(Debug)]
+pub(crate) enum UdpError {
+    Timeout,
+    Truncated,
+    Io,
+}
+
+type Pending = Mutex<HashMap<u16, oneshot::Sender<Vec<u8>>>>;
+
+struct Slot {
+    socket: Arc<UdpSocket>,
+    pending: Arc<Pending>,
+}
+
+fn lock(p: &Pending) -> MutexGuard<'_, HashMap<u16, oneshot::Sender<Vec<u8>>>> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) struct UdpTransport {
+    server: SocketAddr,
+    slots: OnceCell<Vec<Slot>>,
+    next: AtomicUsize,
+    payload: u16,
+}
+
+impl UdpTransport {
+    pub(crate) fn new(server: SocketAddr, payload: u16) -> UdpTransport {
+        UdpTransport {
+            server,
+            slots: OnceCell::new(),
+            next: AtomicUsize::new(0),
+            payload,
+        }
+    }
+
+    async fn slots(&self) -> Result<&[Slot], UdpError> {
+        let server = self.server;
+        self.slots
+            .get_or_try_init(|| async move {
+                let local: IpAddr = match server {
+                    SocketAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+                    SocketAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
+                };
+                let mut slots = Vec::with_capacity(SOCKETS);
+                for _ in 0..SOCKETS {
+                    let socket = UdpSocket::bind(SocketAddr::new(local, 0))
+                        .await
+                        .map_err(|_| UdpError::Io)?;
+                    let socket = Arc::new(socket);
+                    let pending: Arc<Pending> = Arc::default();
+                    tokio::spawn(receive(
+                        Arc::clone(&socket),
+                        Arc::downgrade(&pending),
+                        server,
+                    ));
+                    slots.push(Slot { socket, pending });
+                }
+                Ok(slots)
+            })
+            .await
+            .map(Vec::as_slice)
+    }
+
+    /// One question, sent up to `attempts` times within `timeout` in all.
+    pub(crate) async fn query(
+        &self,
+        name: &Name,
+        rtype: WireType,
+        timeout: Duration,
+        attempts: usize,
+    ) -> Result<Message, UdpError> {
+        let slots = self.slots().await?;
+        let slot = &slots[self.next.fetch_add(1, Ordering::Relaxed) % slots.len()];
+        let (id, mut receiver) = {
+            let mut pending = lock(&slot.pending);
+            let mut id: u16 = rand_id();
+            while pending.contains_key(&id) {
+                id = rand_id();
+            }
+            let (sender, receiver) = oneshot::channel();
+            pending.insert(id, sender);
+            (id, receiver)
+        };
+        let _unregister = Unregister {
+            pending: &slot.pending,
+            id,
+        };
+        let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+        message.metadata.recursion_desired = true;
+        message.add_query(Query::query(name.clone(), rtype));
+        let mut edns = Edns::new();
+        edns.set_max_payload(self.payload);
+        message.set_edns(edns);
+        let bytes = message.to_vec().map_err(|_| UdpError::Io)?;
+        let attempts = attempts.max(1);
+        let per_try = timeout / attempts as u32;
+        for _ in 0..attempts {
+            slot.socket
+                .send_to(&bytes, self.server)
+                .await
+                .map_err(|_| UdpError::Io)?;
+            let deadline = tokio::time::sleep(per_try);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    received = &mut receiver => {
+                        let Ok(answer) = received else {
+                            return Err(UdpError::Io);
+                        };
+                        match Message::from_vec(&answer) {
+                            Ok(response) if answers(&response, name, rtype) => {
+                                if response.metadata.truncation {
+                                    return Err(UdpError::Truncated);
+                                }
+                                return Ok(response);
+                            }
+                            // A reply to another question under our id: keep waiting.
+                            _ => {
+                                let (sender, again) = oneshot::channel();
+                                lock(&slot.pending).insert(id, sender);
+                                receiver = again;
+                            }
+                        }
+                    }
+                    _ = &mut deadline => break,
+                }
+            }
+        }
+        Err(UdpError::Timeout)
+    }
+}
+
+/// Whether `response` is the answer to our question (RFC 5452 §9.1: id, source and question).
+fn answers(response: &Message, name: &Name, rtype: WireType) -> bool {
+    response.metadata.message_type == MessageType::Response
+        && response
+            .queries
+            .first()
+            .is_some_and(|q| q.query_type() == rtype && q.name() == name)
+}
+
+fn rand_id() -> u16 {
+    rand::random()
+}
+
+/// Removes a query's id when it ends, however it ends.
+struct Unregister<'a> {
+    pending: &'a Pending,
+    id: u16,
+}
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        lock(self.pending).remove(&self.id);
+    }
+}
+
+/// Hand each datagram from the server to the query waiting for its id. Ends when the
+/// transport is dropped (the next datagram finds no one waiting).
+async fn receive(socket: Arc<UdpSocket>, pending: std::sync::Weak<Pending>, server: SocketAddr) {
+    let mut buffer = vec![0u8; RECV_BUFFER];
+    loop {
+        let Ok((len, from)) = socket.recv_from(&mut buffer).await else {
+            if pending.strong_count() == 0 {
+                return;
+            }
+            continue;
+        };
+        let Some(pending) = pending.upgrade() else {
+            return;
+        };
+        if from != server || len < 12 {
+            continue;
+        }
+        let id = u16::from_be_bytes([buffer[0], buffer[1]]);
+        if let Some(sender) = lock(&pending).remove(&id) {
+            let _ = sender.send(buffer[..len].to_vec());
+        }
+    }
+}

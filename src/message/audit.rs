@@ -1,0 +1,283 @@
+//! The audit of one draft: read it (within `--max-size`), parse it, run the header,
+//! unsubscribe and subject checks and the body analysis, and collect the facts.
+
+use super::body::{self, analyze_body};
+use super::headers::{self, Sender};
+use super::parse::{self, PartSummary};
+use super::sequence::Touch;
+use super::subject;
+use super::unsubscribe::{self, UnsubscribeFacts};
+use crate::finding::{Finding, Location};
+use crate::rules::Rules;
+use serde::Serialize;
+use std::io::Read;
+use std::path::Path;
+
+/// The rules this module emits itself (the check modules list theirs).
+pub const RULES: &[&str] = &[
+    "message/unparseable",
+    "message/unreadable",
+    "message/too-large",
+];
+
+/// Every rule `mailaudit message` can emit, the body analysis's included.
+pub fn all_rules() -> Vec<&'static str> {
+    [
+        RULES,
+        headers::RULES,
+        unsubscribe::RULES,
+        subject::RULES,
+        super::sequence::RULES,
+        body::RULES,
+    ]
+    .concat()
+}
+
+/// The default of `--max-size`: 10 MB.
+pub const DEFAULT_MAX_SIZE: u64 = 10_000_000;
+
+/// How drafts are audited.
+#[derive(Clone, Debug)]
+pub struct DraftOptions {
+    /// `--template`: the drafts are sequence templates with merge tags.
+    pub template: bool,
+    /// Drafts larger than this many bytes are not parsed (`message/too-large`).
+    pub max_size: u64,
+}
+
+impl Default for DraftOptions {
+    fn default() -> DraftOptions {
+        DraftOptions {
+            template: false,
+            max_size: DEFAULT_MAX_SIZE,
+        }
+    }
+}
+
+/// A summary of the header block.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HeaderFacts {
+    /// Number of fields in the top-level header block.
+    pub count: usize,
+    pub from_domain: Option<String>,
+    pub from_name: Option<String>,
+    pub reply_to_domain: Option<String>,
+    /// Characters of the decoded Subject; None without a Subject.
+    pub subject_length: Option<usize>,
+    pub date: bool,
+    pub message_id: bool,
+    /// In-Reply-To or References is present (the draft is a reply).
+    pub reply: bool,
+}
+
+/// Everything measured for one draft. Recipients (To, Cc) and body text are never kept.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DraftFacts {
+    /// Size of the file in bytes.
+    pub size: u64,
+    /// The file was read and parsed as a message.
+    pub parsed: bool,
+    /// The file started with an mbox `From ` line (skipped).
+    pub mbox_from_line: bool,
+    pub template: bool,
+    pub headers: Option<HeaderFacts>,
+    pub unsubscribe: Option<UnsubscribeFacts>,
+    /// The MIME leaf parts, in order.
+    pub parts: Vec<PartSummary>,
+    pub attachments: usize,
+    /// The body analysis's facts.
+    pub body: Option<serde_json::Value>,
+}
+
+/// The audit of one draft.
+#[derive(Clone, Debug, Default)]
+pub struct DraftAudit {
+    /// The draft's path.
+    pub target: String,
+    pub facts: DraftFacts,
+    pub findings: Vec<Finding>,
+    /// What the sequence checks need of this touch.
+    pub touch: Touch,
+}
+
+/// Audit a draft held in memory; `target` names it (its path).
+pub fn audit_draft(
+    target: &str,
+    bytes: &[u8],
+    rules: &Rules,
+    options: &DraftOptions,
+) -> DraftAudit {
+    let mut audit = DraftAudit {
+        target: target.to_string(),
+        touch: Touch {
+            file: target.to_string(),
+            ..Touch::default()
+        },
+        ..DraftAudit::default()
+    };
+    audit.facts.size = bytes.len() as u64;
+    audit.facts.template = options.template;
+    if bytes.len() as u64 > options.max_size {
+        audit.findings.push(too_large(
+            rules,
+            target,
+            bytes.len() as u64,
+            options.max_size,
+        ));
+        return audit;
+    }
+    let draft = match parse::parse_draft(bytes) {
+        Ok(draft) => draft,
+        Err(problem) => {
+            audit.findings.push(
+                rules
+                    .finding(
+                        "message/unparseable",
+                        target,
+                        format!(
+                            "not an RFC 5322 message: {} (line {})",
+                            problem.reason, problem.line
+                        ),
+                    )
+                    .at(Location::Line {
+                        file: target.to_string(),
+                        line: problem.line,
+                    }),
+            );
+            return audit;
+        }
+    };
+    audit.facts.parsed = true;
+    audit.facts.mbox_from_line = draft.mbox_from_line;
+
+    let sender = Sender::read(&draft);
+    let from = sender.from_mailbox();
+    let from_domain = from.and_then(|m| m.domain());
+    let from_name = from.and_then(|m| m.name.clone());
+    audit.touch.from_domain = from_domain.clone();
+    audit.touch.from_name = from_name.clone();
+    audit.touch.from_line = sender.from_line;
+    audit.facts.headers = Some(HeaderFacts {
+        count: draft.headers.len(),
+        from_domain: from_domain.clone(),
+        from_name,
+        reply_to_domain: sender.reply_to.iter().find_map(|m| m.domain()),
+        subject_length: draft.subject().map(|s| s.trim().chars().count()),
+        date: draft.has_header("Date"),
+        message_id: draft.has_header("Message-ID"),
+        reply: draft.has_header("In-Reply-To") || draft.has_header("References"),
+    });
+
+    let findings = &mut audit.findings;
+    headers::check(&draft, &sender, rules, target, options.template, findings);
+    audit.facts.unsubscribe = Some(unsubscribe::check(
+        &draft,
+        rules,
+        target,
+        options.template,
+        findings,
+    ));
+    subject::check(&draft, rules, target, options.template, findings);
+
+    let parts = draft.parts();
+    let input = draft.body_input(&parts, target, from_domain.as_deref(), options.template);
+    let analysis = analyze_body(&input, rules, target);
+    findings.extend(analysis.findings);
+    audit.facts.body = serde_json::to_value(&analysis.facts).ok();
+    audit.facts.attachments = input.attachments.len();
+    audit.facts.parts = parts.summaries;
+    crate::finding::sort_findings(&mut audit.findings);
+    audit
+}
+
+fn too_large(rules: &Rules, target: &str, size: u64, max: u64) -> Finding {
+    rules
+        .finding(
+            "message/too-large",
+            target,
+            format!("the draft is {size} bytes, over --max-size ({max} bytes); it was not audited"),
+        )
+        .with_measured(size)
+        .with_threshold(max)
+}
+
+/// Read and audit one draft file. A file that cannot be read, or is over `--max-size`, is a
+/// finding on that file: the run goes on with the others.
+pub fn audit_file(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAudit {
+    let target = path.display().to_string();
+    let unreadable = |error: std::io::Error| {
+        let mut audit = DraftAudit {
+            target: target.clone(),
+            touch: Touch {
+                file: target.clone(),
+                ..Touch::default()
+            },
+            ..DraftAudit::default()
+        };
+        audit.facts.template = options.template;
+        audit
+            .findings
+            .push(unreadable_finding(rules, &target, &error));
+        audit
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) => return unreadable(error),
+    };
+    let size = match file.metadata() {
+        Ok(meta) if meta.is_dir() => {
+            return unreadable(std::io::Error::other("it is a directory"));
+        }
+        Ok(meta) => meta.len(),
+        Err(error) => return unreadable(error),
+    };
+    if size > options.max_size {
+        let mut audit = DraftAudit {
+            target: target.clone(),
+            touch: Touch {
+                file: target.clone(),
+                ..Touch::default()
+            },
+            ..DraftAudit::default()
+        };
+        audit.facts.size = size;
+        audit.facts.template = options.template;
+        audit
+            .findings
+            .push(too_large(rules, &target, size, options.max_size));
+        return audit;
+    }
+    // Read at most one byte more than allowed: a file that grows meanwhile stays bounded.
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    if let Err(error) = (&mut file)
+        .take(options.max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
+        return unreadable(error);
+    }
+    audit_draft(&target, &bytes, rules, options)
+}
+
+/// `message/unreadable` for a file or directory that could not be read.
+pub fn unreadable_finding(rules: &Rules, target: &str, error: &std::io::Error) -> Finding {
+    rules.finding(
+        "message/unreadable",
+        target,
+        format!("cannot read {target}: {}", io_reason(error)),
+    )
+}
+
+/// The I/O error without the OS's error number.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! Many drafts: the walk (recursive, sorted, `.eml` only), the sequence rules on the
+//! directories of `fixtures/drafts/sequences/`, the profiles, and results that come out in
+//! the same order whatever the number of worker threads.
+
+use mailaudit::finding::Finding;
+use mailaudit::message::{DraftOptions, MessageResult, audit_paths};
+use mailaudit::rules::{PROFILES, Rules, RulesError};
+use std::path::PathBuf;
+
+fn rules(profile: &str) -> Rules {
+    let mut rules = Rules::builtin().unwrap();
+    rules.apply_profile(profile).unwrap();
+    rules
+}
+
+/// (kind, target, findings) of every result, in the order they were handed on.
+fn run(inputs: &[&str], rules: &Rules, workers: usize) -> Vec<(String, String, Vec<Finding>)> {
+    let inputs: Vec<PathBuf> = inputs.iter().map(PathBuf::from).collect();
+    let mut out = Vec::new();
+    audit_paths(
+        &inputs,
+        rules,
+        &DraftOptions::default(),
+        workers,
+        |result| {
+            let (kind, target, mut findings) = match result.unwrap() {
+                MessageResult::Draft(audit) => ("draft", audit.target, audit.findings),
+                MessageResult::Sequence { dir, findings, .. } => ("sequence", dir, findings),
+                MessageResult::Directory { dir, findings } => ("directory", dir, findings),
+            };
+            rules.apply_levels(&mut findings);
+            out.push((kind.to_string(), target, findings));
+            Ok::<(), ()>(())
+        },
+    )
+    .unwrap();
+    out
+}
+
+fn sequence_rules(results: &[(String, String, Vec<Finding>)], dir: &str) -> Vec<String> {
+    results
+        .iter()
+        .filter(|(kind, target, _)| kind == "sequence" && target == dir)
+        .flat_map(|(_, _, findings)| findings.iter().map(|f| f.rule.clone()))
+        .collect()
+}
+
+#[test]
+fn sender_drift_fires_on_the_drifting_sequence_only() {
+    let rules = rules("cold-outreach");
+    let results = run(&["fixtures/drafts/sequences"], &rules, 2);
+    let drift = sequence_rules(&results, "fixtures/drafts/sequences/drift");
+    assert_eq!(drift, ["sequence/sender-drift"]);
+    assert!(sequence_rules(&results, "fixtures/drafts/sequences/steady").is_empty());
+    let (_, _, findings) = results
+        .iter()
+        .find(|(k, t, _)| k == "sequence" && t.ends_with("drift"))
+        .unwrap();
+    assert!(
+        findings[0]
+            .message
+            .contains("touch 3 (03-breakup.eml) changes the From domain"),
+        "{}",
+        findings[0].message
+    );
+}
+
+#[test]
+fn sequence_length_follows_the_profile() {
+    let cold = run(
+        &["fixtures/drafts/sequences/long"],
+        &rules("cold-outreach"),
+        2,
+    );
+    assert_eq!(
+        sequence_rules(&cold, "fixtures/drafts/sequences/long"),
+        ["sequence/length"]
+    );
+    let (_, _, findings) = cold.iter().find(|(k, _, _)| k == "sequence").unwrap();
+    assert_eq!(
+        findings[0].message,
+        "the sequence has 7 touches (at most 6)"
+    );
+    // The steady sequence has 3 touches: silent.
+    let steady = run(
+        &["fixtures/drafts/sequences/steady"],
+        &rules("cold-outreach"),
+        2,
+    );
+    assert!(sequence_rules(&steady, "fixtures/drafts/sequences/steady").is_empty());
+    // Newsletter issues are not touches: the rule is off.
+    let news = run(&["fixtures/drafts/sequences/long"], &rules("newsletter"), 2);
+    assert!(sequence_rules(&news, "fixtures/drafts/sequences/long").is_empty());
+}
+
+#[test]
+fn walk_order_is_sorted_and_each_sequence_follows_its_last_touch() {
+    let rules = rules("cold-outreach");
+    let results = run(&["fixtures/drafts/sequences"], &rules, 2);
+    let order: Vec<String> = results
+        .iter()
+        .map(|(kind, target, _)| {
+            format!(
+                "{kind} {}",
+                target.trim_start_matches("fixtures/drafts/sequences/")
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    let three: Vec<String> = ["01-intro", "02-follow-up", "03-breakup"]
+        .map(String::from)
+        .to_vec();
+    let seven: Vec<String> = (1..=7).map(|n| format!("{n:02}-touch")).collect();
+    for (dir, files) in [("drift", three.clone()), ("long", seven), ("steady", three)] {
+        for file in files {
+            expected.push(format!("draft {dir}/{file}.eml"));
+        }
+        expected.push(format!("sequence {dir}"));
+    }
+    assert_eq!(order, expected);
+}
+
+#[test]
+fn results_do_not_depend_on_the_number_of_workers() {
+    let rules = rules("cold-outreach");
+    let inputs = ["fixtures/drafts"];
+    let one = run(&inputs, &rules, 1);
+    for workers in [2, 3, 8] {
+        assert_eq!(run(&inputs, &rules, workers), one, "{workers} workers");
+    }
+    assert!(one.len() > 40);
+}
+
+#[test]
+fn files_named_on_the_command_line_form_a_sequence_per_directory() {
+    let rules = rules("cold-outreach");
+    let results = run(
+        &[
+            "fixtures/drafts/sequences/drift/01-intro.eml",
+            "fixtures/drafts/sequences/drift/03-breakup.eml",
+            "fixtures/drafts/rules/good.eml",
+        ],
+        &rules,
+        2,
+    );
+    let kinds: Vec<(&str, &str)> = results
+        .iter()
+        .map(|(k, t, _)| (k.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("draft", "fixtures/drafts/sequences/drift/01-intro.eml"),
+            ("draft", "fixtures/drafts/sequences/drift/03-breakup.eml"),
+            ("sequence", "fixtures/drafts/sequences/drift"),
+            ("draft", "fixtures/drafts/rules/good.eml"),
+        ]
+    );
+    assert_eq!(
+        sequence_rules(&results, "fixtures/drafts/sequences/drift"),
+        ["sequence/sender-drift"]
+    );
+}
+
+#[test]
+fn only_eml_files_are_drafts_at_any_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.eml"), "From: a@example.com\n\nhi\n").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a draft").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/b.EML"), "From: a@example.com\n\nhi\n").unwrap();
+    let rules = rules("cold-outreach");
+    let input = dir.path().to_str().unwrap();
+    let results = run(&[input], &rules, 2);
+    let targets: Vec<&str> = results.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(targets.len(), 2, "{targets:?}");
+    assert!(targets[0].ends_with("/a.eml") && targets[1].ends_with("/sub/b.EML"));
+}
+
+#[test]
+fn an_error_of_the_consumer_stops_the_run() {
+    let rules = rules("cold-outreach");
+    let mut seen = 0;
+    let outcome = audit_paths(
+        &[PathBuf::from("fixtures/drafts")],
+        &rules,
+        &DraftOptions::default(),
+        2,
+        |_| {
+            seen += 1;
+            if seen == 3 { Err("stop") } else { Ok(()) }
+        },
+    );
+    assert_eq!(outcome, Err("stop"));
+    assert_eq!(seen, 3);
+}
+
+#[test]
+fn every_profile_applies_and_names_known_rules() {
+    let builtin = Rules::builtin().unwrap();
+    for (name, file, text) in PROFILES {
+        let mut rules = Rules::builtin().unwrap();
+        rules
+            .apply_profile(name)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let config = mailaudit::config::Config::parse(text, file).unwrap();
+        assert!(config.ignores().is_empty(), "{file}");
+        for ov in config.overrides() {
+            let area = ov.rule.split('/').next().unwrap();
+            // A rule of an area this build has data for must exist; body/ rules are skipped
+            // until the body analysis's data is in the build.
+            let area_known = builtin
+                .iter()
+                .any(|m| m.id.starts_with(&format!("{area}/")));
+            assert!(
+                builtin.get(&ov.rule).is_some() || !area_known,
+                "{file}:{}: unknown rule {}",
+                ov.line,
+                ov.rule
+            );
+        }
+    }
+    let cold = rules("cold-outreach");
+    assert_eq!(cold.threshold("subject/too-long", "max_chars"), Some(50.0));
+    assert_eq!(cold.threshold("sequence/length", "max_touches"), Some(6.0));
+    let news = rules("newsletter");
+    assert!(!news.is_enabled("sequence/length"));
+    assert_eq!(news.threshold("subject/too-long", "max_chars"), Some(70.0));
+}
+
+#[test]
+fn an_unknown_profile_is_an_error_naming_the_known_ones() {
+    let err = Rules::builtin().unwrap().apply_profile("b2b").unwrap_err();
+    assert!(matches!(err, RulesError::UnknownProfile { .. }));
+    assert!(
+        err.to_string().contains("cold-outreach, newsletter"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_users_configuration_wins_over_the_profile() {
+    let mut rules = rules("newsletter");
+    let config = mailaudit::config::Config::parse(
+        "[rules.\"sequence/length\"]\nseverity = \"warning\"\nthresholds = { max_touches = 2 }\n",
+        "mailaudit.toml",
+    )
+    .unwrap();
+    rules.apply(&config).unwrap();
+    let results = run(&["fixtures/drafts/sequences/steady"], &rules, 2);
+    assert_eq!(
+        sequence_rules(&results, "fixtures/drafts/sequences/steady"),
+        ["sequence/length"]
+    );
+}

@@ -939,5 +939,7 @@ fn only_the_first_signatures_are_verified() {
                 .is_some_and(|p| p.starts_with("not verified"))
     }));
     assert!(run.findings.is_empty(), "{:?}", run.findings);
-    assert_eq!(resolver.stats().queries_sent, 1);
+    // At most one key lookup per verified signature (offline answers may bypass the cache).
+    let stats = resolver.stats();
+    assert!(stats.queries_sent + stats.cache_hits <= MAX_VERIFIED as u64, "{stats:?}");
 }

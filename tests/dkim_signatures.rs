@@ -941,5 +941,8 @@ fn only_the_first_signatures_are_verified() {
     assert!(run.findings.is_empty(), "{:?}", run.findings);
     // At most one key lookup per verified signature (offline answers may bypass the cache).
     let stats = resolver.stats();
-    assert!(stats.queries_sent + stats.cache_hits <= MAX_VERIFIED as u64, "{stats:?}");
+    assert!(
+        stats.queries_sent + stats.cache_hits <= MAX_VERIFIED as u64,
+        "{stats:?}"
+    );
 }

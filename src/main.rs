@@ -153,6 +153,16 @@ struct MessageArgs {
     /// number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB
     #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
     max_size: u64,
+
+    /// Verify DKIM-Signature headers against keys from live DNS (the system resolver). With
+    /// --zone or --nameserver they are verified from there without this flag; otherwise only
+    /// the checks that need no key run
+    #[arg(long)]
+    verify_dkim: bool,
+
+    /// The clock for DKIM x= expiry, in Unix seconds (reproducible verification of old mail)
+    #[arg(long, value_name = "UNIX_SECONDS", hide = true)]
+    dkim_now: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -599,9 +609,21 @@ fn check_draft_paths(paths: &[PathBuf]) -> Result<()> {
 /// The draft audit: every draft on up to one thread per core (at most --concurrency), results
 /// to the sink in walk order as they finish, then each directory's sequence result.
 fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    let runtime = runtime()?;
+    let dns_given = !ctx.zone_files.is_empty() || !ctx.nameservers.is_empty();
+    let dkim = if dns_given || args.verify_dkim {
+        Some(mailaudit::message::DkimVerifier {
+            resolver: build_resolver(ctx)?,
+            runtime: runtime.handle().clone(),
+            now: args.dkim_now,
+        })
+    } else {
+        None
+    };
     let options = mailaudit::message::DraftOptions {
         template: args.template,
         max_size: args.max_size,
+        dkim,
     };
     sink.checked(&mailaudit::message::audit::all_rules());
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);

@@ -10,6 +10,7 @@ pub mod dkim;
 pub mod dns;
 pub mod domain;
 pub mod finding;
+pub mod message;
 pub mod report;
 pub mod rules;
 pub mod spf;

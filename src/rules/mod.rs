@@ -15,6 +15,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/dkim-selectors.toml",
         include_str!("../../rules/dkim-selectors.toml"),
     ),
+    ("rules/body.toml", include_str!("../../rules/body.toml")),
 ];
 
 /// Every rule id some check can emit: the `RULES` lists of the check modules.
@@ -25,6 +26,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::domain::RULES,
         crate::dkim::audit::RULES,
         crate::config::RULES,
+        crate::message::body::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

@@ -22,9 +22,16 @@ pub(crate) struct Mark {
 }
 
 /// Is this link an unsubscribe or preferences link?
+///
+/// The URL's words count for real URLs (http, https, mailto) and, in template mode, for a
+/// merge tag standing for a URL; in rendered mode `href="{{unsubscribe_link}}"` is a
+/// placeholder that would go out unresolved, not a working link.
 pub(crate) fn is_unsubscribe_link(link: &Link, lists: &Lists, template_mode: bool) -> bool {
+    let scheme = parse(&link.href).scheme;
+    let real = matches!(scheme, Scheme::Http | Scheme::Https | Scheme::Mailto)
+        || (template_mode && scheme == Scheme::Other);
     let href = link.href.to_ascii_lowercase();
-    if lists.url_keywords.iter().any(|k| href.contains(k.as_str())) {
+    if real && lists.url_keywords.iter().any(|k| href.contains(k.as_str())) {
         return true;
     }
     if lists.opt_out.is_match(&link.text) {

@@ -100,10 +100,10 @@ fn read_tag(
     in_url: bool,
 ) -> Option<(Tag, usize)> {
     let single = syntax.open.chars().count() == 1;
-    let line_end = text[open_end..]
+    let far = floor_boundary(text, (start + MAX_TAG).max(open_end));
+    let limit = text[open_end..far]
         .find(['\n', '\r'])
-        .map_or(text.len(), |i| open_end + i);
-    let limit = floor_boundary(text, line_end.min(start + MAX_TAG));
+        .map_or(far, |i| open_end + i);
     let window = &text[open_end..limit];
     let close_at = window.find(syntax.close.as_str());
     let after_open = window.chars().next();

@@ -153,16 +153,15 @@ pub(crate) fn find_postal_address(text: &str) -> Option<(usize, String)> {
             best = Some(span);
         }
     };
-    for m in STRONG_TOWN.find_iter(text) {
+    if let Some(m) = STRONG_TOWN.find(text) {
         let start = anchor_before(&anchors, m.start()).unwrap_or(m.start());
         consider((start, m.end()));
-        break;
     }
-    for m in WEAK_TOWN.find_iter(text) {
-        if let Some(start) = anchor_before(&anchors, m.start()) {
-            consider((start, m.end()));
-            break;
-        }
+    if let Some(span) = WEAK_TOWN
+        .find_iter(text)
+        .find_map(|m| anchor_before(&anchors, m.start()).map(|start| (start, m.end())))
+    {
+        consider(span);
     }
     // A street line followed by a strong town line further away than the first strong match
     // is still found above through the strong match itself.

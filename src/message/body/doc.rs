@@ -865,22 +865,18 @@ fn apply_style(state: &mut State, style: &str) {
             "mso-hide" if value == "all" => {
                 state.hidden.get_or_insert("mso-hide:all");
             }
-            "max-height" | "height" | "max-width" | "width" => {
-                if css_size(value).is_some_and(|s| s.value == 0.0) {
-                    clipped_size = true;
-                }
+            "max-height" | "height" | "max-width" | "width"
+                if css_size(value).is_some_and(|s| s.value == 0.0) =>
+            {
+                clipped_size = true;
             }
             "overflow" if value == "hidden" => overflow_hidden = true,
-            "text-indent" => {
-                if css_size(value).is_some_and(|s| s.value <= -999.0) {
-                    state.hidden.get_or_insert("text-indent off screen");
-                }
+            "text-indent" if css_size(value).is_some_and(|s| s.value <= -999.0) => {
+                state.hidden.get_or_insert("text-indent off screen");
             }
             "position" if value == "absolute" || value == "fixed" => absolute = true,
-            "left" | "top" => {
-                if css_size(value).is_some_and(|s| s.value <= -999.0) {
-                    off_screen = true;
-                }
+            "left" | "top" if css_size(value).is_some_and(|s| s.value <= -999.0) => {
+                off_screen = true;
             }
             "color" => {
                 if let Some(c) = parse_color(value) {
@@ -982,7 +978,7 @@ pub(crate) fn parse_color(value: &str) -> Option<Rgb> {
         .and_then(|rest| rest.strip_suffix(')'))
     {
         let mut channels = args
-            .split(|c: char| c == ',' || c == ' ' || c == '/')
+            .split([',', ' ', '/'])
             .filter(|s| !s.is_empty())
             .map(|s| {
                 if let Some(p) = s.strip_suffix('%') {

@@ -144,7 +144,7 @@ pub fn phrase_regex(phrases: &[String]) -> Regex {
             pattern.push_str(r"(?-u:\b)");
         }
         let mut first = true;
-        for word in phrase.split(|c: char| c == ' ' || c == '-') {
+        for word in phrase.split([' ', '-']) {
             if word.is_empty() {
                 continue;
             }

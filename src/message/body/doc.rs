@@ -55,7 +55,7 @@ pub(crate) struct Hidden {
     pub reason: &'static str,
     pub text: String,
     pub line: u32,
-    /// The run comes before any visible word: the preview text ("preheader") slot.
+    /// The first hidden run, before any visible word: the preview text ("preheader") slot.
     pub at_start: bool,
     /// Characters of text in the run (including what was not kept).
     pub chars: usize,
@@ -673,7 +673,7 @@ impl<'h> Builder<'h> {
             reason,
             text: truncate(value.trim(), MAX_KEPT_TEXT).to_string(),
             line,
-            at_start: !self.seen_visible_word,
+            at_start: !self.seen_visible_word && self.doc.hidden.is_empty(),
             chars,
         });
         self.open_hidden = Some(self.doc.hidden.len() - 1);

@@ -1,6 +1,7 @@
 //! Finding a physical postal address in the body text (CAN-SPAM 15 U.S.C. 7704(a)(5)(A)(iii)).
 //!
-//! An address is recognised from its parts:
+//! An address is recognised from its parts (in Latin script: the patterns use the Latin-1 and
+//! Latin Extended-A letters, which keeps them fast):
 //! - a street line: house number and street word in English-speaking countries
 //!   ("548 Market St", "10 Downing Street", "100 Pitt Street"), number and street word in
 //!   France ("12 rue de la Paix", "45 bd Haussmann"), street name and number in Germany,
@@ -28,7 +29,7 @@ use std::sync::LazyLock;
 /// Bytes between the end of a street line or PO box and the start of its town line.
 pub(crate) const WINDOW: usize = 100;
 
-static STREET: LazyLock<Regex> = LazyLock::new(|| {
+static STREETS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     let en_types = "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|\
         Place|Pl|Square|Sq|Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Circle|Cir|Trail|Crescent|Cres|\
         Close|Row|Plaza|Alley|Walk|Grove|Gardens|Mews|Parade|Pde|Esplanade|Loop|Pike|Broadway|\
@@ -42,29 +43,30 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
     let south_types = "Calle|C/|Avenida|Avda\\.?|Av\\.|Paseo|Plaza|Pza\\.|Carrera|Camino|Ronda|\
         Travesía|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Rua|Praça|Travessa|Alameda|\
         Estrada|Rodovia|Passeig|Carrer|Rambla";
-    let pattern = format!(
-        r"(?x)
-        # English: number, 1-4 capitalised words, street type
-        (?-u:\b)\d{{1,5}}[A-Za-z]?(?:[-–/]\d{{1,5}}[A-Za-z]?)?,?[\ \t]+
-            (?:(?:[NSEW]\.?|North|South|East|West)[\ \t]+)?
-            (?:(?:\p{{Lu}}[\p{{L}}\d'’.\-]*|\d{{1,3}}(?:st|nd|rd|th))[\ \t]+){{1,4}}
-            (?:{en_types})(?-u:\b)\.?
-        |
-        # French: number, optional bis/ter, street type, a name
-        (?-u:\b)\d{{1,4}}(?:[\ \t]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[\ \t]+
-            (?i:{fr_types})[\ \t]+\p{{L}}[\p{{L}}'’\-]*
-        |
-        # German, Dutch, Nordic: compound street name and number
-        \p{{Lu}}[\p{{L}}\-]*(?:{de_suffix})[\ \t]+\d{{1,4}}(?:[\ \t]?[a-zA-Z])?(?-u:\b)
-        |
-        \p{{Lu}}[\p{{L}}\-]+[\ \t]+(?:{de_words})[\ \t]+\d{{1,4}}(?:[\ \t]?[a-zA-Z])?(?-u:\b)
-        |
-        # Spanish, Italian, Portuguese, Catalan: street type, name, number
-        (?-u:\b)(?:{south_types})[\ \t]+(?:\p{{L}}[\p{{L}}'’.\-]*[\ \t]+){{0,5}}\p{{L}}[\p{{L}}'’.\-]*,?[\ \t]+
-            (?:n[º°o.]?[\ \t]*)?\d{{1,5}}(?-u:\b)
-        "
-    );
-    Regex::new(&pattern).expect("valid street regex")
+    let letter = "A-Za-zÀ-ÖØ-öø-ÿĀ-ž";
+    let upper = "A-ZÀ-ÖØ-Þ";
+    let patterns = [
+        // English: number, 1-4 capitalised words, street type
+        format!(
+            r"(?-u:\b)[0-9]{{1,5}}[A-Za-z]?(?:[-–/][0-9]{{1,5}}[A-Za-z]?)?,?[ \t]+(?:(?:[NSEW]\.?|North|South|East|West)[ \t]+)?(?:(?:[{upper}][{letter}0-9'’.\-]*|[0-9]{{1,3}}(?:st|nd|rd|th))[ \t]+){{1,4}}(?:{en_types})(?-u:\b)\.?"
+        ),
+        // French: number, optional bis/ter, street type, a name
+        format!(
+            r"(?-u:\b)[0-9]{{1,4}}(?:[ \t]?(?:bis|ter|quater|[A-Da-d])(?-u:\b))?,?[ \t]+(?i:{fr_types})[ \t]+[{letter}][{letter}'’\-]*"
+        ),
+        // German, Dutch, Nordic: compound street name and number, or name and street word
+        format!(
+            r"[{upper}][{letter}\-]*(?:{de_suffix})[ \t]+[0-9]{{1,4}}(?:[ \t]?[a-zA-Z])?(?-u:\b)|[{upper}][{letter}\-]+[ \t]+(?:{de_words})[ \t]+[0-9]{{1,4}}(?:[ \t]?[a-zA-Z])?(?-u:\b)"
+        ),
+        // Spanish, Italian, Portuguese, Catalan: street type, name, number
+        format!(
+            r"(?-u:\b)(?:{south_types})[ \t]+(?:[{letter}][{letter}'’.\-]*[ \t]+){{0,5}}[{letter}][{letter}'’.\-]*,?[ \t]+(?:n[º°o.]?[ \t]*)?[0-9]{{1,5}}(?-u:\b)"
+        ),
+    ];
+    patterns
+        .iter()
+        .map(|p| Regex::new(p).expect("valid street regex"))
+        .collect()
 });
 
 static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
@@ -73,9 +75,9 @@ static PO_BOX: LazyLock<Regex> = LazyLock::new(|| {
         (?i:(?-u:\b)(?:p\.?[\ \t]?o\.?[\ \t]?box|post[\ \t]+office[\ \t]+box|gpo[\ \t]+box|locked[\ \t]+bag|
             postfach|boîte[\ \t]+postale|boite[\ \t]+postale|apartado(?:[\ \t]+de[\ \t]+correos)?|
             caixa[\ \t]+postal|casella[\ \t]+postale|postbus|postboks))
-        \.?[\ \t]*:?[\ \t]*\d{1,7}(?:[\ \t]\d{2,4}){0,3}(?-u:\b)
+        \.?[\ \t]*:?[\ \t]*[0-9]{1,7}(?:[\ \t][0-9]{2,4}){0,3}(?-u:\b)
         |
-        (?-u:\b)(?:B\.P\.|BP|PMB)[\ \t]+\d{1,6}(?-u:\b)
+        (?-u:\b)(?:B\.P\.|BP|PMB)[\ \t]+[0-9]{1,6}(?-u:\b)
         ",
     )
     .expect("valid PO box regex")
@@ -96,24 +98,28 @@ const CA_PROVINCES: &str = "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Alberta|Briti
     Northwest[\\ \\t]+Territories";
 
 /// Town lines that identify their country on their own.
-static STRONG_TOWN: LazyLock<Regex> = LazyLock::new(|| {
-    let city = r"\p{Lu}[\p{L}.'’\-]*(?:[\ \t]+\p{Lu}[\p{L}.'’\-]*){0,3}";
-    let pattern = format!(
-        r"(?x)
-        # United States: City, ST 12345 or 12345-6789 (comma optional), or the state's name
-        {city},?[\ \t]+(?:{US_STATES}|{US_STATE_NAMES})[\ \t]+\d{{5}}(?:-\d{{4}})?(?-u:\b)
-        |
-        # Canada: province (or its name, or in parentheses) and postcode A1A 1A1
-        (?-u:\b)\(?(?:{CA_PROVINCES})\)?,?[\ \t]+[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][\ \t]?\d[ABCEGHJ-NPRSTV-Z]\d(?-u:\b)
-        |
-        # Australia: City STATE 1234
-        {city},?[\ \t]+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[\ \t]+\d{{4}}(?-u:\b)
-        |
-        # United Kingdom: Town (or county) then a full postcode
-        {city},?[\ \t]+(?:GIR[\ \t]?0AA|[A-PR-UWYZ](?:[A-HK-Y]?\d[A-Z\d]?|\d[A-HJKPSTUW]?|[A-HK-Y]\d[ABEHMNPRVWXY]))[\ \t]?\d[ABD-HJLNP-UW-Z]{{2}}(?-u:\b)
-        "
-    );
-    Regex::new(&pattern).expect("valid town regex")
+static STRONG_TOWNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let city = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž.'’\-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž.'’\-]*){0,3}";
+    let patterns = [
+        // United States: City, ST 12345 or 12345-6789 (comma optional), or the state's name
+        format!(
+            r"{city},?[ \t]+(?:{US_STATES}|{US_STATE_NAMES})[ \t]+[0-9]{{5}}(?:-[0-9]{{4}})?(?-u:\b)"
+        ),
+        // Canada: province (or its name, or in parentheses) and postcode A1A 1A1
+        format!(
+            r"(?-u:\b)\(?(?:{CA_PROVINCES})\)?,?[ \t]+[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][ \t]?[0-9][ABCEGHJ-NPRSTV-Z][0-9](?-u:\b)"
+        ),
+        // Australia: City STATE 1234
+        format!(r"{city},?[ \t]+(?:NSW|VIC|QLD|SA|WA|TAS|NT|ACT)[ \t]+[0-9]{{4}}(?-u:\b)"),
+        // United Kingdom: Town (or county) then a full postcode
+        format!(
+            r"{city},?[ \t]+(?:GIR[ \t]?0AA|[A-PR-UWYZ](?:[A-HK-Y]?[0-9][A-Z0-9]?|[0-9][A-HJKPSTUW]?|[A-HK-Y][0-9][ABEHMNPRVWXY]))[ \t]?[0-9][ABD-HJLNP-UW-Z]{{2}}(?-u:\b)"
+        ),
+    ];
+    patterns
+        .iter()
+        .map(|p| Regex::new(p).expect("valid town regex"))
+        .collect()
 });
 
 /// Town lines that need a street line or PO box before them.
@@ -121,17 +127,17 @@ static WEAK_TOWN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
         # Netherlands: 1234 AB Town
-        (?-u:\b)\d{4}[\ \t]?[A-Z]{2}[\ \t]+\p{Lu}[\p{L}'’\-]+
+        (?-u:\b)[0-9]{4}[\ \t]?[A-Z]{2}[\ \t]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+
         |
         # Portugal: 1234-567 Town
-        (?-u:\b)\d{4}-\d{3}[\ \t]+\p{Lu}[\p{L}'’\-]+
+        (?-u:\b)[0-9]{4}-[0-9]{3}[\ \t]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+
         |
         # Sweden: 123 45 Town
-        (?-u:\b)\d{3}[\ \t]\d{2}[\ \t]+\p{Lu}[\p{L}'’\-]+
+        (?-u:\b)[0-9]{3}[\ \t][0-9]{2}[\ \t]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+
         |
         # Germany, France, Spain, Italy, ... 5 digits, Austria, Switzerland, Belgium, Denmark,
         # Norway ... 4 digits (an optional country prefix such as D- or CH-), then the town
-        (?-u:\b)(?:[A-Z]{1,2}-)?\d{4,5}[\ \t]+\p{Lu}[\p{L}'’\-]+
+        (?-u:\b)(?:[A-Z]{1,2}-)?[0-9]{4,5}[\ \t]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’\-]+
         ",
     )
     .expect("valid weak town regex")
@@ -139,10 +145,85 @@ static WEAK_TOWN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The first postal address in `text`, as written there (white space collapsed, at most
 /// 200 bytes), with its byte offset.
+///
+/// Every part of an address (house number, PO box number, postcode) has a digit, and the rest
+/// of each part stands within a few words of it, so only the text around digits is searched:
+/// [`REACH`] bytes either side of each run of digits, widened to whole words and lines. Most
+/// of a message is prose without digits, and this keeps the search cheap.
 pub(crate) fn find_postal_address(text: &str) -> Option<(usize, String)> {
+    let bytes = text.as_bytes();
+    // Windows [start, end) around digits, merged.
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let run_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        let start = widen_back(text, run_start.saturating_sub(REACH));
+        let end = widen_forward(text, (i + REACH).min(bytes.len()));
+        match windows.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => windows.push((start, end)),
+        }
+    }
+    if windows.is_empty() {
+        return None;
+    }
+    let mut joined = String::new();
+    // (offset in `joined`, offset in `text`) of each window.
+    let mut map: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
+    for (start, end) in windows {
+        map.push((joined.len(), start));
+        joined.push_str(&text[start..end]);
+        joined.push('\n');
+    }
+    let (start, found) = find_in(&joined)?;
+    let k = map
+        .partition_point(|&(kept, _)| kept <= start)
+        .saturating_sub(1);
+    let original = map.get(k).map_or(0, |&(kept, orig)| orig + (start - kept));
+    Some((original, found))
+}
+
+/// Bytes of text searched either side of a run of digits.
+const REACH: usize = 160;
+
+/// Move a window start back to the start of its word (at most 40 bytes).
+fn widen_back(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let floor = at.saturating_sub(40);
+    while at > floor && !bytes[at - 1].is_ascii_whitespace() {
+        at -= 1;
+    }
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Move a window end forward to the end of its word (at most 40 bytes).
+fn widen_forward(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    let ceiling = (at + 40).min(bytes.len());
+    while at < ceiling && !bytes[at].is_ascii_whitespace() {
+        at += 1;
+    }
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+fn find_in(text: &str) -> Option<(usize, String)> {
     // Street lines and PO boxes, in text order.
-    let mut anchors: Vec<(usize, usize)> = STREET
-        .find_iter(text)
+    let mut anchors: Vec<(usize, usize)> = STREETS
+        .iter()
+        .flat_map(|re| re.find_iter(text))
         .chain(PO_BOX.find_iter(text))
         .map(|m| (m.start(), m.end()))
         .collect();
@@ -153,18 +234,21 @@ pub(crate) fn find_postal_address(text: &str) -> Option<(usize, String)> {
             best = Some(span);
         }
     };
-    if let Some(m) = STRONG_TOWN.find(text) {
+    if let Some(m) = STRONG_TOWNS
+        .iter()
+        .filter_map(|re| re.find(text))
+        .min_by_key(|m| m.start())
+    {
         let start = anchor_before(&anchors, m.start()).unwrap_or(m.start());
         consider((start, m.end()));
     }
-    if let Some(span) = WEAK_TOWN
-        .find_iter(text)
-        .find_map(|m| anchor_before(&anchors, m.start()).map(|start| (start, m.end())))
+    if !anchors.is_empty()
+        && let Some(span) = WEAK_TOWN
+            .find_iter(text)
+            .find_map(|m| anchor_before(&anchors, m.start()).map(|start| (start, m.end())))
     {
         consider(span);
     }
-    // A street line followed by a strong town line further away than the first strong match
-    // is still found above through the strong match itself.
     let (start, end) = best?;
     let raw = &text[start..end];
     let mut out = String::with_capacity(raw.len());

@@ -141,6 +141,16 @@ struct RawFile {
     ignore: Vec<Spanned<RawIgnore>>,
 }
 
+/// The `[rules]` and `[[ignore]]` sections of a file that holds other keys too (a campaign
+/// file): the other keys are the caller's to check.
+#[derive(Deserialize)]
+struct RawSections {
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, RawOverride>,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOverride {
@@ -165,6 +175,28 @@ impl Config {
             file: source.to_string(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        Config::from_sections(
+            RawSections {
+                rules: raw.rules,
+                ignore: raw.ignore,
+            },
+            text,
+            source,
+        )
+    }
+
+    /// The `[rules."ID"]` and `[[ignore]]` sections of a file that also holds other keys, such
+    /// as a campaign file (`mailaudit check`): same format and checks as [`Config::parse`],
+    /// lines counted in the whole file; the other keys are left to the caller.
+    pub fn parse_sections(text: &str, source: &str) -> Result<Config, ConfigError> {
+        let raw: RawSections = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            file: source.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        Config::from_sections(raw, text, source)
+    }
+
+    fn from_sections(raw: RawSections, text: &str, source: &str) -> Result<Config, ConfigError> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
         let overrides = raw
             .rules

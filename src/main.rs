@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mailaudit::campaign::Campaign;
 use mailaudit::config::Config;
 use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domains};
@@ -132,6 +133,20 @@ enum Command {
     /// Lint .eml drafts (files, or directories searched recursively); the drafts of one
     /// directory are also checked as one sequence
     Message(MessageArgs),
+    /// The pre-send gate for one campaign: its domains, sending IPs, DMARC outcome, drafts and
+    /// stats in one report and one exit code
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The campaign file (paths in it are relative to its directory)
+    #[arg(value_name = "CAMPAIGN.toml", default_value = "campaign.toml")]
+    campaign: PathBuf,
+
+    /// Drafts larger than this are not parsed but reported (message/too-large)
+    #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
+    max_size: u64,
 }
 
 #[derive(Debug, Args)]
@@ -336,11 +351,22 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<u8> {
     let common = &cli.common;
     colored::control::set_override(use_colour(common));
-    let config = Config::discover(Path::new("."), common.rules.as_deref())?;
+    // A campaign file names the profile and holds rule overrides and ignores of its own.
+    let campaign = match &cli.command {
+        Command::Check(args) => Some(Campaign::load(&args.campaign)?),
+        _ => None,
+    };
+    let mut config = Config::discover(Path::new("."), common.rules.as_deref())?;
+    if let Some(campaign) = &campaign {
+        config.layer(campaign.config.clone());
+    }
     let mut rules = Rules::builtin().context("the built-in rule data is broken")?;
     // A profile changes the built-in data; the user's files are layered on top of it.
     if let Command::Message(args) = &cli.command {
         rules.apply_profile(args.profile.name())?;
+    }
+    if let Some(campaign) = &campaign {
+        rules.apply_profile(&campaign.profile)?;
     }
     rules.apply(&config)?;
     match &cli.command {
@@ -351,6 +377,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Spf(args) => audit(common, &rules, &config, "spf", |ctx, sink| {
             run_spf(args, ctx, sink)
         }),
+        Command::Check(args) => match &campaign {
+            Some(campaign) => run_check_command(common, &rules, &config, args, campaign),
+            None => unreachable!("the campaign of `check` is loaded above"),
+        },
         Command::Message(args) => {
             check_draft_paths(&args.paths)?;
             let mode = Mode::Drafts {
@@ -634,6 +664,75 @@ fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) ->
         })?;
         Ok(sink.emit(done.into_target_result())?)
     })
+}
+
+/// `mailaudit check`: DNS from --zone/--nameserver when given, else from the campaign's
+/// `zones`, else live.
+fn run_check_command(
+    common: &Common,
+    rules: &Rules,
+    config: &Config,
+    args: &CheckArgs,
+    campaign: &Campaign,
+) -> Result<u8> {
+    let campaign_zones = common.zone.is_empty() && common.nameserver.is_empty();
+    let zone_files = if campaign_zones {
+        expand_zone_paths(&campaign.zones)?
+    } else {
+        Vec::new()
+    };
+    let mode = (campaign_zones && !campaign.zones.is_empty()).then(|| Mode::Offline {
+        zone_files: campaign
+            .zones
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    });
+    audit_in_mode(common, rules, config, "check", mode, |ctx, sink| {
+        let runtime = runtime()?;
+        let resolver = if zone_files.is_empty() {
+            build_resolver(ctx)?
+        } else {
+            Resolver::offline(ZoneSet::load_files(&zone_files)?)
+        };
+        run_check(args, campaign, ctx, &resolver, &runtime, sink)
+    })
+}
+
+/// The campaign's results, settled by the sink as they come.
+fn run_check(
+    args: &CheckArgs,
+    campaign: &Campaign,
+    ctx: &AuditContext,
+    resolver: &Resolver,
+    runtime: &tokio::runtime::Runtime,
+    sink: &mut ResultSink,
+) -> Result<()> {
+    sink.checked(&mailaudit::campaign::all_rules());
+    let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let options = mailaudit::campaign::CheckOptions {
+        concurrency: ctx.concurrency.get(),
+        workers: cores.min(ctx.concurrency.get()),
+        max_size: args.max_size,
+        dkim: Some(mailaudit::message::DkimVerifier {
+            resolver: resolver.clone(),
+            runtime: runtime.handle().clone(),
+            now: None,
+        }),
+    };
+    mailaudit::campaign::check_campaign(
+        campaign,
+        resolver,
+        runtime.handle(),
+        ctx.rules,
+        &options,
+        |done| {
+            let result = done.map_err(|name| {
+                anyhow::anyhow!("the audit of {name} stopped unexpectedly (a bug in mailaudit)")
+            })?;
+            Ok::<(), anyhow::Error>(sink.emit(result)?)
+        },
+    )
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -3,6 +3,7 @@
 
 use super::body::{self, analyze_body};
 use super::headers::{self, Sender};
+use super::ignore::{self, InlineIgnore};
 use super::parse::{self, PartSummary};
 use super::sequence::Touch;
 use super::subject;
@@ -32,6 +33,7 @@ pub fn all_rules() -> Vec<&'static str> {
         super::sequence::RULES,
         body::RULES,
         crate::dkim::signature::RULES,
+        ignore::RULES,
     ]
     .concat()
 }
@@ -113,6 +115,9 @@ pub struct DraftFacts {
     pub body: Option<serde_json::Value>,
     /// Each `DKIM-Signature`: d=, s=, signed headers, alignment and, with DNS, the result.
     pub dkim_signatures: Vec<SignatureFacts>,
+    /// The draft's `X-Mailaudit-Ignore` headers that were applied (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inline_ignores: Vec<InlineIgnore>,
 }
 
 /// The audit of one draft.
@@ -218,6 +223,7 @@ pub fn audit_draft(
     audit.facts.body = serde_json::to_value(&analysis.facts).ok();
     audit.facts.attachments = input.attachments.len();
     audit.facts.parts = parts.summaries;
+    audit.facts.inline_ignores = ignore::apply(&draft, rules, target, &mut audit.findings);
     crate::finding::sort_findings(&mut audit.findings);
     audit
 }

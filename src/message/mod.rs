@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod body;
 pub mod headers;
+pub mod ignore;
 pub mod lists;
 pub mod parse;
 pub mod run;

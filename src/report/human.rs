@@ -255,6 +255,7 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             }
         }
         "draft" => write_draft_facts(facts, out)?,
+        "campaign" => write_campaign_facts(facts, out)?,
         "sequence" => {
             let files: Vec<String> = facts["files"]
                 .as_array()
@@ -274,6 +275,119 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A campaign: what it sends as, and the DMARC outcome simulated for each sending IP.
+fn write_campaign_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
+    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
+    if let Some(name) = facts.get("name").and_then(text) {
+        writeln!(out, "  name: {name}")?;
+    }
+    writeln!(
+        out,
+        "  from: {}; envelope: {}; dkim: {}",
+        text(&facts["from"]).unwrap_or_default(),
+        text(&facts["envelope_from"]).unwrap_or_default(),
+        text(&facts["dkim_key"]).unwrap_or_default()
+    )?;
+    let drafts: Vec<String> = facts["drafts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(text)
+        .collect();
+    let mode = format!(
+        "profile {}, {}",
+        text(&facts["profile"]).unwrap_or_default(),
+        if facts["templates"] == Value::Bool(true) {
+            "template mode"
+        } else {
+            "rendered drafts"
+        }
+    );
+    if drafts.is_empty() {
+        writeln!(out, "  drafts: none given")?;
+    } else {
+        writeln!(out, "  drafts: {} ({mode})", drafts.join(", "))?;
+    }
+    let sim = &facts["simulation"];
+    let policy = &sim["policy"];
+    if policy.is_object() {
+        let mut line = format!(
+            "  dmarc policy: {}={}",
+            text(&policy["tag"]).unwrap_or_default(),
+            text(&policy["policy"]).unwrap_or_default()
+        );
+        if policy["pct"].as_u64().is_some_and(|pct| pct < 100) {
+            line.push_str(&format!(" pct={}", policy["pct"]));
+        }
+        if let Some(location) = policy.get("location").and_then(text) {
+            line.push_str(&format!(" (from {location})"));
+        }
+        writeln!(
+            out,
+            "{line}; alignment aspf={} adkim={}",
+            text(&sim["aspf"]).unwrap_or_default(),
+            text(&sim["adkim"]).unwrap_or_default()
+        )?;
+    } else {
+        writeln!(out, "  dmarc policy: none applies to the From domain")?;
+    }
+    let key = &sim["dkim_key"];
+    let mut line = format!("  dkim key: {}", text(&key["status"]).unwrap_or_default());
+    if let (Some(kind), Some(bits)) = (key.get("key_type").and_then(text), key["key_bits"].as_u64())
+    {
+        line.push_str(&format!(" ({kind} {bits})"));
+    }
+    line.push_str(if sim["dkim_aligned"] == Value::Bool(true) {
+        ", aligned"
+    } else {
+        ", not aligned"
+    });
+    if key["status"] == "usable" {
+        line.push_str("; assumed to verify (mailaudit does not sign)");
+    }
+    writeln!(out, "{line}")?;
+    if let Some(note) = key.get("note").and_then(text) {
+        writeln!(out, "    {note}")?;
+    }
+    for ip in sim["ips"].as_array().into_iter().flatten() {
+        let spf = text(&ip["spf"]).unwrap_or_else(|| "not evaluated".into());
+        let spf_part = if ip["spf_aligned_pass"] == Value::Bool(true) {
+            "spf aligned pass".to_string()
+        } else if sim["spf_aligned"] == Value::Bool(false) && ip["spf"] == "pass" {
+            "spf pass, not aligned".to_string()
+        } else {
+            format!("spf {spf}")
+        };
+        let dkim_part = if ip["dkim_aligned_pass"] == Value::Bool(true) {
+            "dkim aligned pass"
+        } else {
+            "no aligned dkim pass"
+        };
+        writeln!(
+            out,
+            "  dmarc for {}: {} ({spf_part}; {dkim_part}) -> {}",
+            text(&ip["ip"]).unwrap_or_default(),
+            text(&ip["dmarc"]).unwrap_or_default().bold(),
+            text(&ip["disposition"]).unwrap_or_default()
+        )?;
+    }
+    let stats = &facts["stats"];
+    if let Some(path) = stats.get("path").and_then(text) {
+        if stats["scored"] == Value::Bool(true) {
+            writeln!(out, "  stats: {path}")?;
+        } else {
+            writeln!(out, "  stats: {path} (not scored yet)")?;
+        }
+    }
+    if facts["bulk_sender"] == Value::Bool(true) {
+        writeln!(
+            out,
+            "  bulk sender: the bulk-sender requirements are errors"
+        )?;
     }
     Ok(())
 }

@@ -27,6 +27,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
     ("rules/body.toml", include_str!("../../rules/body.toml")),
+    (
+        "rules/campaign.toml",
+        include_str!("../../rules/campaign.toml"),
+    ),
 ];
 
 /// The profiles `--profile NAME` selects, compiled in: (name, file, text). Each holds rule
@@ -62,6 +66,8 @@ pub fn implemented() -> Vec<&'static str> {
         crate::message::sequence::RULES,
         crate::dmarc::RULES,
         crate::message::body::RULES,
+        crate::message::ignore::RULES,
+        crate::campaign::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

@@ -1,0 +1,75 @@
+//! The bulk-sender requirements (SPEC §4.6 `sender/bulk-sender`, §4.7): when the campaign's
+//! sending statistics show bulk volume, the findings of the rules listed in
+//! `rules/lists/bulk-sender.toml` (SPF, DKIM and DMARC published, DMARC passing, one-click
+//! unsubscribe) are raised to error, whatever their default or profile severity.
+//!
+//! The hook is in place; it is applied once the sender scoring is wired into `check` (see
+//! [`super::stats::stats_results`]), which is what says a campaign is bulk.
+
+use crate::finding::{Finding, Severity};
+use crate::message::lists::load_list;
+use std::sync::OnceLock;
+
+/// `rules/lists/bulk-sender.toml`.
+pub const BULK_SENDER_FILE: &str = include_str!("../../rules/lists/bulk-sender.toml");
+
+/// The rule ids whose findings are raised to error for a bulk sender.
+pub fn bulk_requirements() -> &'static [String] {
+    static LIST: OnceLock<Vec<String>> = OnceLock::new();
+    LIST.get_or_init(|| load_list(BULK_SENDER_FILE))
+}
+
+/// Raise the bulk-sender requirements among `findings` to error, saying so in each message.
+/// Returns how many were raised. (The user's own severities still win: the report applies
+/// them after this.)
+pub fn apply_bulk_requirements(findings: &mut [Finding]) -> usize {
+    let list = bulk_requirements();
+    let mut raised = 0;
+    for finding in findings.iter_mut() {
+        if finding.severity < Severity::Error && list.iter().any(|id| *id == finding.rule) {
+            finding.severity = Severity::Error;
+            finding
+                .message
+                .push_str(" (raised to error: the sending statistics show a bulk sender)");
+            raised += 1;
+        }
+    }
+    raised
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Rules;
+
+    #[test]
+    fn the_list_names_known_rules() {
+        let rules = Rules::builtin().unwrap();
+        let list = bulk_requirements();
+        assert!(list.len() >= 6, "{list:?}");
+        for id in list {
+            assert!(rules.get(id).is_some(), "{id} is not a rule");
+        }
+    }
+
+    #[test]
+    fn requirements_are_raised_and_others_left() {
+        let rules = Rules::builtin().unwrap();
+        let mut findings = vec![
+            rules
+                .finding("dkim/missing", "a.example", "no key")
+                .with_severity(Severity::Warning),
+            rules
+                .finding("unsubscribe/no-https", "d.eml", "mailto only")
+                .with_severity(Severity::Warning),
+            rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
+            rules.finding("dmarc/missing", "a.example", "none"),
+        ];
+        assert_eq!(apply_bulk_requirements(&mut findings), 2);
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.ends_with("bulk sender)"));
+        assert_eq!(findings[1].severity, Severity::Error);
+        assert_eq!(findings[2].severity, Severity::Warning);
+        assert_eq!(findings[3].message, "none");
+    }
+}

@@ -1,0 +1,481 @@
+//! `mailaudit check`: one campaign, one report. The domain audit of the From, envelope and
+//! signing domains (with the sending IPs' SPF results and reverse DNS), the DMARC outcome
+//! simulation, the draft lint, and the sender scoring of the stats file (not wired yet: see
+//! [`super::stats`]).
+//!
+//! Every result goes to `each` as it is ready: the domains in campaign order (From, envelope,
+//! signing), the campaign's own result (kind `campaign`: the simulation and
+//! `dmarc/would-fail`), the drafts and their sequences in walk order, then the stats results.
+//! A finding that has no location of its own gets the campaign file's line of the key that
+//! names its domain or IP, so SARIF and github output can point at it.
+
+use super::bulk::apply_bulk_requirements;
+use super::file::Campaign;
+use super::simulate::{DkimKey, Simulation, SimulationInput, simulate, would_fail_findings};
+use super::stats::{StatsOutcome, stats_results};
+use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name};
+use crate::domain::{DomainAudit, DomainRequest, audit_domains};
+use crate::finding::{Finding, Location};
+use crate::message::{DkimVerifier, DraftOptions, MessageResult, audit_paths};
+use crate::report::TargetResult;
+use crate::rules::Rules;
+use serde::Serialize;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// The rules the campaign checks emit themselves.
+pub const RULES: &[&str] = &["dmarc/would-fail", "campaign/from-mismatch"];
+
+/// Every rule a `check` run can emit: the domain audit's, the draft lint's and the campaign's.
+pub fn all_rules() -> Vec<&'static str> {
+    let drafts = crate::message::audit::all_rules();
+    let mut all = [
+        crate::spf::audit::RULES,
+        crate::domain::RULES,
+        crate::dkim::audit::RULES,
+        crate::mx::RULES,
+        crate::dmarc::RULES,
+        RULES,
+        &drafts,
+    ]
+    .concat();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// How a campaign is checked.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Domain audits at once.
+    pub concurrency: usize,
+    /// Threads for the drafts.
+    pub workers: usize,
+    /// Drafts over this many bytes are not parsed (`message/too-large`).
+    pub max_size: u64,
+    /// DNS for verifying the drafts' `DKIM-Signature`s, if they have any.
+    pub dkim: Option<DkimVerifier>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> CheckOptions {
+        CheckOptions {
+            concurrency: 8,
+            workers: 1,
+            max_size: crate::message::audit::DEFAULT_MAX_SIZE,
+            dkim: None,
+        }
+    }
+}
+
+/// The stats file could not be read as sending statistics: an input error (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StatsInputError(pub String);
+
+/// The stats part of the campaign result's facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatsFacts {
+    pub path: String,
+    /// False: the sender scoring is not wired into `check` yet, the rows were not read.
+    pub scored: bool,
+    pub note: Option<&'static str>,
+}
+
+/// The facts of the campaign's own result (kind `campaign`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CampaignFacts {
+    pub name: Option<String>,
+    pub from: String,
+    pub envelope_from: String,
+    pub sending_ips: Vec<IpAddr>,
+    /// `SELECTOR._domainkey.DOMAIN`.
+    pub dkim_key: String,
+    /// The domains audited: From, envelope and signing domain, each once.
+    pub domains: Vec<String>,
+    pub drafts: Vec<String>,
+    /// The draft lint's profile and mode.
+    pub profile: String,
+    pub templates: bool,
+    pub stats: Option<StatsFacts>,
+    /// The statistics show a bulk sender: the bulk-sender requirements are errors.
+    pub bulk_sender: bool,
+    pub simulation: Simulation,
+}
+
+const STATS_NOT_WIRED: &str = "the sender scoring (mailaudit sender) is not part of this build yet: the file was found and can be read, its rows were not scored";
+
+/// Check one campaign; see the module documentation for what `each` receives. An audit that
+/// panicked (a bug) reaches `each` as `Err(name)`. Stops at the first error `each` returns;
+/// a stats file that is not valid statistics is an error too.
+pub fn check_campaign<E: From<StatsInputError>>(
+    campaign: &Campaign,
+    resolver: &Resolver,
+    runtime: &tokio::runtime::Handle,
+    rules: &Rules,
+    options: &CheckOptions,
+    mut each: impl FnMut(Result<TargetResult, String>) -> Result<(), E>,
+) -> Result<(), E> {
+    let domains = campaign.domains();
+    // The statistics first: a bulk sender changes the severities of everything else.
+    let stats = match &campaign.stats {
+        Some(path) => stats_results(path, &domains, rules).map_err(StatsInputError)?,
+        None => StatsOutcome::default(),
+    };
+    let bulk = stats.bulk_domains.iter().any(|d| {
+        d.trim_end_matches('.')
+            .eq_ignore_ascii_case(&campaign.from_domain)
+    });
+
+    let dns = runtime.block_on(audit_dns(campaign, resolver, rules, options.concurrency));
+    for audit in dns.audits {
+        let audit = match audit {
+            Ok(audit) => audit,
+            Err(domain) => {
+                each(Err(domain))?;
+                continue;
+            }
+        };
+        let mut result = TargetResult::new(audit.domain.clone(), "domain");
+        result.facts = serde_json::to_value(&audit.facts).unwrap_or_default();
+        result.findings = audit.findings;
+        if audit.domain != campaign.dkim_domain() {
+            // The campaign signs with the signing domain's key: that the probe found no key
+            // at another of its domains is no problem of this campaign.
+            result.findings.retain(|f| f.rule != "dkim/missing");
+        }
+        for finding in &mut result.findings {
+            locate(campaign, &audit.domain, finding);
+        }
+        if bulk {
+            apply_bulk_requirements(&mut result.findings);
+        }
+        each(Ok(result))?;
+    }
+
+    let mut result = TargetResult::new(campaign.source.clone(), "campaign");
+    for (ip, mut finding) in would_fail_findings(rules, &dns.simulation) {
+        let line = ip_line(campaign, ip).unwrap_or(campaign.lines.from);
+        finding.location = Some(campaign_line(campaign, line));
+        result.findings.push(finding);
+    }
+    if bulk {
+        apply_bulk_requirements(&mut result.findings);
+    }
+    result.result = Some(dns.simulation.verdict.as_str().to_string());
+    let facts = CampaignFacts {
+        name: campaign.name.clone(),
+        from: campaign.from.clone(),
+        envelope_from: campaign.envelope_from.clone(),
+        sending_ips: campaign.sending_ips.clone(),
+        dkim_key: campaign.dkim_key_name(),
+        domains,
+        drafts: campaign
+            .drafts
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        profile: campaign.profile.clone(),
+        templates: campaign.templates,
+        stats: campaign.stats.as_ref().map(|path| StatsFacts {
+            path: path.display().to_string(),
+            scored: stats.scored,
+            note: (!stats.scored).then_some(STATS_NOT_WIRED),
+        }),
+        bulk_sender: bulk,
+        simulation: dns.simulation,
+    };
+    result.facts = serde_json::to_value(&facts).unwrap_or_default();
+    each(Ok(result))?;
+
+    if !campaign.drafts.is_empty() {
+        let draft_options = DraftOptions {
+            template: campaign.templates,
+            max_size: options.max_size,
+            dkim: options.dkim.clone(),
+        };
+        audit_paths(
+            &campaign.drafts,
+            rules,
+            &draft_options,
+            options.workers,
+            |done| {
+                let done = match done {
+                    Ok(done) => done,
+                    Err(path) => return each(Err(path)),
+                };
+                let mismatch = match &done {
+                    MessageResult::Draft(audit) => from_mismatch(campaign, rules, audit),
+                    _ => None,
+                };
+                let mut result = done.into_target_result();
+                result.findings.extend(mismatch);
+                if bulk {
+                    apply_bulk_requirements(&mut result.findings);
+                }
+                each(Ok(result))
+            },
+        )?;
+    }
+
+    for result in stats.results {
+        each(Ok(result))?;
+    }
+    Ok(())
+}
+
+/// The domain audits, in campaign order, and the simulation built from them.
+struct DnsPart {
+    audits: Vec<Result<DomainAudit, String>>,
+    simulation: Simulation,
+}
+
+async fn audit_dns(
+    campaign: &Campaign,
+    resolver: &Resolver,
+    rules: &Rules,
+    concurrency: usize,
+) -> DnsPart {
+    let domains = campaign.domains();
+    let dkim_domain = campaign.dkim_domain().to_string();
+    let requests: Vec<DomainRequest> = domains
+        .iter()
+        .map(|domain| {
+            let envelope = *domain == campaign.envelope_domain;
+            DomainRequest {
+                domain: domain.clone(),
+                // The signing domain is checked at the campaign's selector; the others are
+                // probed for keys as `mailaudit domain` does.
+                selectors: if *domain == dkim_domain {
+                    vec![campaign.dkim_selector.clone()]
+                } else {
+                    Vec::new()
+                },
+                ips: if envelope {
+                    campaign.sending_ips.clone()
+                } else {
+                    Vec::new()
+                },
+                mail_from: envelope.then(|| campaign.envelope_from.clone()),
+                helo: None,
+            }
+        })
+        .collect();
+    let rules_arc = Arc::new(rules.clone());
+    let mut done: Vec<Result<DomainAudit, String>> = Vec::new();
+    let _ = audit_domains(resolver, &rules_arc, requests, concurrency, |audit| {
+        done.push(audit);
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .await;
+    let position = |name: &str| domains.iter().position(|d| d == name).unwrap_or(usize::MAX);
+    done.sort_by_key(|audit| match audit {
+        Ok(audit) => position(&audit.domain),
+        Err(domain) => position(domain),
+    });
+
+    let find = |name: &str| {
+        done.iter()
+            .filter_map(|a| a.as_ref().ok())
+            .find(|a| a.domain == name)
+    };
+    let from = find(&campaign.from_domain);
+    let envelope = find(&campaign.envelope_domain);
+    let signer = find(&dkim_domain);
+    let key_name = campaign.dkim_key_name();
+    let dkim_key = match signer {
+        Some(audit) => {
+            let failed = audit.findings.iter().any(|f| {
+                f.rule == "dns/inconclusive" && f.evidence.chain.iter().any(|c| *c == key_name)
+            });
+            DkimKey::from_audit(
+                &audit.facts.dkim,
+                &campaign.dkim_selector,
+                &key_name,
+                failed,
+            )
+        }
+        None => DkimKey::from_audit(
+            &Default::default(),
+            &campaign.dkim_selector,
+            &key_name,
+            true,
+        ),
+    };
+    let spf = campaign
+        .sending_ips
+        .iter()
+        .map(|ip| {
+            let result = envelope.and_then(|audit| {
+                audit
+                    .facts
+                    .spf_results
+                    .iter()
+                    .find(|v| v.ip == *ip)
+                    .map(|v| v.result)
+            });
+            (*ip, result)
+        })
+        .collect();
+    let dmarc = from.and_then(|audit| audit.facts.dmarc.as_ref());
+    // A subdomain without a DMARC record of its own gets np when it does not exist.
+    let from_exists = match dmarc {
+        Some(facts) if facts.inherited => {
+            match resolver.lookup(&campaign.from_domain, RecordType::A).await {
+                Answer::NxDomain => Some(false),
+                Answer::Failure(_) => None,
+                Answer::Records(_) | Answer::NoData => Some(true),
+            }
+        }
+        _ => None,
+    };
+    let simulation = simulate(&SimulationInput {
+        from_domain: &campaign.from_domain,
+        spf_domain: &campaign.envelope_domain,
+        dkim_domain: &dkim_domain,
+        spf,
+        dkim_key,
+        dmarc,
+        from_exists,
+    });
+    DnsPart {
+        audits: done,
+        simulation,
+    }
+}
+
+/// `campaign/from-mismatch` when a draft is sent from another domain than the campaign's.
+fn from_mismatch(
+    campaign: &Campaign,
+    rules: &Rules,
+    audit: &crate::message::DraftAudit,
+) -> Option<Finding> {
+    let domain = audit.facts.headers.as_ref()?.from_domain.as_deref()?;
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    // A merge tag in template mode, or an address without a real domain: not comparable.
+    if !is_valid_query_name(&domain) || !domain.contains('.') || domain == campaign.from_domain {
+        return None;
+    }
+    let mut finding = rules
+        .finding(
+            "campaign/from-mismatch",
+            &audit.target,
+            format!(
+                "the draft is sent from {domain}, but the campaign checked {} (`from` in {})",
+                campaign.from_domain, campaign.source
+            ),
+        )
+        .with_measured(domain)
+        .with_threshold(campaign.from_domain.clone());
+    if let Some(line) = audit.touch.from_line {
+        finding = finding.at(Location::Line {
+            file: audit.target.clone(),
+            line,
+        });
+    }
+    Some(finding)
+}
+
+fn campaign_line(campaign: &Campaign, line: u32) -> Location {
+    Location::Line {
+        file: campaign.source.clone(),
+        line,
+    }
+}
+
+/// The line of `ip` in `sending_ips`.
+fn ip_line(campaign: &Campaign, ip: IpAddr) -> Option<u32> {
+    campaign
+        .sending_ips
+        .iter()
+        .zip(&campaign.lines.sending_ips)
+        .find(|(listed, _)| **listed == ip)
+        .map(|(_, line)| *line)
+}
+
+/// Give a domain audit's finding without a location the line of the campaign file's key that
+/// names what it is about: a sending IP's line for its SPF result and reverse DNS, the
+/// selector (or `dkim_domain`) for DKIM, `envelope_from` for the envelope domain's SPF,
+/// `from` for the From domain's DMARC, else the first key that names the domain.
+pub fn locate(campaign: &Campaign, domain: &str, finding: &mut Finding) {
+    if finding.location.is_some() {
+        return;
+    }
+    let line = key_line(campaign, domain, finding);
+    finding.location = Some(campaign_line(campaign, line));
+}
+
+fn key_line(campaign: &Campaign, domain: &str, finding: &Finding) -> u32 {
+    let lines = &campaign.lines;
+    let is_from = domain == campaign.from_domain;
+    let is_envelope = domain == campaign.envelope_domain;
+    let is_signer = domain == campaign.dkim_domain();
+    let dkim_line = lines.dkim_domain.unwrap_or(lines.dkim_selector);
+    if finding.rule == "spf/ip-not-permitted" || finding.rule.starts_with("rdns/") {
+        let named = campaign
+            .sending_ips
+            .iter()
+            .find(|ip| mentions(&finding.message, &ip.to_string()));
+        if let Some(line) = named.and_then(|ip| ip_line(campaign, *ip)) {
+            return line;
+        }
+    }
+    let key_name = campaign.dkim_key_name();
+    if is_signer && finding.evidence.chain.iter().any(|c| *c == key_name) {
+        return dkim_line;
+    }
+    match finding.rule.split('/').next() {
+        Some("spf") if is_envelope => return lines.envelope_from,
+        Some("dkim") if is_signer => return dkim_line,
+        Some("dmarc") if is_from => return lines.from,
+        _ => {}
+    }
+    if is_from {
+        lines.from
+    } else if is_envelope {
+        lines.envelope_from
+    } else {
+        dkim_line
+    }
+}
+
+/// `text` names `ip` as a whole (not as part of a longer address such as 203.0.113.70).
+fn mentions(text: &str, ip: &str) -> bool {
+    let part_of_address = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
+    text.match_indices(ip).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + ip.len()..].chars().next();
+        !before.is_some_and(part_of_address) && !after.is_some_and(part_of_address)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ips_are_matched_whole() {
+        assert!(mentions("SPF for 203.0.113.7 at x", "203.0.113.7"));
+        assert!(mentions("sending IP 203.0.113.7", "203.0.113.7"));
+        assert!(!mentions("sending IP 203.0.113.70 has", "203.0.113.7"));
+        assert!(!mentions("IP 1203.0.113.7", "203.0.113.7"));
+        assert!(mentions("IP 2001:db8::1 has", "2001:db8::1"));
+        assert!(!mentions("IP 2001:db8::1a has", "2001:db8::1"));
+    }
+
+    #[test]
+    fn every_rule_of_a_check_is_listed_once() {
+        let all = all_rules();
+        for id in [
+            "dmarc/would-fail",
+            "spf/lookup-limit",
+            "body/word-count",
+            "config/invalid-ignore",
+        ] {
+            assert!(all.contains(&id), "{id}");
+        }
+        let mut sorted = all.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), all.len());
+    }
+}

@@ -55,12 +55,8 @@ pub const DEFAULT_PROFILE: &str = "cold-outreach";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
-    #[error("cannot read campaign file {file}: {source}")]
-    Read {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read campaign file {file}: {reason}")]
+    Read { file: String, reason: String },
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
     #[error("{file}:{line}: unknown key `{key}` in the campaign file (known: {known})")]
@@ -165,7 +161,7 @@ impl Campaign {
         let source = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| CampaignError::Read {
             file: source.clone(),
-            source: e,
+            reason: io(&e),
         })?;
         Campaign::parse(&text, path, true)
     }

@@ -140,6 +140,7 @@ pub enum DmarcResult {
     Pass,
     Fail,
     /// A DNS failure leaves the result open; receivers typically defer.
+    #[serde(rename = "temperror")]
     TempError,
     /// No DMARC record applies to the From domain: receivers do not evaluate DMARC.
     None,

@@ -132,6 +132,31 @@ enum Command {
     /// Lint .eml drafts (files, or directories searched recursively); the drafts of one
     /// directory are also checked as one sequence
     Message(MessageArgs),
+    /// Score sending domains from daily statistics (CSV or JSON) against the warm-up
+    /// schedule and the providers' complaint and bounce thresholds
+    Sender(SenderArgs),
+}
+
+#[derive(Debug, Args)]
+struct SenderArgs {
+    /// Stats files: CSV with a header row (date, domain, sent, delivered, hard_bounces,
+    /// soft_bounces, complaints, unsubscribes; optional ip, provider) or a JSON array of
+    /// objects with the same keys
+    #[arg(value_name = "STATS", required = true)]
+    files: Vec<PathBuf>,
+
+    /// The report's day (YYYY-MM-DD): stale data and tomorrow's volume are measured from it;
+    /// default: the newest date in the data
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<mailaudit::sender::Date>,
+
+    /// DOMAIN started its warm-up on DATE (day 1 of the schedule); repeatable
+    #[arg(long, value_name = "DOMAIN=DATE", value_parser = parse_warmup_start)]
+    warmup_start: Vec<(String, mailaudit::sender::Date)>,
+
+    /// DOMAIN is an established sender: never treat its history as a warm-up; repeatable
+    #[arg(long, value_name = "DOMAIN")]
+    established: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +311,24 @@ fn parse_size(text: &str) -> Result<u64, String> {
     }
 }
 
+fn parse_date(text: &str) -> Result<mailaudit::sender::Date, String> {
+    mailaudit::sender::Date::parse(text.trim())
+        .ok_or_else(|| format!("`{text}` is not a date written YYYY-MM-DD"))
+}
+
+fn parse_warmup_start(text: &str) -> Result<(String, mailaudit::sender::Date), String> {
+    let Some((domain, date)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not DOMAIN=DATE (example.com=2024-03-01)"
+        ));
+    };
+    let domain = mailaudit::dns::normalize_name(domain.trim());
+    if domain.is_empty() {
+        return Err(format!("`{text}` names no domain"));
+    }
+    Ok((domain, parse_date(date)?))
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
@@ -354,6 +397,20 @@ fn run(cli: Cli) -> Result<u8> {
                 "message",
                 Some(mode),
                 |ctx, sink| run_message(args, ctx, sink),
+            )
+        }
+        Command::Sender(args) => {
+            // No DNS: the report's mode is offline without zone files.
+            let mode = Mode::Offline {
+                zone_files: Vec::new(),
+            };
+            audit_in_mode(
+                common,
+                &rules,
+                &config,
+                "sender",
+                Some(mode),
+                |ctx, sink| run_sender(args, ctx, sink),
             )
         }
     }
@@ -612,6 +669,31 @@ fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) ->
         })?;
         Ok(sink.emit(done.into_target_result())?)
     })
+}
+
+/// The stats audit: every file read and checked first (a bad row stops the run with exit 2
+/// before any output), then one result per domain.
+fn run_sender(args: &SenderArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    let mut options = mailaudit::sender::SenderOptions {
+        as_of: args.as_of,
+        ..Default::default()
+    };
+    for (domain, date) in &args.warmup_start {
+        if options.warmup_start.insert(domain.clone(), *date).is_some() {
+            bail!("--warmup-start is given twice for {domain}");
+        }
+    }
+    for domain in &args.established {
+        options
+            .established
+            .insert(mailaudit::dns::normalize_name(domain.trim()));
+    }
+    sink.checked(mailaudit::sender::RULES);
+    let run = mailaudit::sender::audit_files(&args.files, ctx.rules, &options)?;
+    for result in run.results {
+        sink.emit(result.into_target_result())?;
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -22,6 +22,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/message.toml"),
     ),
     ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
+    ("rules/sender.toml", include_str!("../../rules/sender.toml")),
 ];
 
 /// The profiles `--profile NAME` selects, compiled in: (name, file, text). Each holds rule
@@ -55,6 +56,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::message::subject::RULES,
         crate::message::sequence::RULES,
         crate::dmarc::RULES,
+        crate::sender::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

@@ -9,7 +9,7 @@
 use super::date::Date;
 use crate::report::escape_untrusted;
 use std::fmt::{self, Write as _};
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 /// The six daily counts of a row.
@@ -252,9 +252,24 @@ pub fn read_file(
     if handle.metadata().map_err(read_error)?.is_dir() {
         return Err(read_error(io::Error::other("it is a directory")));
     }
-    let mut reader = BufReader::with_capacity(64 * 1024, handle);
+    read_from(handle, name, file, options, sink)
+}
+
+/// [`read_file`] from any reader: CSV, or JSON when the first byte that is not whitespace
+/// (after a byte order mark) is `[` or `{`.
+pub fn read_from<R: Read>(
+    reader: R,
+    name: &str,
+    file: u32,
+    options: &ReadOptions,
+    sink: &mut dyn RowSink,
+) -> Result<u64, StatsError> {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let looks_like_json = {
-        let head = reader.fill_buf().map_err(read_error)?;
+        let head = reader.fill_buf().map_err(|source| StatsError::Read {
+            file: name.to_string(),
+            source,
+        })?;
         let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         matches!(
             head.iter().find(|b| !b.is_ascii_whitespace()),

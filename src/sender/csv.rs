@@ -456,7 +456,7 @@ mod tests {
         );
         assert_eq!(
             fields("\"x, y\",\"say \"\"hi\"\"\",z"),
-            [(1, "x, y"), (8, "say \"hi\""), (22, "z")].map(|(c, s)| (c, s.to_string()))
+            [(1, "x, y"), (8, "say \"hi\""), (21, "z")].map(|(c, s)| (c, s.to_string()))
         );
         assert_eq!(
             fields("a,"),

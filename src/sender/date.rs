@@ -50,8 +50,8 @@ impl Date {
     }
 
     /// (year, month, day).
-    pub fn ymd(self) -> (i32, u32, u32) {
-        civil_from_days(self.0)
+    pub fn ymd(self) -> (i64, u32, u32) {
+        civil_from_days(i64::from(self.0))
     }
 }
 
@@ -92,8 +92,8 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     era * 146_097 + doe as i32 - 719_468
 }
 
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i32) -> (i32, u32, u32) {
+/// The inverse of [`days_from_civil`], in i64 so that no day number can overflow it.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097) as u32;
@@ -102,7 +102,7 @@ fn civil_from_days(days: i32) -> (i32, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe as i32 + era * 400 + i32::from(month <= 2);
+    let year = i64::from(yoe) + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
 
@@ -148,6 +148,13 @@ mod tests {
             "２０２４-01-01",
         ] {
             assert!(Date::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn extreme_day_numbers_print_without_overflow() {
+        for d in [Date(i32::MAX), Date(i32::MIN), Date::EPOCH.add_days(i32::MAX)] {
+            assert!(!d.to_string().is_empty());
         }
     }
 

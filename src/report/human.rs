@@ -291,8 +291,8 @@ fn volume_sparkline(values: &[u64]) -> String {
             if v == 0 {
                 '·'
             } else {
-                let level = (v as f64 / max * 8.0).ceil().clamp(1.0, 8.0) as usize;
-                BARS[level - 1]
+                let level = (v as f64 / max * 8.0).ceil() as usize;
+                BARS[level.clamp(1, 8) - 1]
             }
         })
         .collect()
@@ -307,8 +307,8 @@ fn rate_sparkline(values: &[Value], scale: f64) -> String {
             None => '·',
             Some(r) if r <= 0.0 || scale <= 0.0 => BARS[0],
             Some(r) => {
-                let level = (r / scale * 7.0).ceil().clamp(1.0, 7.0) as usize;
-                BARS[level]
+                let level = (r / scale * 7.0).ceil() as usize;
+                BARS[level.clamp(1, 7)]
             }
         })
         .collect()
@@ -524,6 +524,18 @@ fn mode_line(mode: &Mode) -> String {
 mod tests {
     use super::escape_untrusted;
     use std::borrow::Cow;
+
+    #[test]
+    fn sparklines_scale_volume_to_the_peak_and_rates_to_the_error_level() {
+        use super::{rate_sparkline, volume_sparkline};
+        use serde_json::json;
+        assert_eq!(volume_sparkline(&[0, 1, 4, 8]), "·▁▄█");
+        assert_eq!(volume_sparkline(&[]), "");
+        assert_eq!(volume_sparkline(&[u64::MAX, 1]), "█▁");
+        let rates = [json!(null), json!(0.0), json!(0.0015), json!(0.003), json!(0.01)];
+        assert_eq!(rate_sparkline(&rates, 0.003), "·▁▅██");
+        assert_eq!(rate_sparkline(&rates, 0.0), "·▁▁▁▁");
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

@@ -103,58 +103,35 @@ fn the_report_schema_rejects_what_the_format_never_writes() {
     let validator = validator(&schema(REPORT_SCHEMA));
     let good = runs().remove(0).json("json");
     assert!(errors(&validator, &good).is_empty());
-    let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        (
-            "schema version 2",
-            Box::new(|r| r["schema_version"] = json!(2)),
-        ),
-        (
-            "an unknown top-level field",
-            Box::new(|r| r["extra"] = json!(true)),
-        ),
-        (
-            "an unknown dns mode",
-            Box::new(|r| r["mode"]["dns"] = json!("cached")),
-        ),
-        (
-            "a negative count",
-            Box::new(|r| r["summary"]["error"] = json!(-1)),
-        ),
-        (
-            "a severity of fatal",
-            Box::new(|r| finding(r)["severity"] = json!("fatal")),
-        ),
-        (
-            "a finding without help",
-            Box::new(|r| {
-                finding(r).as_object_mut().unwrap().remove("help");
-            }),
-        ),
-        (
-            "evidence without chain",
-            Box::new(|r| {
-                finding(r)["evidence"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("chain");
-            }),
-        ),
-        (
-            "a line 0",
-            Box::new(|r| {
-                finding(r)["location"] = json!({"kind": "line", "file": "a.eml", "line": 0})
-            }),
-        ),
-        (
-            "a location of an unknown kind",
-            Box::new(|r| {
-                finding(r)["location"] = json!({"kind": "column", "file": "a.eml", "column": 3})
-            }),
-        ),
-        (
-            "a rule id without an area",
-            Box::new(|r| finding(r)["rule"] = json!("missing")),
-        ),
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: Vec<Breakage> = vec![
+        ("schema version 2", |r| r["schema_version"] = json!(2)),
+        ("an unknown top-level field", |r| r["extra"] = json!(true)),
+        ("an unknown dns mode", |r| {
+            r["mode"]["dns"] = json!("cached")
+        }),
+        ("a negative count", |r| r["summary"]["error"] = json!(-1)),
+        ("a severity of fatal", |r| {
+            finding(r)["severity"] = json!("fatal")
+        }),
+        ("a finding without help", |r| {
+            finding(r).as_object_mut().unwrap().remove("help");
+        }),
+        ("evidence without chain", |r| {
+            finding(r)["evidence"]
+                .as_object_mut()
+                .unwrap()
+                .remove("chain");
+        }),
+        ("a line 0", |r| {
+            finding(r)["location"] = json!({"kind": "line", "file": "a.eml", "line": 0})
+        }),
+        ("a location of an unknown kind", |r| {
+            finding(r)["location"] = json!({"kind": "column", "file": "a.eml", "column": 3})
+        }),
+        ("a rule id without an area", |r| {
+            finding(r)["rule"] = json!("missing")
+        }),
     ];
     for (what, breakage) in breakages {
         let mut report = good.clone();

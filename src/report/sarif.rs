@@ -168,12 +168,17 @@ pub(crate) fn anchor(ctx: &SarifContext, result: &TargetResult, finding: &Findin
             file = Some((ctx.display_path(path).into_owned(), 1));
         }
     }
-    if !file_kind && !logical.iter().any(|l| l.name == finding.target) {
-        logical.push(Logical {
-            name: finding.target.clone(),
-            kind: "resource",
-            span: None,
-        });
+    if !file_kind {
+        // The finding's domain, then the audited domain it was found under (an include).
+        for name in [&finding.target, &result.target] {
+            if !logical.iter().any(|l| &l.name == name) {
+                logical.push(Logical {
+                    name: name.clone(),
+                    kind: "resource",
+                    span: None,
+                });
+            }
+        }
     }
     Anchor {
         file,
@@ -479,26 +484,108 @@ fn help(meta: &RuleMeta) -> Text {
     }
 }
 
-/// Paragraphs of rule documentation are wrapped at ~95 columns: join each paragraph's lines,
-/// except in indented (preformatted) paragraphs such as records, which stay as they are.
-fn unwrap_paragraphs(text: &str) -> String {
-    paragraphs(text)
-        .map(|(preformatted, lines)| {
-            if preformatted {
-                lines.join("\n")
-            } else {
-                lines.join(" ")
+/// A piece of rule documentation: prose (wrapped at ~95 columns in the data), a list of
+/// `- ` items (continued on indented lines), or preformatted lines (records, commands).
+#[derive(Debug, PartialEq, Eq)]
+enum Block<'t> {
+    Prose(String),
+    List(Vec<String>),
+    Pre(Vec<&'t str>),
+}
+
+/// The blocks of each blank-line separated paragraph. A paragraph that starts indented, or
+/// has an indented line outside a list, is preformatted.
+fn blocks(text: &str) -> Vec<Vec<Block<'_>>> {
+    let mut paragraphs: Vec<Vec<&str>> = Vec::new();
+    let mut current = Vec::new();
+    for line in text.trim_matches('\n').lines() {
+        if line.trim().is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(std::mem::take(&mut current));
             }
+        } else {
+            current.push(line.trim_end());
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    paragraphs.into_iter().map(paragraph_blocks).collect()
+}
+
+fn paragraph_blocks(lines: Vec<&str>) -> Vec<Block<'_>> {
+    let indented = |line: &str| line.starts_with(char::is_whitespace);
+    let mut out = Vec::new();
+    let mut prose: Vec<&str> = Vec::new();
+    let mut items: Vec<String> = Vec::new();
+    for line in &lines {
+        if let Some(item) = line.strip_prefix("- ") {
+            if !prose.is_empty() {
+                out.push(Block::Prose(prose.join(" ")));
+                prose.clear();
+            }
+            items.push(item.trim().to_string());
+        } else if indented(line) {
+            match items.last_mut() {
+                Some(item) => {
+                    item.push(' ');
+                    item.push_str(line.trim());
+                }
+                None => return vec![Block::Pre(lines)],
+            }
+        } else {
+            if !items.is_empty() {
+                out.push(Block::List(std::mem::take(&mut items)));
+            }
+            prose.push(line.trim());
+        }
+    }
+    if !items.is_empty() {
+        out.push(Block::List(items));
+    }
+    if !prose.is_empty() {
+        out.push(Block::Prose(prose.join(" ")));
+    }
+    out
+}
+
+/// Rule documentation as plain text: prose paragraphs on one line each, list items on their
+/// own lines, preformatted lines as they are.
+fn unwrap_paragraphs(text: &str) -> String {
+    blocks(text)
+        .into_iter()
+        .map(|paragraph| {
+            paragraph
+                .into_iter()
+                .map(|block| match block {
+                    Block::Prose(text) => text,
+                    Block::List(items) => items
+                        .iter()
+                        .map(|item| format!("- {item}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    Block::Pre(lines) => lines.join("\n"),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
         })
         .collect::<Vec<_>>()
         .join("\n\n")
 }
 
-/// Like [`unwrap_paragraphs`], as Markdown: prose escaped, preformatted paragraphs fenced.
+/// Rule documentation as Markdown: prose escaped, lists as lists, preformatted lines fenced.
 fn markdown_paragraphs(text: &str) -> String {
-    paragraphs(text)
-        .map(|(preformatted, lines)| {
-            if preformatted {
+    blocks(text)
+        .into_iter()
+        .flatten()
+        .map(|block| match block {
+            Block::Prose(text) => markdown_escape(&text),
+            Block::List(items) => items
+                .iter()
+                .map(|item| format!("- {}", markdown_escape(item)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Block::Pre(lines) => {
                 let body = lines
                     .iter()
                     .map(|line| line.strip_prefix("  ").unwrap_or(line))
@@ -506,40 +593,10 @@ fn markdown_paragraphs(text: &str) -> String {
                     .join("\n");
                 let fence = "`".repeat(longest_backtick_run(&body).max(2) + 1);
                 format!("{fence}text\n{body}\n{fence}")
-            } else {
-                markdown_escape(&lines.join(" "))
             }
         })
         .collect::<Vec<_>>()
         .join("\n\n")
-}
-
-/// Blank-line separated paragraphs: (preformatted, lines). A paragraph is preformatted when
-/// one of its lines is indented.
-fn paragraphs(text: &str) -> impl Iterator<Item = (bool, Vec<&str>)> {
-    let mut out = Vec::new();
-    let mut current: Vec<&str> = Vec::new();
-    for line in text.trim_matches('\n').lines() {
-        if line.trim().is_empty() {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-        } else {
-            current.push(line.trim_end());
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out.into_iter().map(|lines| {
-        let preformatted = lines.iter().any(|l| l.starts_with(char::is_whitespace));
-        let lines = if preformatted {
-            lines
-        } else {
-            lines.into_iter().map(str::trim).collect()
-        };
-        (preformatted, lines)
-    })
 }
 
 fn longest_backtick_run(text: &str) -> usize {
@@ -795,6 +852,19 @@ mod tests {
         assert_eq!(
             markdown_paragraphs("Use <your provider> *now*."),
             "Use \\<your provider\\> \\*now\\*."
+        );
+    }
+
+    #[test]
+    fn lists_keep_their_items() {
+        let text = "Counts terms:\n- include counts 1,\n  plus its terms.\n- ip4 does not.\nError over max.";
+        assert_eq!(
+            unwrap_paragraphs(text),
+            "Counts terms:\n- include counts 1, plus its terms.\n- ip4 does not.\nError over max."
+        );
+        assert_eq!(
+            markdown_paragraphs(text),
+            "Counts terms:\n\n- include counts 1, plus its terms.\n- ip4 does not.\n\nError over max."
         );
     }
 }

@@ -45,12 +45,19 @@ pub fn write(report: &Report, ctx: &RenderContext<'_>, out: &mut dyn Write) -> i
                 properties.push(format!("line={line}"));
             }
             properties.push(format!("title={}", escape_property(&finding.rule)));
-            let mut message = finding.message.clone();
-            if finding.target != result.target || !is_file_kind(&result.kind) {
-                // The annotation's file (a campaign file, a zone file) or its absence does
-                // not say which domain or include this is about.
-                message = format!("{}: {message}", finding.target);
+            let mut message = String::new();
+            // Name the domain when the annotation's file (a campaign file, a zone file), or
+            // its absence, does not say which one this is about, and the message does not.
+            for (name, needed) in [
+                (&result.target, !is_file_kind(&result.kind)),
+                (&finding.target, finding.target != result.target),
+            ] {
+                if needed && !finding.message.contains(name.as_str()) {
+                    message.push_str(name);
+                    message.push_str(": ");
+                }
             }
+            message.push_str(&finding.message);
             if !finding.help.is_empty() {
                 message.push_str("\nhelp: ");
                 message.push_str(&finding.help);

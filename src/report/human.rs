@@ -339,7 +339,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn summary_line(summary: &Summary) -> String {
+pub(crate) fn summary_line(summary: &Summary) -> String {
     format!(
         "{}, {}: {}, {}, {}",
         plural(summary.targets, "target", "targets"),
@@ -350,7 +350,7 @@ fn summary_line(summary: &Summary) -> String {
     )
 }
 
-fn mode_line(mode: &Mode) -> String {
+pub(crate) fn mode_line(mode: &Mode) -> String {
     let list = |items: &[String]| {
         items
             .iter()

@@ -9,7 +9,9 @@ use mailaudit::config::Config;
 use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domains};
 use mailaudit::finding::Severity;
-use mailaudit::report::{self, Format, Mode, Output, Report, ResultSink, TargetResult};
+use mailaudit::report::{
+    self, Format, Mode, Output, Report, ResultSink, SarifContext, TargetResult,
+};
 use mailaudit::rules::Rules;
 use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
 use std::io::{self, IsTerminal};
@@ -87,6 +89,10 @@ enum FormatArg {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
 }
 
 impl From<FormatArg> for Format {
@@ -95,6 +101,8 @@ impl From<FormatArg> for Format {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
         }
     }
 }
@@ -135,6 +143,12 @@ enum Command {
     /// Score sending domains from daily statistics (CSV or JSON) against the warm-up
     /// schedule and the providers' complaint and bounce thresholds
     Sender(SenderArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +192,16 @@ struct MessageArgs {
     /// number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB
     #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
     max_size: u64,
+
+    /// Verify DKIM-Signature headers against keys from live DNS (the system resolver). With
+    /// --zone or --nameserver they are verified from there without this flag; otherwise only
+    /// the checks that need no key run
+    #[arg(long)]
+    verify_dkim: bool,
+
+    /// The clock for DKIM x= expiry, in Unix seconds (reproducible verification of old mail)
+    #[arg(long, value_name = "UNIX_SECONDS", hide = true)]
+    dkim_now: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -225,15 +249,19 @@ struct DomainArgs {
 }
 
 impl DomainArgs {
-    /// The domains from the command line, then those of --domains-file.
-    fn domain_list(&self) -> Result<Vec<String>> {
+    /// The domains from the command line, then those of --domains-file; each domain of the
+    /// file is recorded in `locations` with its line, for SARIF and github output.
+    fn domain_list(&self, locations: &mut SarifContext) -> Result<Vec<String>> {
         let mut domains = self.domains.clone();
         if let Some(path) = &self.domains_file {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read domains file {}", path.display()))?;
-            for line in text.lines() {
+            let file = path.display().to_string();
+            for (number, line) in text.lines().enumerate() {
                 let line = line.split('#').next().unwrap_or("").trim();
                 if !line.is_empty() {
+                    let number = u32::try_from(number + 1).unwrap_or(u32::MAX);
+                    locations.add_fallback(line, &file, number);
                     domains.push(line.to_string());
                 }
             }
@@ -368,6 +396,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<u8> {
     let common = &cli.common;
+    // Completions need no configuration: a broken mailaudit.toml must not break the shell.
+    if let Command::Completions { shell } = &cli.command {
+        return completions(common, *shell);
+    }
     colored::control::set_override(use_colour(common));
     let config = Config::discover(Path::new("."), common.rules.as_deref())?;
     let mut rules = Rules::builtin().context("the built-in rule data is broken")?;
@@ -384,6 +416,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Spf(args) => audit(common, &rules, &config, "spf", |ctx, sink| {
             run_spf(args, ctx, sink)
         }),
+        Command::Completions { shell } => completions(common, *shell),
         Command::Message(args) => {
             check_draft_paths(&args.paths)?;
             let mode = Mode::Drafts {
@@ -400,9 +433,8 @@ fn run(cli: Cli) -> Result<u8> {
             )
         }
         Command::Sender(args) => {
-            // No DNS: the report's mode is offline without zone files.
-            let mode = Mode::Offline {
-                zone_files: Vec::new(),
+            let mode = Mode::Stats {
+                files: args.files.iter().map(|f| f.display().to_string()).collect(),
             };
             audit_in_mode(
                 common,
@@ -436,8 +468,20 @@ fn show_rules(common: &Common, rules: &Rules, id: Option<&str>) -> Result<u8> {
         (None, FormatArg::Human) => report::rules::write_list(rules, &mut output)?,
         (Some(meta), FormatArg::Human) => report::rules::write_doc(rules, meta, &mut output)?,
         (_, FormatArg::Json) => report::json::write_rules(rules, id, &mut output)?,
-        (_, FormatArg::Jsonl) => bail!("`mailaudit rules` has no jsonl form; use --format json"),
+        (_, FormatArg::Jsonl | FormatArg::Sarif | FormatArg::Github) => {
+            bail!("`mailaudit rules` has no jsonl, sarif or github form; use --format json")
+        }
     }
+    output.commit()?;
+    Ok(0)
+}
+
+/// `mailaudit completions SHELL`: the completion script on stdout (or `--output`).
+fn completions(common: &Common, shell: clap_complete::Shell) -> Result<u8> {
+    use clap::CommandFactory;
+    let mut output = Output::open(common.output.as_deref())?;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "mailaudit", &mut output);
     output.commit()?;
     Ok(0)
 }
@@ -535,6 +579,11 @@ fn audit_in_mode(
     let output = Output::open(common.output.as_deref())?;
     let report = Report::new(command, mode.unwrap_or_else(|| ctx.mode.clone()));
     let mut sink = ResultSink::new(rules, config, common.format.into(), output, report);
+    // SARIF and github locations: paths relative to the working directory; a DNS target
+    // that no input line names points at the first zone file.
+    let locations = sink.locations_mut();
+    locations.root = std::env::current_dir().ok();
+    locations.default_uri = ctx.zone_files.first().map(|p| p.display().to_string());
     run(&ctx, &mut sink)?;
     let worst = sink.finish()?;
     Ok(exit_status(worst, common.fail_on))
@@ -550,7 +599,7 @@ fn exit_status(worst: Option<Severity>, fail_on: FailOn) -> u8 {
 /// The domain audit: each domain of the list, up to `--concurrency` at once, all sharing one
 /// resolver (and so one DNS cache); results go to the sink as each domain finishes.
 fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
-    let domains = args.domain_list()?;
+    let domains = args.domain_list(sink.locations_mut())?;
     let runtime = runtime()?;
     let resolver = build_resolver(ctx)?;
     let rules = Arc::new(ctx.rules.clone());
@@ -656,9 +705,21 @@ fn check_draft_paths(paths: &[PathBuf]) -> Result<()> {
 /// The draft audit: every draft on up to one thread per core (at most --concurrency), results
 /// to the sink in walk order as they finish, then each directory's sequence result.
 fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    let runtime = runtime()?;
+    let dns_given = !ctx.zone_files.is_empty() || !ctx.nameservers.is_empty();
+    let dkim = if dns_given || args.verify_dkim {
+        Some(mailaudit::message::DkimVerifier {
+            resolver: build_resolver(ctx)?,
+            runtime: runtime.handle().clone(),
+            now: args.dkim_now,
+        })
+    } else {
+        None
+    };
     let options = mailaudit::message::DraftOptions {
         template: args.template,
         max_size: args.max_size,
+        dkim,
     };
     sink.checked(&mailaudit::message::audit::all_rules());
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);

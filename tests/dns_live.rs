@@ -209,8 +209,13 @@ async fn identical_lookups_share_one_query() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_failures_are_merged_too() {
     let server = server().await;
-    server.servfail("example.net");
-    let live = live(&server);
+    // A query that hangs until the timeout keeps the first lookup in flight long enough
+    // for the other nine to join it, however busy the machine is.
+    server.never_answer("example.net");
+    let mut config = server.live_config();
+    config.timeout = Duration::from_millis(800);
+    config.attempts = 1;
+    let live = Resolver::live(config).unwrap();
     let lookups = (0..10).map(|_| {
         let resolver = live.clone();
         tokio::spawn(async move { resolver.lookup("example.net", RecordType::Txt).await })

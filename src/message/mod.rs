@@ -11,5 +11,5 @@ pub mod sequence;
 pub mod subject;
 pub mod unsubscribe;
 
-pub use audit::{DraftAudit, DraftFacts, DraftOptions, audit_draft, audit_file};
+pub use audit::{DkimVerifier, DraftAudit, DraftFacts, DraftOptions, audit_draft, audit_file};
 pub use run::{MessageResult, audit_paths};

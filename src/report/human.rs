@@ -482,7 +482,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn summary_line(summary: &Summary) -> String {
+pub(crate) fn summary_line(summary: &Summary) -> String {
     format!(
         "{}, {}: {}, {}, {}",
         plural(summary.targets, "target", "targets"),
@@ -493,7 +493,7 @@ fn summary_line(summary: &Summary) -> String {
     )
 }
 
-fn mode_line(mode: &Mode) -> String {
+pub(crate) fn mode_line(mode: &Mode) -> String {
     let list = |items: &[String]| {
         items
             .iter()
@@ -517,6 +517,7 @@ fn mode_line(mode: &Mode) -> String {
                 "rendered drafts"
             }
         ),
+        Mode::Stats { files } => format!("no DNS; statistics from {}", list(files)),
     }
 }
 
@@ -532,7 +533,13 @@ mod tests {
         assert_eq!(volume_sparkline(&[0, 1, 4, 8]), "·▁▄█");
         assert_eq!(volume_sparkline(&[]), "");
         assert_eq!(volume_sparkline(&[u64::MAX, 1]), "█▁");
-        let rates = [json!(null), json!(0.0), json!(0.0015), json!(0.003), json!(0.01)];
+        let rates = [
+            json!(null),
+            json!(0.0),
+            json!(0.0015),
+            json!(0.003),
+            json!(0.01),
+        ];
         assert_eq!(rate_sparkline(&rates, 0.003), "·▁▅██");
         assert_eq!(rate_sparkline(&rates, 0.0), "·▁▁▁▁");
     }

@@ -15,6 +15,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/dkim-selectors.toml",
         include_str!("../../rules/dkim-selectors.toml"),
     ),
+    (
+        "rules/dkim-signature.toml",
+        include_str!("../../rules/dkim-signature.toml"),
+    ),
     ("rules/domain.toml", include_str!("../../rules/domain.toml")),
     ("rules/mx.toml", include_str!("../../rules/mx.toml")),
     (
@@ -23,6 +27,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
     ("rules/sender.toml", include_str!("../../rules/sender.toml")),
+    ("rules/body.toml", include_str!("../../rules/body.toml")),
 ];
 
 /// The profiles `--profile NAME` selects, compiled in: (name, file, text). Each holds rule
@@ -48,6 +53,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::spf::audit::RULES,
         crate::domain::RULES,
         crate::dkim::audit::RULES,
+        crate::dkim::signature::RULES,
         crate::config::RULES,
         crate::mx::RULES,
         crate::message::audit::RULES,
@@ -57,6 +63,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::message::sequence::RULES,
         crate::dmarc::RULES,
         crate::sender::RULES,
+        crate::message::body::RULES,
     ]
     .concat();
     // Shared rules such as dns/inconclusive are listed by every module that emits them.

@@ -153,7 +153,11 @@ mod tests {
 
     #[test]
     fn extreme_day_numbers_print_without_overflow() {
-        for d in [Date(i32::MAX), Date(i32::MIN), Date::EPOCH.add_days(i32::MAX)] {
+        for d in [
+            Date(i32::MAX),
+            Date(i32::MIN),
+            Date::EPOCH.add_days(i32::MAX),
+        ] {
             assert!(!d.to_string().is_empty());
         }
     }

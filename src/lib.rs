@@ -17,4 +17,5 @@ pub mod mx;
 pub mod report;
 pub mod rules;
 pub mod score;
+pub mod sender;
 pub mod spf;

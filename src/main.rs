@@ -10,7 +10,9 @@ use mailaudit::config::Config;
 use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domains};
 use mailaudit::finding::Severity;
-use mailaudit::report::{self, Format, Mode, Output, Report, ResultSink, TargetResult};
+use mailaudit::report::{
+    self, Format, Mode, Output, Report, ResultSink, SarifContext, TargetResult,
+};
 use mailaudit::rules::Rules;
 use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
 use std::io::{self, IsTerminal};
@@ -88,6 +90,10 @@ enum FormatArg {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
 }
 
 impl From<FormatArg> for Format {
@@ -96,6 +102,8 @@ impl From<FormatArg> for Format {
             FormatArg::Human => Format::Human,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Github => Format::Github,
         }
     }
 }
@@ -136,6 +144,15 @@ enum Command {
     /// The pre-send gate for one campaign: its domains, sending IPs, DMARC outcome, drafts and
     /// stats in one report and one exit code
     Check(CheckArgs),
+    /// Score sending domains from daily statistics (CSV or JSON) against the warm-up
+    /// schedule and the providers' complaint and bounce thresholds
+    Sender(SenderArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +164,28 @@ struct CheckArgs {
     /// Drafts larger than this are not parsed but reported (message/too-large)
     #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
     max_size: u64,
+}
+
+#[derive(Debug, Args)]
+struct SenderArgs {
+    /// Stats files: CSV with a header row (date, domain, sent, delivered, hard_bounces,
+    /// soft_bounces, complaints, unsubscribes; optional ip, provider) or a JSON array of
+    /// objects with the same keys
+    #[arg(value_name = "STATS", required = true)]
+    files: Vec<PathBuf>,
+
+    /// The report's day (YYYY-MM-DD): stale data and tomorrow's volume are measured from it;
+    /// default: the newest date in the data
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    as_of: Option<mailaudit::sender::Date>,
+
+    /// DOMAIN started its warm-up on DATE (day 1 of the schedule); repeatable
+    #[arg(long, value_name = "DOMAIN=DATE", value_parser = parse_warmup_start)]
+    warmup_start: Vec<(String, mailaudit::sender::Date)>,
+
+    /// DOMAIN is an established sender: never treat its history as a warm-up; repeatable
+    #[arg(long, value_name = "DOMAIN")]
+    established: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -225,15 +264,19 @@ struct DomainArgs {
 }
 
 impl DomainArgs {
-    /// The domains from the command line, then those of --domains-file.
-    fn domain_list(&self) -> Result<Vec<String>> {
+    /// The domains from the command line, then those of --domains-file; each domain of the
+    /// file is recorded in `locations` with its line, for SARIF and github output.
+    fn domain_list(&self, locations: &mut SarifContext) -> Result<Vec<String>> {
         let mut domains = self.domains.clone();
         if let Some(path) = &self.domains_file {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read domains file {}", path.display()))?;
-            for line in text.lines() {
+            let file = path.display().to_string();
+            for (number, line) in text.lines().enumerate() {
                 let line = line.split('#').next().unwrap_or("").trim();
                 if !line.is_empty() {
+                    let number = u32::try_from(number + 1).unwrap_or(u32::MAX);
+                    locations.add_fallback(line, &file, number);
                     domains.push(line.to_string());
                 }
             }
@@ -311,6 +354,24 @@ fn parse_size(text: &str) -> Result<u64, String> {
     }
 }
 
+fn parse_date(text: &str) -> Result<mailaudit::sender::Date, String> {
+    mailaudit::sender::Date::parse(text.trim())
+        .ok_or_else(|| format!("`{text}` is not a date written YYYY-MM-DD"))
+}
+
+fn parse_warmup_start(text: &str) -> Result<(String, mailaudit::sender::Date), String> {
+    let Some((domain, date)) = text.split_once('=') else {
+        return Err(format!(
+            "`{text}` is not DOMAIN=DATE (example.com=2024-03-01)"
+        ));
+    };
+    let domain = mailaudit::dns::normalize_name(domain.trim());
+    if domain.is_empty() {
+        return Err(format!("`{text}` names no domain"));
+    }
+    Ok((domain, parse_date(date)?))
+}
+
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
@@ -350,6 +411,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<u8> {
     let common = &cli.common;
+    // Completions need no configuration: a broken mailaudit.toml must not break the shell.
+    if let Command::Completions { shell } = &cli.command {
+        return completions(common, *shell);
+    }
     colored::control::set_override(use_colour(common));
     // A campaign file names the profile and holds rule overrides and ignores of its own.
     let campaign = match &cli.command {
@@ -381,6 +446,7 @@ fn run(cli: Cli) -> Result<u8> {
             Some(campaign) => run_check_command(common, &rules, &config, args, campaign),
             None => unreachable!("the campaign of `check` is loaded above"),
         },
+        Command::Completions { shell } => completions(common, *shell),
         Command::Message(args) => {
             check_draft_paths(&args.paths)?;
             let mode = Mode::Drafts {
@@ -394,6 +460,19 @@ fn run(cli: Cli) -> Result<u8> {
                 "message",
                 Some(mode),
                 |ctx, sink| run_message(args, ctx, sink),
+            )
+        }
+        Command::Sender(args) => {
+            let mode = Mode::Stats {
+                files: args.files.iter().map(|f| f.display().to_string()).collect(),
+            };
+            audit_in_mode(
+                common,
+                &rules,
+                &config,
+                "sender",
+                Some(mode),
+                |ctx, sink| run_sender(args, ctx, sink),
             )
         }
     }
@@ -419,8 +498,20 @@ fn show_rules(common: &Common, rules: &Rules, id: Option<&str>) -> Result<u8> {
         (None, FormatArg::Human) => report::rules::write_list(rules, &mut output)?,
         (Some(meta), FormatArg::Human) => report::rules::write_doc(rules, meta, &mut output)?,
         (_, FormatArg::Json) => report::json::write_rules(rules, id, &mut output)?,
-        (_, FormatArg::Jsonl) => bail!("`mailaudit rules` has no jsonl form; use --format json"),
+        (_, FormatArg::Jsonl | FormatArg::Sarif | FormatArg::Github) => {
+            bail!("`mailaudit rules` has no jsonl, sarif or github form; use --format json")
+        }
     }
+    output.commit()?;
+    Ok(0)
+}
+
+/// `mailaudit completions SHELL`: the completion script on stdout (or `--output`).
+fn completions(common: &Common, shell: clap_complete::Shell) -> Result<u8> {
+    use clap::CommandFactory;
+    let mut output = Output::open(common.output.as_deref())?;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "mailaudit", &mut output);
     output.commit()?;
     Ok(0)
 }
@@ -518,6 +609,11 @@ fn audit_in_mode(
     let output = Output::open(common.output.as_deref())?;
     let report = Report::new(command, mode.unwrap_or_else(|| ctx.mode.clone()));
     let mut sink = ResultSink::new(rules, config, common.format.into(), output, report);
+    // SARIF and github locations: paths relative to the working directory; a DNS target
+    // that no input line names points at the first zone file.
+    let locations = sink.locations_mut();
+    locations.root = std::env::current_dir().ok();
+    locations.default_uri = ctx.zone_files.first().map(|p| p.display().to_string());
     run(&ctx, &mut sink)?;
     let worst = sink.finish()?;
     Ok(exit_status(worst, common.fail_on))
@@ -533,7 +629,7 @@ fn exit_status(worst: Option<Severity>, fail_on: FailOn) -> u8 {
 /// The domain audit: each domain of the list, up to `--concurrency` at once, all sharing one
 /// resolver (and so one DNS cache); results go to the sink as each domain finishes.
 fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
-    let domains = args.domain_list()?;
+    let domains = args.domain_list(sink.locations_mut())?;
     let runtime = runtime()?;
     let resolver = build_resolver(ctx)?;
     let rules = Arc::new(ctx.rules.clone());
@@ -688,6 +784,14 @@ fn run_check_command(
             .map(|p| p.display().to_string())
             .collect(),
     });
+    // The statistics first: a bulk sender's requirements are errors over the whole report,
+    // whatever severity the profile or the user's files give them.
+    let stats = mailaudit::campaign::score_stats(campaign, rules)?;
+    let mut rules = rules.clone();
+    if mailaudit::campaign::is_bulk(campaign, &stats) {
+        rules.raise_to_error(mailaudit::campaign::bulk::bulk_requirements());
+    }
+    let rules = &rules;
     audit_in_mode(common, rules, config, "check", mode, |ctx, sink| {
         let runtime = runtime()?;
         let resolver = if zone_files.is_empty() {
@@ -695,7 +799,7 @@ fn run_check_command(
         } else {
             Resolver::offline(ZoneSet::load_files(&zone_files)?)
         };
-        run_check(args, campaign, ctx, &resolver, &runtime, sink)
+        run_check(args, campaign, stats, ctx, &resolver, &runtime, sink)
     })
 }
 
@@ -703,12 +807,30 @@ fn run_check_command(
 fn run_check(
     args: &CheckArgs,
     campaign: &Campaign,
+    stats: mailaudit::campaign::StatsOutcome,
     ctx: &AuditContext,
     resolver: &Resolver,
     runtime: &tokio::runtime::Runtime,
     sink: &mut ResultSink,
 ) -> Result<()> {
     sink.checked(&mailaudit::campaign::all_rules());
+    // SARIF and github: a finding without a file of its own points at the campaign file's
+    // line naming its domain or IP, else at the campaign file.
+    let locations = sink.locations_mut();
+    if let Ok(text) = std::fs::read_to_string(&campaign.path) {
+        let ips: Vec<String> = campaign
+            .sending_ips
+            .iter()
+            .map(|ip| ip.to_string())
+            .collect();
+        let names = campaign.domains();
+        let targets = names
+            .iter()
+            .map(String::as_str)
+            .chain(ips.iter().map(String::as_str));
+        locations.add_lines_naming(&campaign.source, &text, targets);
+    }
+    locations.default_uri = Some(campaign.source.clone());
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let options = mailaudit::campaign::CheckOptions {
         concurrency: ctx.concurrency.get(),
@@ -719,6 +841,7 @@ fn run_check(
             runtime: runtime.handle().clone(),
             now: None,
         }),
+        stats: Some(stats),
     };
     mailaudit::campaign::check_campaign(
         campaign,
@@ -733,6 +856,33 @@ fn run_check(
             Ok::<(), anyhow::Error>(sink.emit(result)?)
         },
     )
+}
+
+/// The stats audit: every file read and checked first (a bad row stops the run with exit 2
+/// before any output), then one result per domain.
+fn run_sender(args: &SenderArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<()> {
+    // A finding without a row of its own (no recent data) points at the first stats file.
+    sink.locations_mut().default_uri = args.files.first().map(|f| f.display().to_string());
+    let mut options = mailaudit::sender::SenderOptions {
+        as_of: args.as_of,
+        ..Default::default()
+    };
+    for (domain, date) in &args.warmup_start {
+        if options.warmup_start.insert(domain.clone(), *date).is_some() {
+            bail!("--warmup-start is given twice for {domain}");
+        }
+    }
+    for domain in &args.established {
+        options
+            .established
+            .insert(mailaudit::dns::normalize_name(domain.trim()));
+    }
+    sink.checked(mailaudit::sender::RULES);
+    let run = mailaudit::sender::audit_files(&args.files, ctx.rules, &options)?;
+    for result in run.results {
+        sink.emit(result.into_target_result())?;
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

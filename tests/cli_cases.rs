@@ -76,8 +76,11 @@ fn run(path: &Path) -> Vec<String> {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Paths under the fixtures directory print back as `{fixtures}`, so expected output does
+    // not depend on where the repository is checked out.
+    let root = fixtures.display().to_string();
+    let stdout = String::from_utf8_lossy(&output.stdout).replace(&root, "{fixtures}");
+    let stderr = String::from_utf8_lossy(&output.stderr).replace(&root, "{fixtures}");
 
     let mut problems = Vec::new();
     if output.status.code() != Some(case.status) {

@@ -2,9 +2,8 @@
 //! sending statistics show bulk volume, the findings of the rules listed in
 //! `rules/lists/bulk-sender.toml` (SPF, DKIM and DMARC published, DMARC passing, one-click
 //! unsubscribe) are raised to error, whatever their default or profile severity.
-//!
-//! The hook is in place; it is applied once the sender scoring is wired into `check` (see
-//! [`super::stats::stats_results`]), which is what says a campaign is bulk.
+//! A campaign is bulk when [`super::stats::stats_results`] finds `sender/bulk-sender` for its
+//! From domain.
 
 use crate::finding::{Finding, Severity};
 use crate::message::lists::load_list;
@@ -19,19 +18,22 @@ pub fn bulk_requirements() -> &'static [String] {
     LIST.get_or_init(|| load_list(BULK_SENDER_FILE))
 }
 
-/// Raise the bulk-sender requirements among `findings` to error, saying so in each message.
-/// Returns how many were raised. (The user's own severities still win: the report applies
-/// them after this.)
+/// Make the bulk-sender requirements among `findings` errors, saying so in each message.
+/// Returns how many were below error before. The report applies the rules' levels after this: `check`
+/// raises those too ([`crate::rules::Rules::raise_to_error`]), so a user's lower severity
+/// does not undo it, while a rule the user turned off stays off.
 pub fn apply_bulk_requirements(findings: &mut [Finding]) -> usize {
     let list = bulk_requirements();
     let mut raised = 0;
     for finding in findings.iter_mut() {
-        if finding.severity < Severity::Error && list.iter().any(|id| *id == finding.rule) {
-            finding.severity = Severity::Error;
+        if list.contains(&finding.rule) {
+            if finding.severity < Severity::Error {
+                finding.severity = Severity::Error;
+                raised += 1;
+            }
             finding
                 .message
-                .push_str(" (raised to error: the sending statistics show a bulk sender)");
-            raised += 1;
+                .push_str(" (a bulk-sender requirement, always an error: the sending statistics show a bulk sender)");
         }
     }
     raised
@@ -70,6 +72,13 @@ mod tests {
         assert!(findings[0].message.ends_with("bulk sender)"));
         assert_eq!(findings[1].severity, Severity::Error);
         assert_eq!(findings[2].severity, Severity::Warning);
-        assert_eq!(findings[3].message, "none");
+        assert_eq!(findings[2].message, "ptr");
+        // Already an error: named as a requirement all the same.
+        assert_eq!(findings[3].severity, Severity::Error);
+        assert!(
+            findings[3]
+                .message
+                .starts_with("none (a bulk-sender requirement")
+        );
     }
 }

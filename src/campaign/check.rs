@@ -1,7 +1,6 @@
 //! `mailaudit check`: one campaign, one report. The domain audit of the From, envelope and
 //! signing domains (with the sending IPs' SPF results and reverse DNS), the DMARC outcome
-//! simulation, the draft lint, and the sender scoring of the stats file (not wired yet: see
-//! [`super::stats`]).
+//! simulation, the draft lint, and the sender scoring of the stats file ([`super::stats`]).
 //!
 //! Every result goes to `each` as it is ready: the domains in campaign order (From, envelope,
 //! signing), the campaign's own result (kind `campaign`: the simulation and
@@ -13,7 +12,7 @@ use super::bulk::apply_bulk_requirements;
 use super::file::Campaign;
 use super::simulate::{DkimKey, Simulation, SimulationInput, simulate, would_fail_findings};
 use super::stats::{StatsOutcome, stats_results};
-use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name};
+use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name, normalize_name};
 use crate::domain::{DomainAudit, DomainRequest, audit_domains};
 use crate::finding::{Finding, Location};
 use crate::message::{DkimVerifier, DraftOptions, MessageResult, audit_paths};
@@ -36,6 +35,7 @@ pub fn all_rules() -> Vec<&'static str> {
         crate::mx::RULES,
         crate::dmarc::RULES,
         RULES,
+        crate::sender::RULES,
         &drafts,
     ]
     .concat();
@@ -55,6 +55,34 @@ pub struct CheckOptions {
     pub max_size: u64,
     /// DNS for verifying the drafts' `DKIM-Signature`s, if they have any.
     pub dkim: Option<DkimVerifier>,
+    /// The statistics already scored ([`score_stats`]); read from the campaign's `stats`
+    /// when `None`.
+    pub stats: Option<StatsOutcome>,
+}
+
+/// Score the campaign's statistics (none without a `stats` key). A file that is not valid
+/// statistics is an input error.
+pub fn score_stats(campaign: &Campaign, rules: &Rules) -> Result<StatsOutcome, StatsInputError> {
+    match &campaign.stats {
+        Some(path) => {
+            let mut options = crate::sender::SenderOptions::default();
+            if let Some(day) = campaign.warmup_start {
+                options
+                    .warmup_start
+                    .insert(normalize_name(&campaign.from_domain), day);
+            }
+            stats_results(path, &campaign.domains(), &options, rules).map_err(StatsInputError)
+        }
+        None => Ok(StatsOutcome::default()),
+    }
+}
+
+/// The statistics show the campaign's From domain as a bulk sender.
+pub fn is_bulk(campaign: &Campaign, stats: &StatsOutcome) -> bool {
+    stats.bulk_domains.iter().any(|d| {
+        d.trim_end_matches('.')
+            .eq_ignore_ascii_case(&campaign.from_domain)
+    })
 }
 
 impl Default for CheckOptions {
@@ -64,6 +92,7 @@ impl Default for CheckOptions {
             workers: 1,
             max_size: crate::message::audit::DEFAULT_MAX_SIZE,
             dkim: None,
+            stats: None,
         }
     }
 }
@@ -77,9 +106,10 @@ pub struct StatsInputError(pub String);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatsFacts {
     pub path: String,
-    /// False: the sender scoring is not wired into `check` yet, the rows were not read.
-    pub scored: bool,
-    pub note: Option<&'static str>,
+    /// The campaign's domains found in the file and scored (results of kind `sender`).
+    pub domains: Vec<String>,
+    /// The file's other sending domains, not reported here (`mailaudit sender` scores them).
+    pub other_domains: Vec<String>,
 }
 
 /// The facts of the campaign's own result (kind `campaign`).
@@ -103,8 +133,6 @@ pub struct CampaignFacts {
     pub simulation: Simulation,
 }
 
-const STATS_NOT_WIRED: &str = "the sender scoring (mailaudit sender) is not part of this build yet: the file was found and can be read, its rows were not scored";
-
 /// Check one campaign; see the module documentation for what `each` receives. An audit that
 /// panicked (a bug) reaches `each` as `Err(name)`. Stops at the first error `each` returns;
 /// a stats file that is not valid statistics is an error too.
@@ -118,14 +146,11 @@ pub fn check_campaign<E: From<StatsInputError>>(
 ) -> Result<(), E> {
     let domains = campaign.domains();
     // The statistics first: a bulk sender changes the severities of everything else.
-    let stats = match &campaign.stats {
-        Some(path) => stats_results(path, &domains, rules).map_err(StatsInputError)?,
-        None => StatsOutcome::default(),
+    let stats = match &options.stats {
+        Some(stats) => stats.clone(),
+        None => score_stats(campaign, rules)?,
     };
-    let bulk = stats.bulk_domains.iter().any(|d| {
-        d.trim_end_matches('.')
-            .eq_ignore_ascii_case(&campaign.from_domain)
-    });
+    let bulk = is_bulk(campaign, &stats);
 
     let dns = runtime.block_on(audit_dns(campaign, resolver, rules, options.concurrency));
     for audit in dns.audits {
@@ -159,6 +184,12 @@ pub fn check_campaign<E: From<StatsInputError>>(
         finding.location = Some(campaign_line(campaign, line));
         result.findings.push(finding);
     }
+    if let Some(mut finding) = stats.finding.clone() {
+        finding.target = campaign.source.clone();
+        let line = campaign.lines.stats.unwrap_or(campaign.lines.from);
+        finding.location = Some(campaign_line(campaign, line));
+        result.findings.push(finding);
+    }
     if bulk {
         apply_bulk_requirements(&mut result.findings);
     }
@@ -179,8 +210,8 @@ pub fn check_campaign<E: From<StatsInputError>>(
         templates: campaign.templates,
         stats: campaign.stats.as_ref().map(|path| StatsFacts {
             path: path.display().to_string(),
-            scored: stats.scored,
-            note: (!stats.scored).then_some(STATS_NOT_WIRED),
+            domains: stats.results.iter().map(|r| r.target.clone()).collect(),
+            other_domains: stats.other_domains.clone(),
         }),
         bulk_sender: bulk,
         simulation: dns.simulation,
@@ -285,9 +316,10 @@ async fn audit_dns(
     let key_name = campaign.dkim_key_name();
     let dkim_key = match signer {
         Some(audit) => {
-            let failed = audit.findings.iter().any(|f| {
-                f.rule == "dns/inconclusive" && f.evidence.chain.iter().any(|c| *c == key_name)
-            });
+            let failed = audit
+                .findings
+                .iter()
+                .any(|f| f.rule == "dns/inconclusive" && f.evidence.chain.contains(&key_name));
             DkimKey::from_audit(
                 &audit.facts.dkim,
                 &campaign.dkim_selector,
@@ -421,7 +453,7 @@ fn key_line(campaign: &Campaign, domain: &str, finding: &Finding) -> u32 {
         }
     }
     let key_name = campaign.dkim_key_name();
-    if is_signer && finding.evidence.chain.iter().any(|c| *c == key_name) {
+    if is_signer && finding.evidence.chain.contains(&key_name) {
         return dkim_line;
     }
     match finding.rule.split('/').next() {

@@ -43,6 +43,7 @@ pub const KEYS: &[&str] = &[
     "dkim_domain",
     "drafts",
     "stats",
+    "warmup_start",
     "profile",
     "templates",
     "zones",
@@ -118,6 +119,9 @@ pub struct Campaign {
     /// Draft files and directories.
     pub drafts: Vec<PathBuf>,
     pub stats: Option<PathBuf>,
+    /// The From domain started its warm-up on this day (day 1 of the schedule), as
+    /// `mailaudit sender --warmup-start` says it.
+    pub warmup_start: Option<crate::sender::Date>,
     pub profile: String,
     pub templates: bool,
     /// Zone files and directories for offline runs.
@@ -330,6 +334,21 @@ impl Campaign {
             }
             None => None,
         };
+        let warmup_start = match &raw.warmup_start {
+            Some(day) => Some(crate::sender::Date::parse(day.get_ref().trim()).ok_or_else(
+                || {
+                    invalid(
+                        day.span(),
+                        "warmup_start",
+                        format!(
+                            "`{}` is not a calendar day written YYYY-MM-DD",
+                            day.get_ref().escape_debug()
+                        ),
+                    )
+                },
+            )?),
+            None => None,
+        };
         let mut zones = Vec::new();
         if let Some(list) = &raw.zones {
             for item in list.get_ref() {
@@ -358,6 +377,7 @@ impl Campaign {
             dkim_domain_given,
             drafts,
             stats,
+            warmup_start,
             profile,
             templates: raw.templates.unwrap_or(false),
             zones,
@@ -386,6 +406,7 @@ struct RawCampaign {
     dkim_domain: Option<Spanned<String>>,
     drafts: Option<Spanned<OneOrMany>>,
     stats: Option<Spanned<String>>,
+    warmup_start: Option<Spanned<String>>,
     profile: Option<Spanned<String>>,
     templates: Option<bool>,
     zones: Option<Spanned<Vec<Spanned<String>>>>,

@@ -6,7 +6,7 @@
 //! - [`file`]: the campaign file (`campaign.toml`), its keys and their lines.
 //! - [`simulate`]: the DMARC outcome simulation and `dmarc/would-fail`.
 //! - [`check`]: the orchestration, `campaign/from-mismatch`, and the locations of findings.
-//! - [`stats`]: the seam for the sender scoring (not wired yet).
+//! - [`stats`]: the sender scoring of the campaign's statistics, for its domains.
 //! - [`bulk`]: the bulk-sender requirements raised to error for bulk senders.
 
 pub mod bulk;
@@ -15,7 +15,10 @@ pub mod file;
 pub mod simulate;
 pub mod stats;
 
-pub use check::{CampaignFacts, CheckOptions, RULES, StatsInputError, all_rules, check_campaign};
+pub use check::{
+    CampaignFacts, CheckOptions, RULES, StatsInputError, all_rules, check_campaign, is_bulk,
+    score_stats,
+};
 pub use file::{Campaign, CampaignError, KeyLines};
 pub use simulate::{DmarcResult, KeyStatus, Simulation, simulate};
 pub use stats::{StatsOutcome, stats_results};

@@ -265,7 +265,7 @@ fn applied_policy(dmarc: &DmarcFacts, from_exists: Option<bool>) -> Option<Appli
         tag = "np";
     }
     let pct = dmarc.pct.unwrap_or(100).min(100);
-    let otherwise = (pct < 100).then(|| match policy {
+    let otherwise = (pct < 100).then_some(match policy {
         Policy::Reject => Policy::Quarantine,
         Policy::Quarantine | Policy::None => Policy::None,
     });

@@ -1,41 +1,72 @@
-//! The campaign's sending statistics (`stats` in the campaign file): the seam where the sender
-//! scoring of `mailaudit sender` (issue 5, `src/sender/`) plugs into `check`.
-//!
-//! NOT WIRED YET. The sender scoring is being built on another branch. Until it is merged,
-//! `check` only checks that the stats file exists and can be read (when the campaign file is
-//! loaded); [`stats_results`] returns no results, and no campaign is considered bulk, so the
-//! bulk-sender requirements ([`super::bulk`]) are never raised. The campaign result's facts
-//! say so (`stats.scored: false`).
+//! The campaign's sending statistics (`stats` in the campaign file), scored as
+//! `mailaudit sender` scores them, for the campaign's own domains.
 
+use crate::dns::normalize_name;
+use crate::finding::Finding;
 use crate::report::TargetResult;
 use crate::rules::Rules;
+use crate::sender::{SenderOptions, audit_files};
 use std::path::Path;
 
 /// What the sender scoring contributes to a campaign check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatsOutcome {
-    /// One result per sending domain of the statistics (kind `sender`), findings included.
+    /// One result per campaign domain found in the statistics (kind `sender`).
     pub results: Vec<TargetResult>,
-    /// The sending domains the statistics show as bulk senders (`sender/bulk-sender`: 5,000
-    /// or more a day to one provider). The campaign's bulk-sender requirements are raised to
-    /// error when its From domain is one of them.
+    /// The campaign's domains the statistics show as bulk senders (`sender/bulk-sender`: 5,000
+    /// or more a day to one provider).
     pub bulk_domains: Vec<String>,
-    /// False while the scoring is not wired: the file was not read.
+    /// The sending domains of the file that are none of the campaign's (not reported).
+    pub other_domains: Vec<String>,
+    /// The file was read and scored.
     pub scored: bool,
+    /// `sender/no-recent-data` when the file has no row for any of the campaign's domains.
+    pub finding: Option<Finding>,
 }
 
-/// Score the campaign's sending statistics for its domains (From, envelope, signing).
-///
-/// Returns no results yet: the sender scoring is not part of this build. When it is, this is
-/// the one place to call it: read `stats` (CSV or JSON, input errors as the `sender` command
-/// reports them), score the rows of `domains`, return its target results and the bulk
-/// domains, and set `scored`. An `Err` is an input error of the file (named, with its line
-/// and column), which `check` turns into exit status 2 like `mailaudit sender` does.
+/// Score `stats` for the campaign's `domains` (From, envelope, signing). An `Err` is an input
+/// error of the file, with its line and column, as `mailaudit sender` reports it (exit 2).
 pub fn stats_results(
     stats: &Path,
     domains: &[String],
+    options: &SenderOptions,
     rules: &Rules,
 ) -> Result<StatsOutcome, String> {
-    let _ = (stats, domains, rules);
-    Ok(StatsOutcome::default())
+    let run = audit_files(&[stats], rules, options).map_err(|e| e.to_string())?;
+    let wanted: Vec<String> = domains.iter().map(|d| normalize_name(d)).collect();
+    let mut outcome = StatsOutcome {
+        scored: true,
+        ..StatsOutcome::default()
+    };
+    for result in run.results {
+        let domain = normalize_name(&result.domain);
+        if !wanted.contains(&domain) {
+            outcome.other_domains.push(result.domain);
+            continue;
+        }
+        if result
+            .findings
+            .iter()
+            .any(|f| f.rule == "sender/bulk-sender")
+        {
+            outcome.bulk_domains.push(domain);
+        }
+        outcome.results.push(result.into_target_result());
+    }
+    if outcome.results.is_empty() {
+        let shown = if outcome.other_domains.is_empty() {
+            String::new()
+        } else {
+            format!(" (it has rows for {})", outcome.other_domains.join(", "))
+        };
+        outcome.finding = Some(rules.finding(
+            "sender/no-recent-data",
+            &stats.display().to_string(),
+            format!(
+                "the statistics have no rows for {}{shown}: the campaign's sending history cannot be judged",
+                domains.join(", ")
+            ),
+        ));
+    }
+    Ok(outcome)
 }

@@ -403,11 +403,11 @@ impl Check<'_, '_> {
             return Verdict::PermError(problem);
         }
         if signature.x != 0 && self.now > signature.x {
+            // The day, not the seconds since: the same draft gives the same finding all day.
             return Verdict::PermError(format!(
-                "the signature expired (x={}, {} seconds before the verification time {})",
+                "the signature expired on {} UTC (x={}), before the verification time",
+                crate::sender::Date::from_unix_seconds(signature.x),
                 signature.x,
-                self.now - signature.x,
-                self.now
             ));
         }
 

@@ -256,6 +256,7 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
         }
         "draft" => write_draft_facts(facts, out)?,
         "campaign" => write_campaign_facts(facts, out)?,
+        "sender" => write_sender_facts(facts, out)?,
         "sequence" => {
             let files: Vec<String> = facts["files"]
                 .as_array()
@@ -377,10 +378,16 @@ fn write_campaign_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
     }
     let stats = &facts["stats"];
     if let Some(path) = stats.get("path").and_then(text) {
-        if stats["scored"] == Value::Bool(true) {
-            writeln!(out, "  stats: {path}")?;
+        let scored: Vec<String> = stats["domains"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(text)
+            .collect();
+        if scored.is_empty() {
+            writeln!(out, "  stats: {path} (no rows for the campaign's domains)")?;
         } else {
-            writeln!(out, "  stats: {path} (not scored yet)")?;
+            writeln!(out, "  stats: {path} (scored: {})", scored.join(", "))?;
         }
     }
     if facts["bulk_sender"] == Value::Bool(true) {
@@ -388,6 +395,148 @@ fn write_campaign_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
             out,
             "  bulk sender: the bulk-sender requirements are errors"
         )?;
+    }
+    Ok(())
+}
+
+/// Sparkline glyphs, lowest to highest.
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Daily volume: bar heights relative to the largest day shown; `·` for a day without mail.
+fn volume_sparkline(values: &[u64]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    values
+        .iter()
+        .map(|&v| {
+            if v == 0 {
+                '·'
+            } else {
+                let level = (v as f64 / max * 8.0).ceil() as usize;
+                BARS[level.clamp(1, 8) - 1]
+            }
+        })
+        .collect()
+}
+
+/// Daily complaint rate: `▁` for none, a full bar at `scale` (the error level) or above,
+/// `·` for a day with nothing delivered.
+fn rate_sparkline(values: &[Value], scale: f64) -> String {
+    values
+        .iter()
+        .map(|v| match v.as_f64() {
+            None => '·',
+            Some(r) if r <= 0.0 || scale <= 0.0 => BARS[0],
+            Some(r) => {
+                let level = (r / scale * 7.0).ceil() as usize;
+                BARS[level.clamp(1, 7)]
+            }
+        })
+        .collect()
+}
+
+/// A sending domain: its data, stage, sparklines of daily volume and complaint rate, score
+/// and tomorrow's largest safe volume, then the same in one line per IP and provider.
+fn write_sender_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
+    use crate::sender::analysis::{factor, fmt_count, pct};
+    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
+    let date = |v: &Value| text(v).unwrap_or_else(|| "?".to_string());
+    let stage = |stage: &Value| -> String {
+        match stage["state"].as_str() {
+            Some("warming_up") => format!(
+                "warm-up day {} of {} (since {}, {})",
+                stage["day"],
+                stage["days"],
+                date(&stage["start"]),
+                if stage["source"] == "option" {
+                    "from --warmup-start"
+                } else {
+                    "detected from the data"
+                }
+            ),
+            Some("scheduled") => format!("warm-up starts on {}", date(&stage["start"])),
+            _ => match stage["warm_up_ended"].as_str() {
+                Some(end) => format!("established (warm-up ended {})", escape_untrusted(end)),
+                None => "established".to_string(),
+            },
+        }
+    };
+    let count = |v: &Value| v.as_u64().map(fmt_count).unwrap_or_else(|| "?".to_string());
+    writeln!(
+        out,
+        "  data: {} to {}, {} with rows, as of {}",
+        date(&facts["first_date"]),
+        date(&facts["last_date"]),
+        plural(
+            facts["days_with_data"].as_u64().unwrap_or(0) as usize,
+            "day",
+            "days"
+        ),
+        date(&facts["as_of"])
+    )?;
+    writeln!(out, "  stage: {}", stage(&facts["stage"]))?;
+    let recent = &facts["recent"];
+    let sent: Vec<u64> = recent["sent"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_u64().unwrap_or(0))
+        .collect();
+    if !sent.is_empty() {
+        writeln!(
+            out,
+            "  volume     {} {} to {}, peak {}/day",
+            volume_sparkline(&sent),
+            date(&recent["from"]),
+            date(&recent["to"]),
+            fmt_count(sent.iter().copied().max().unwrap_or(0))
+        )?;
+        let rates = recent["complaint_rate"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let scale = recent["complaint_scale"].as_f64().unwrap_or(0.0);
+        let window = &facts["window"];
+        writeln!(
+            out,
+            "  complaints {} {} from {} to {} (a full bar is {})",
+            rate_sparkline(&rates, scale),
+            pct(window["complaint_rate"].as_f64().unwrap_or(0.0)),
+            date(&window["from"]),
+            date(&window["to"]),
+            pct(scale)
+        )?;
+    }
+    let score = &facts["score"];
+    if let Some(value) = score["value"].as_u64() {
+        let part = |key: &str| factor(score["parts"][key].as_f64().unwrap_or(0.0));
+        writeln!(
+            out,
+            "  score: {value}/100 (complaints {}, bounces {}, unsubscribes {}, volume {})",
+            part("complaints"),
+            part("bounces"),
+            part("unsubscribes"),
+            part("volume")
+        )?;
+    }
+    let next = &facts["next_day"];
+    writeln!(
+        out,
+        "  tomorrow ({}): at most {} ({})",
+        date(&next["date"]),
+        count(&next["cap"]),
+        text(&next["reason"]).unwrap_or_default()
+    )?;
+    for (key, label) in [("by_ip", "ip"), ("by_provider", "provider")] {
+        for scope in facts[key].as_array().into_iter().flatten() {
+            let name = text(&scope[label]).unwrap_or_else(|| "(none)".to_string());
+            writeln!(
+                out,
+                "  {label} {name}: {}, score {}, tomorrow at most {}",
+                stage(&scope["stage"]),
+                scope["score"]["value"],
+                count(&scope["next_day"]["cap"])
+            )?;
+        }
     }
     Ok(())
 }
@@ -453,7 +602,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn summary_line(summary: &Summary) -> String {
+pub(crate) fn summary_line(summary: &Summary) -> String {
     format!(
         "{}, {}: {}, {}, {}",
         plural(summary.targets, "target", "targets"),
@@ -464,7 +613,7 @@ fn summary_line(summary: &Summary) -> String {
     )
 }
 
-fn mode_line(mode: &Mode) -> String {
+pub(crate) fn mode_line(mode: &Mode) -> String {
     let list = |items: &[String]| {
         items
             .iter()
@@ -473,6 +622,7 @@ fn mode_line(mode: &Mode) -> String {
             .join(", ")
     };
     match mode {
+        Mode::Offline { zone_files } if zone_files.is_empty() => "no DNS".to_string(),
         Mode::Offline { zone_files } => format!("DNS offline from {}", list(zone_files)),
         Mode::Live { nameservers } if nameservers.is_empty() => {
             "DNS live via the system resolver".to_string()
@@ -487,6 +637,7 @@ fn mode_line(mode: &Mode) -> String {
                 "rendered drafts"
             }
         ),
+        Mode::Stats { files } => format!("no DNS; statistics from {}", list(files)),
     }
 }
 
@@ -494,6 +645,24 @@ fn mode_line(mode: &Mode) -> String {
 mod tests {
     use super::escape_untrusted;
     use std::borrow::Cow;
+
+    #[test]
+    fn sparklines_scale_volume_to_the_peak_and_rates_to_the_error_level() {
+        use super::{rate_sparkline, volume_sparkline};
+        use serde_json::json;
+        assert_eq!(volume_sparkline(&[0, 1, 4, 8]), "·▁▄█");
+        assert_eq!(volume_sparkline(&[]), "");
+        assert_eq!(volume_sparkline(&[u64::MAX, 1]), "█▁");
+        let rates = [
+            json!(null),
+            json!(0.0),
+            json!(0.0015),
+            json!(0.003),
+            json!(0.01),
+        ];
+        assert_eq!(rate_sparkline(&rates, 0.003), "·▁▅██");
+        assert_eq!(rate_sparkline(&rates, 0.0), "·▁▁▁▁");
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

@@ -1,18 +1,22 @@
 //! Reports: the results of a run and their renderers. Renderers only render: verdicts and
 //! severities are settled before a result reaches them.
 
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod output;
 pub mod rules;
+pub mod sarif;
 pub mod sink;
 
 pub use human::escape_untrusted;
 pub use json::JsonlWriter;
 pub use output::{Output, OutputError};
+pub use sarif::SarifContext;
 pub use sink::ResultSink;
 
 use crate::finding::{Finding, Severity};
+use crate::rules::Rules;
 use std::io::{self, Write};
 
 /// Where DNS answers came from in this run, or, for a run that makes no DNS queries, how its
@@ -26,6 +30,8 @@ pub enum Mode {
     /// No DNS: drafts linted with this profile, as templates (`--template`) or as rendered
     /// messages.
     Drafts { profile: String, template: bool },
+    /// No DNS: sending statistics read from these files.
+    Stats { files: Vec<String> },
 }
 
 /// Everything one audited target produced: its measured facts and its findings.
@@ -142,13 +148,39 @@ pub enum Format {
     Human,
     Json,
     Jsonl,
+    /// SARIF 2.1.0 ([`sarif`]).
+    Sarif,
+    /// GitHub Actions workflow commands ([`github`]).
+    Github,
+}
+
+/// What some renderers need beyond the report.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RenderContext<'a> {
+    /// The run's effective rules: SARIF describes each rule that fired from its data. When
+    /// absent, the built-in rules are used.
+    pub rules: Option<&'a Rules>,
+    /// Where the inputs named each target (SARIF and github locations for DNS findings).
+    pub locations: Option<&'a SarifContext>,
 }
 
 /// Render a finished report. (For jsonl, [`JsonlWriter`] also streams results one by one.)
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    render_with(report, format, &RenderContext::default(), out)
+}
+
+/// [`render`] with the run's rules and input locations.
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    ctx: &RenderContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out),
         Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, ctx, out),
+        Format::Github => github::write(report, ctx, out),
         Format::Jsonl => {
             let mut writer = JsonlWriter::new(out);
             for result in report.sorted_results() {

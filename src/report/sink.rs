@@ -1,7 +1,7 @@
 //! Settles each target's result as an audit finishes it, and renders the report.
 
 use super::output::{Output, OutputError};
-use super::{Format, JsonlWriter, Report, Summary, TargetResult};
+use super::{Format, JsonlWriter, RenderContext, Report, SarifContext, Summary, TargetResult};
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding, Severity};
 use crate::rules::Rules;
@@ -20,6 +20,7 @@ pub struct ResultSink<'a> {
     report: Report,
     summary: Summary,
     worst: Option<Severity>,
+    locations: SarifContext,
 }
 
 impl<'a> ResultSink<'a> {
@@ -44,7 +45,13 @@ impl<'a> ResultSink<'a> {
             report,
             summary: Summary::default(),
             worst: None,
+            locations: SarifContext::default(),
         }
+    }
+
+    /// Where the inputs named each target, for the locations of sarif and github output.
+    pub fn locations_mut(&mut self) -> &mut SarifContext {
+        &mut self.locations
     }
 
     /// Record that these rules ran, so an ignore of one of them that matched nothing is
@@ -92,7 +99,11 @@ impl<'a> ResultSink<'a> {
         let output = match (self.stream, self.output) {
             (Some(writer), _) => writer.into_inner(),
             (None, Some(mut output)) => {
-                super::render(&self.report, self.format, &mut output)?;
+                let ctx = RenderContext {
+                    rules: Some(self.rules),
+                    locations: Some(&self.locations),
+                };
+                super::render_with(&self.report, self.format, &ctx, &mut output)?;
                 output
             }
             (None, None) => unreachable!("a sink has a stream or an output"),

@@ -26,6 +26,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/message.toml"),
     ),
     ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
+    ("rules/sender.toml", include_str!("../../rules/sender.toml")),
     ("rules/body.toml", include_str!("../../rules/body.toml")),
     (
         "rules/campaign.toml",
@@ -65,6 +66,7 @@ pub fn implemented() -> Vec<&'static str> {
         crate::message::subject::RULES,
         crate::message::sequence::RULES,
         crate::dmarc::RULES,
+        crate::sender::RULES,
         crate::message::body::RULES,
         crate::message::ignore::RULES,
         crate::campaign::RULES,
@@ -305,6 +307,22 @@ impl Rules {
         for finding in findings.iter_mut() {
             if let Some(Level::On(severity)) = self.levels.get(&finding.rule) {
                 finding.severity = *severity;
+            }
+        }
+    }
+
+    /// Make the rules `ids` errors wherever they are on, above the built-in data, a profile and
+    /// the user's severities (a bulk sender's requirements); a rule turned off stays off.
+    pub fn raise_to_error(&mut self, ids: &[String]) {
+        for id in ids {
+            if let Some(meta) = self.rules.get_mut(id) {
+                meta.severity = Severity::Error;
+            }
+            match self.levels.get(id) {
+                Some(Level::Off) => {}
+                _ => {
+                    self.levels.insert(id.clone(), Level::On(Severity::Error));
+                }
             }
         }
     }

@@ -17,6 +17,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// Write any serializable value as pretty-printed JSON and a newline, with the same escaping
+/// of bidi and invisible characters as the `json` format (used by the SARIF renderer).
+pub(crate) fn write_pretty(value: &impl Serialize, out: &mut dyn Write) -> io::Result<()> {
+    let formatter = TerminalSafe(PrettyFormatter::with_indent(b"  "));
+    serialize(value, &mut *out, formatter)?;
+    out.write_all(b"\n")
+}
+
 /// Write the rule set, or only rule `only`, (`mailaudit rules [ID] --format json`) as one
 /// JSON object and a newline.
 pub fn write_rules(rules: &Rules, only: Option<&str>, out: &mut dyn Write) -> io::Result<()> {

@@ -51,7 +51,8 @@ pub struct ToolV1 {
 
 /// `{"dns": "offline", "zone_files": [...]}` or `{"dns": "live", "nameservers": [...]}`
 /// (no nameservers: the system's resolvers), or for drafts, which need no DNS,
-/// `{"dns": "none", "profile": "cold-outreach", "template": false}`.
+/// `{"dns": "none", "profile": "cold-outreach", "template": false}`, and for sending
+/// statistics `{"dns": "none", "stats_files": [...]}`.
 #[derive(Debug, Serialize)]
 #[serde(tag = "dns", rename_all = "snake_case")]
 pub enum ModeV1<'a> {
@@ -65,6 +66,10 @@ pub enum ModeV1<'a> {
     Drafts {
         profile: &'a str,
         template: bool,
+    },
+    #[serde(rename = "none")]
+    Stats {
+        stats_files: &'a [String],
     },
 }
 
@@ -204,6 +209,7 @@ impl<'a> ModeV1<'a> {
                 profile,
                 template: *template,
             },
+            Mode::Stats { files } => ModeV1::Stats { stats_files: files },
         }
     }
 }

@@ -1,0 +1,208 @@
+//! The committed JSON Schema of `--format json` (docs/schema/report-v1.json) describes the
+//! real output: reports of the binary on the fixtures validate against it, jsonl lines against
+//! its `jsonl_result` definition, `mailaudit rules --format json` against `rules_document`;
+//! and the SARIF of the same runs validates against the official SARIF 2.1.0 schema (vendored
+//! in fixtures/schema/). The schemas are also shown to reject broken documents, so a schema
+//! that accepts anything cannot pass.
+
+mod report_runs;
+
+use report_runs::{errors, runs, schema, validator};
+use serde_json::{Value, json};
+
+const REPORT_SCHEMA: &str = "docs/schema/report-v1.json";
+const SARIF_SCHEMA: &str = "fixtures/schema/sarif-2.1.0.json";
+
+/// A schema whose root is definition `name` of the report schema.
+fn definition(name: &str) -> Value {
+    let full = schema(REPORT_SCHEMA);
+    json!({
+        "$schema": full["$schema"],
+        "$defs": full["$defs"],
+        "$ref": format!("#/$defs/{name}"),
+    })
+}
+
+#[test]
+fn json_reports_validate_against_the_committed_schema() {
+    let validator = validator(&schema(REPORT_SCHEMA));
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut locations = std::collections::BTreeSet::new();
+    for run in runs() {
+        let report = run.json("json");
+        let problems = errors(&validator, &report);
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            run.name,
+            problems.join("\n")
+        );
+        for result in report["results"].as_array().unwrap() {
+            kinds.insert(result["kind"].as_str().unwrap().to_string());
+            for finding in result["findings"].as_array().unwrap() {
+                let kind = finding["location"]["kind"].as_str().unwrap_or("null");
+                locations.insert(kind.to_string());
+            }
+        }
+    }
+    // The runs cover every kind of result and location the schema describes.
+    for kind in [
+        "domain", "spf", "draft", "sequence", "config", "sender", "campaign",
+    ] {
+        assert!(kinds.contains(kind), "no {kind} result in {kinds:?}");
+    }
+    for kind in ["null", "record_span", "header", "line"] {
+        assert!(
+            locations.contains(kind),
+            "no {kind} location in {locations:?}"
+        );
+    }
+}
+
+#[test]
+fn jsonl_lines_validate_against_the_result_definition() {
+    let validator = validator(&definition("jsonl_result"));
+    for run in runs() {
+        let out = run.format("jsonl", &[]);
+        assert!(!out.stdout.is_empty(), "{}: no jsonl output", run.name);
+        for (number, line) in out.stdout.lines().enumerate() {
+            let value: Value = serde_json::from_str(line).unwrap();
+            let problems = errors(&validator, &value);
+            assert!(
+                problems.is_empty(),
+                "{} line {}:\n{}",
+                run.name,
+                number + 1,
+                problems.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_rules_document_validates() {
+    let validator = validator(&definition("rules_document"));
+    let run = report_runs::Run::new("rules", &["rules"]);
+    let doc = run.json("json");
+    assert!(doc["rules"].as_array().unwrap().len() > 40);
+    let problems = errors(&validator, &doc);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The first finding of a report.
+fn finding(report: &mut Value) -> &mut Value {
+    report["results"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| !r["findings"].as_array().unwrap().is_empty())
+        .map(|r| &mut r["findings"][0])
+        .unwrap()
+}
+
+#[test]
+fn the_report_schema_rejects_what_the_format_never_writes() {
+    let validator = validator(&schema(REPORT_SCHEMA));
+    let good = runs().remove(0).json("json");
+    assert!(errors(&validator, &good).is_empty());
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: Vec<Breakage> = vec![
+        ("schema version 2", |r| r["schema_version"] = json!(2)),
+        ("an unknown top-level field", |r| r["extra"] = json!(true)),
+        ("an unknown dns mode", |r| {
+            r["mode"]["dns"] = json!("cached")
+        }),
+        ("a negative count", |r| r["summary"]["error"] = json!(-1)),
+        ("a severity of fatal", |r| {
+            finding(r)["severity"] = json!("fatal")
+        }),
+        ("a finding without help", |r| {
+            finding(r).as_object_mut().unwrap().remove("help");
+        }),
+        ("evidence without chain", |r| {
+            finding(r)["evidence"]
+                .as_object_mut()
+                .unwrap()
+                .remove("chain");
+        }),
+        ("a line 0", |r| {
+            finding(r)["location"] = json!({"kind": "line", "file": "a.eml", "line": 0})
+        }),
+        ("a location of an unknown kind", |r| {
+            finding(r)["location"] = json!({"kind": "column", "file": "a.eml", "column": 3})
+        }),
+        ("a rule id without an area", |r| {
+            finding(r)["rule"] = json!("missing")
+        }),
+    ];
+    for (what, breakage) in breakages {
+        let mut report = good.clone();
+        breakage(&mut report);
+        assert!(
+            !errors(&validator, &report).is_empty(),
+            "the schema accepts {what}"
+        );
+    }
+    // A jsonl line needs its schema version; a json result must not carry one.
+    let result = good["results"][0].clone();
+    assert!(
+        !errors(
+            &report_runs::validator(&definition("jsonl_result")),
+            &result
+        )
+        .is_empty()
+    );
+    let mut with_version = result.clone();
+    with_version["schema_version"] = json!(1);
+    assert!(
+        !errors(
+            &report_runs::validator(&definition("result")),
+            &with_version
+        )
+        .is_empty()
+    );
+    assert!(errors(&report_runs::validator(&definition("result")), &result).is_empty());
+}
+
+#[test]
+fn sarif_of_the_same_runs_validates_against_the_official_schema() {
+    let validator = validator(&schema(SARIF_SCHEMA));
+    for run in runs() {
+        let log = run.json("sarif");
+        let problems = errors(&validator, &log);
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            run.name,
+            problems.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_sarif_schema_is_not_vacuous() {
+    let validator = validator(&schema(SARIF_SCHEMA));
+    let log = runs().remove(0).json("sarif");
+    assert!(errors(&validator, &log).is_empty());
+    let mut wrong_version = log.clone();
+    wrong_version["version"] = json!("2.0.0");
+    assert!(!errors(&validator, &wrong_version).is_empty());
+    let mut bad_level = log.clone();
+    bad_level["runs"][0]["results"][0]["level"] = json!("fatal");
+    assert!(!errors(&validator, &bad_level).is_empty());
+    let mut no_message = log.clone();
+    no_message["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(!errors(&validator, &no_message).is_empty());
+    // Formats are checked too: `$schema` must be an absolute URI. (Draft 4 has no
+    // uri-reference format, so tests/report_sarif.rs checks artifact URIs itself.)
+    let mut bad_uri = log.clone();
+    bad_uri["$schema"] = json!("sarif 2.1.0");
+    assert!(!errors(&validator, &bad_uri).is_empty());
+    let mut line_zero = log;
+    line_zero["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        json!(0);
+    assert!(!errors(&validator, &line_zero).is_empty());
+}

@@ -1,0 +1,52 @@
+//! The report of `mailaudit sender` on three fixtures (a warm-up done right, a complaint
+//! spike with providers, a new IP next to a bulk-sending one), in the human and json
+//! formats, pinned with insta.
+
+mod report_fixture;
+
+use mailaudit::report::{self, Format, Mode, Report};
+use mailaudit::rules::Rules;
+use mailaudit::sender::{SenderOptions, audit_files};
+use std::path::PathBuf;
+
+fn report() -> Report {
+    let rules = Rules::builtin().unwrap();
+    let files: Vec<PathBuf> = ["warmup-good.csv", "complaint-spike.csv", "providers.csv"]
+        .iter()
+        .map(|name| PathBuf::from("fixtures/stats").join(name))
+        .collect();
+    let run = audit_files(&files, &rules, &SenderOptions::default()).unwrap();
+    let mut report = Report::new(
+        "sender",
+        Mode::Offline {
+            zone_files: Vec::new(),
+        },
+    );
+    for result in run.results {
+        let mut result = result.into_target_result();
+        mailaudit::finding::sort_findings(&mut result.findings);
+        report.results.push(result);
+    }
+    report
+}
+
+fn render(report: &Report, format: Format) -> String {
+    colored::control::set_override(false);
+    let mut out = Vec::new();
+    report::render(report, format, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn human_sender_report() {
+    insta::assert_snapshot!(render(&report(), Format::Human));
+}
+
+#[test]
+fn json_sender_report() {
+    let json = render(&report(), Format::Json);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["command"], "sender");
+    insta::assert_snapshot!(report_fixture::without_version(&json));
+}

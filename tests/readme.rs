@@ -44,6 +44,18 @@ fn readme_usage_matches_help() {
     let lines = usage_lines(&readme);
     assert!(lines.len() >= 3, "{lines:?}");
     let top = help(&[]);
+    // Every command of --help is in the usage block.
+    let commands = top
+        .split("Commands:")
+        .nth(1)
+        .and_then(|rest| rest.split("Options:").next())
+        .expect("--help lists commands");
+    for command in commands.lines().filter_map(|l| l.split_whitespace().next()) {
+        assert!(
+            command == "help" || lines.iter().any(|(sub, _)| sub == command),
+            "`{command}` is in --help but not in the README's usage"
+        );
+    }
     for (sub, flags) in lines {
         assert!(
             top.contains(&format!("  {sub} ")),

@@ -292,7 +292,7 @@ pub fn audit_paths<E>(
 ) -> Result<(), E> {
     let workers = workers.max(1);
     // Drafts dispatched but not yet handed on: bounds the memory of out-of-order results.
-    let window = (workers * 8) as u64;
+    let window = (workers * 64) as u64;
     let (job_tx, job_rx) = mpsc::channel::<Job>();
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, Result<DraftAudit, String>)>();

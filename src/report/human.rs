@@ -17,7 +17,7 @@ use std::io::{self, Write};
 /// formatting characters. They become `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`; everything
 /// else passes unchanged, and text with nothing to escape is not copied.
 pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_for_terminal) {
+    if is_printable_ascii(text) || !text.chars().any(is_unsafe_for_terminal) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
@@ -36,6 +36,12 @@ pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Only printable ASCII (space to `~`): nothing to escape. A byte scan, far cheaper than
+/// decoding characters, and true of most text.
+pub(crate) fn is_printable_ascii(text: &str) -> bool {
+    text.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 /// Characters a terminal interprets (controls) or that change how text around them reads

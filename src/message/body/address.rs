@@ -97,8 +97,10 @@ const CA_PROVINCES: &str = "AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Alberta|Briti
     Ontario|Prince[\\ \\t]+Edward[\\ \\t]+Island|Qu[eé]bec|Saskatchewan|Yukon|Nunavut|\
     Northwest[\\ \\t]+Territories";
 
-/// Town lines that identify their country on their own.
-static STRONG_TOWNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+/// Town lines that identify their country on their own, as one alternation: its leftmost
+/// match is the earliest town line of any country (at one position, the first form listed
+/// wins), found in one pass over the text.
+static STRONG_TOWNS: LazyLock<Regex> = LazyLock::new(|| {
     let city = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž.'’\-]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž.'’\-]*){0,3}";
     let patterns = [
         // United States: City, ST 12345 or 12345-6789 (comma optional), or the state's name
@@ -116,10 +118,8 @@ static STRONG_TOWNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"{city},?[ \t]+(?:GIR[ \t]?0AA|[A-PR-UWYZ](?:[A-HK-Y]?[0-9][A-Z0-9]?|[0-9][A-HJKPSTUW]?|[A-HK-Y][0-9][ABEHMNPRVWXY]))[ \t]?[0-9][ABD-HJLNP-UW-Z]{{2}}(?-u:\b)"
         ),
     ];
-    patterns
-        .iter()
-        .map(|p| Regex::new(p).expect("valid town regex"))
-        .collect()
+    let alternatives: Vec<String> = patterns.iter().map(|p| format!("(?:{p})")).collect();
+    Regex::new(&alternatives.join("|")).expect("valid town regex")
 });
 
 /// Town lines that need a street line or PO box before them.
@@ -220,6 +220,11 @@ fn widen_forward(text: &str, mut at: usize) -> usize {
 }
 
 fn find_in(text: &str) -> Option<(usize, String)> {
+    // Without a town line there is no address: skip the street search.
+    let strong = STRONG_TOWNS.find(text);
+    if strong.is_none() && !WEAK_TOWN.is_match(text) {
+        return None;
+    }
     // Street lines and PO boxes, in text order.
     let mut anchors: Vec<(usize, usize)> = STREETS
         .iter()
@@ -234,11 +239,7 @@ fn find_in(text: &str) -> Option<(usize, String)> {
             best = Some(span);
         }
     };
-    if let Some(m) = STRONG_TOWNS
-        .iter()
-        .filter_map(|re| re.find(text))
-        .min_by_key(|m| m.start())
-    {
+    if let Some(m) = strong {
         let start = anchor_before(&anchors, m.start()).unwrap_or(m.start());
         consider((start, m.end()));
     }

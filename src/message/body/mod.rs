@@ -311,9 +311,18 @@ fn read_part<'p, 'a>(
 
 /// Words: runs of non-blank characters holding at least one letter or digit.
 pub(crate) fn count_words(text: &str) -> usize {
-    text.split(is_blank)
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
+    // One pass: a word is a run of non-blank characters with a letter or digit in it.
+    let mut words = 0;
+    let mut counted = false;
+    for c in text.chars() {
+        if is_blank(c) {
+            counted = false;
+        } else if !counted && c.is_alphanumeric() {
+            counted = true;
+            words += 1;
+        }
+    }
+    words
 }
 
 fn is_counted_link(href: &str) -> bool {
@@ -984,5 +993,34 @@ fn fmt_num(x: f64) -> String {
         format!("{}", x as i64)
     } else {
         format!("{x}")
+    }
+}
+
+#[cfg(test)]
+mod word_count_tests {
+    use super::count_words;
+    use super::doc::is_blank;
+
+    /// The definition: runs between blanks that hold a letter or digit.
+    fn by_definition(text: &str) -> usize {
+        text.split(is_blank)
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count()
+    }
+
+    #[test]
+    fn one_pass_count_matches_the_definition() {
+        for text in [
+            "",
+            "   ",
+            "Hi Sam,\n\nwe met -- at the fair.",
+            "a\u{200B}b c\u{00A0}d — 42 … ¡Hola! naïve café 東京 ",
+            "--- *** ... !!!",
+            "x",
+            "\u{FEFF}start end\u{2060}",
+            "tab\tsep\r\nline\u{0085}next",
+        ] {
+            assert_eq!(count_words(text), by_definition(text), "{text:?}");
+        }
     }
 }

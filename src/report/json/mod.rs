@@ -3,7 +3,7 @@
 
 pub mod v1;
 
-use super::human::is_unsafe_for_terminal;
+use super::human::{is_printable_ascii, is_unsafe_for_terminal};
 use super::{Report, TargetResult};
 use crate::rules::Rules;
 use serde::Serialize;
@@ -77,6 +77,9 @@ impl<F: Formatter> Formatter for TerminalSafe<F> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        if is_printable_ascii(fragment) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((at, c)) = rest
             .char_indices()

@@ -40,6 +40,9 @@ pub(crate) struct Link {
     /// 0-based line in the part.
     pub line: u32,
     pub hidden: bool,
+    /// An unsubscribe link ([`super::optout::is_unsubscribe_link`]), judged once per part by
+    /// [`super::optout::mark_unsubscribe_links`]; false until then.
+    pub unsubscribe: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -128,6 +131,7 @@ impl Doc {
                 text_start: m.start(),
                 line,
                 hidden: false,
+                unsubscribe: false,
             });
         }
         doc
@@ -455,6 +459,7 @@ impl<'h> Builder<'h> {
                             text_start: self.doc.text.len(),
                             line,
                             hidden: state.hidden.is_some(),
+                            unsubscribe: false,
                         });
                     }
                 }
@@ -565,6 +570,7 @@ impl<'h> Builder<'h> {
                 text_start: start,
                 line: open.line,
                 hidden: open.hidden,
+                unsubscribe: false,
             });
         }
     }

@@ -278,6 +278,8 @@ fn read_part<'p, 'a>(
     lists: &'static Lists,
     template_mode: bool,
 ) -> Part<'p, 'a> {
+    let mut doc = doc;
+    optout::mark_unsubscribe_links(&mut doc, lists, template_mode);
     let marks = optout::opt_out_marks(&doc, lists, template_mode);
     let footer = optout::footer_start(&doc, &marks);
     let address = address::find_postal_address(&doc.text);
@@ -467,10 +469,7 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
     let footer = p.footer.unwrap_or(usize::MAX);
     let mut ctas: Vec<(String, u32)> = Vec::new();
     for l in &counted {
-        if l.hidden
-            || l.text_start >= footer
-            || optout::is_unsubscribe_link(l, ctx.lists, ctx.input.template_mode)
-        {
+        if l.hidden || l.text_start >= footer || l.unsubscribe {
             continue;
         }
         let url = parse(&l.href);
@@ -812,9 +811,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
     let mut unsubscribe = Vec::new();
     for p in parts {
         for l in &p.doc.links {
-            if parse(&l.href).scheme != Scheme::NotCounted
-                && optout::is_unsubscribe_link(l, ctx.lists, template)
-            {
+            if parse(&l.href).scheme != Scheme::NotCounted && l.unsubscribe {
                 let r = links::redact_to_host(&l.href);
                 if !unsubscribe.contains(&r) && unsubscribe.len() < MAX_FACT_ENTRIES {
                     unsubscribe.push(r);
@@ -883,7 +880,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
     let web_links = p.doc.links.iter().any(|l| {
         l.text_start >= start
             && matches!(parse(&l.href).scheme, Scheme::Http | Scheme::Https)
-            && !optout::is_unsubscribe_link(l, ctx.lists, template)
+            && !l.unsubscribe
     });
     let closing_tags: Vec<String> = if template {
         p.tags

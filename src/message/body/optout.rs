@@ -64,7 +64,14 @@ fn find_token(normalized: &str, tokens: &[String]) -> Option<usize> {
         .min()
 }
 
-/// Every opt-out mark of a part, in text order.
+/// Judge every link of `doc` once: `Link::unsubscribe`.
+pub(crate) fn mark_unsubscribe_links(doc: &mut Doc, lists: &Lists, template_mode: bool) {
+    for link in &mut doc.links {
+        link.unsubscribe = is_unsubscribe_link(link, lists, template_mode);
+    }
+}
+
+/// Every opt-out mark of a part, in text order (after [`mark_unsubscribe_links`]).
 pub(crate) fn opt_out_marks(doc: &Doc, lists: &Lists, template_mode: bool) -> Vec<Mark> {
     let mut marks = Vec::new();
     for m in lists.opt_out.find_iter(&doc.text) {
@@ -77,7 +84,7 @@ pub(crate) fn opt_out_marks(doc: &Doc, lists: &Lists, template_mode: bool) -> Ve
         if parse(&link.href).scheme == Scheme::NotCounted {
             continue;
         }
-        if is_unsubscribe_link(link, lists, template_mode) {
+        if link.unsubscribe {
             marks.push(Mark {
                 offset: link.text_start,
                 what: format!("link {}", super::links::redact(&link.href)),

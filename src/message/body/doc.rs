@@ -596,14 +596,25 @@ impl<'h> Builder<'h> {
         }
         self.open_hidden = None;
         self.mark_line(line);
-        for c in value.chars() {
-            if c == '\n' {
-                line = line.saturating_add(1);
-            }
-            if is_blank(c) {
+        // Alternating runs of blanks (collapsed to one space) and of other characters (copied
+        // whole); newlines are blanks, so lines advance only in the blank runs.
+        let mut rest = value;
+        while !rest.is_empty() {
+            let word_at = rest.find(|c: char| !is_blank(c)).unwrap_or(rest.len());
+            if word_at > 0 {
+                let newlines = rest.as_bytes()[..word_at]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
                 self.pending_space = true;
-                continue;
+                rest = &rest[word_at..];
             }
+            if rest.is_empty() {
+                break;
+            }
+            let word_end = rest.find(is_blank).unwrap_or(rest.len());
+            let word = &rest[..word_end];
             if self.pending_space {
                 if !self.doc.text.is_empty() && !self.doc.text.ends_with('\n') {
                     self.doc.text.push(' ');
@@ -611,10 +622,11 @@ impl<'h> Builder<'h> {
                 self.pending_space = false;
                 self.mark_line(line);
             }
-            if c.is_alphanumeric() {
+            if !self.seen_visible_word && word.chars().any(char::is_alphanumeric) {
                 self.seen_visible_word = true;
             }
-            self.doc.text.push(c);
+            self.doc.text.push_str(word);
+            rest = &rest[word_end..];
         }
     }
 

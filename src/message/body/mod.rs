@@ -314,15 +314,30 @@ fn read_part<'p, 'a>(
 /// Words: runs of non-blank characters holding at least one letter or digit.
 pub(crate) fn count_words(text: &str) -> usize {
     // One pass: a word is a run of non-blank characters with a letter or digit in it.
+    // ASCII bytes are judged without decoding (most text is ASCII).
+    let bytes = text.as_bytes();
     let mut words = 0;
     let mut counted = false;
-    for c in text.chars() {
-        if is_blank(c) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (blank, alphanumeric, len) = if b.is_ascii() {
+            (
+                matches!(b, b' ' | b'\t'..=b'\r'),
+                b.is_ascii_alphanumeric(),
+                1,
+            )
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            (is_blank(c), c.is_alphanumeric(), c.len_utf8())
+        };
+        if blank {
             counted = false;
-        } else if !counted && c.is_alphanumeric() {
+        } else if !counted && alphanumeric {
             counted = true;
             words += 1;
         }
+        i += len;
     }
     words
 }

@@ -1,5 +1,6 @@
-//! `mailaudit domain` and `mailaudit spf` give the same answers over live DNS (an in-process
-//! server on 127.0.0.1 serving the fixture zones) as offline from the same zone files.
+//! `mailaudit domain`, `mailaudit spf` and `mailaudit check` give the same answers over live
+//! DNS (an in-process server on 127.0.0.1 serving the fixture zones) as offline from the same
+//! zone files.
 
 mod support;
 
@@ -130,5 +131,44 @@ async fn domain_and_spf_agree_live_and_offline() {
             "spf {domain} --ip {ip}"
         );
     }
+    assert!(server.query_count() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_campaign_checks_the_same_live_and_offline() {
+    let zones = fixture_zones();
+    let zone_refs: Vec<&Path> = zones.iter().map(PathBuf::as_path).collect();
+    let server = support::dns_server::start(&zone_refs).await;
+    let campaign = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/campaign/campaign.toml")
+        .display()
+        .to_string();
+    // Offline from the campaign's own `zones`; live when --nameserver replaces them.
+    let offline: Vec<String> = ["check", campaign.as_str(), "--format", "json"]
+        .map(String::from)
+        .to_vec();
+    let mut live = offline.clone();
+    live.extend(["--nameserver".into(), server.addr().to_string()]);
+    let (offline_status, offline_report) = tokio::task::spawn_blocking(move || run(&offline))
+        .await
+        .unwrap();
+    let (live_status, live_report) = tokio::task::spawn_blocking(move || run(&live))
+        .await
+        .unwrap();
+    assert_eq!(offline_report["mode"]["dns"], "offline");
+    assert_eq!(live_report["mode"]["dns"], "live");
+    let campaign_result = offline_report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "campaign")
+        .expect("a campaign result");
+    assert_eq!(campaign_result["result"], "pass");
+    assert_eq!(
+        without_mode(live_report),
+        without_mode(offline_report),
+        "live and offline campaign reports differ"
+    );
+    assert_eq!((live_status, offline_status), (1, 1));
     assert!(server.query_count() > 0);
 }

@@ -395,7 +395,13 @@ fn main() -> ExitCode {
         // The reader went away (`| head`): nothing to tell it, but the report is incomplete.
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_TROUBLE),
         Err(err) => {
-            eprintln!("mailaudit: error: {err:#}");
+            // Errors quote their input (a TOML line, a CSV field): escape it line by line.
+            let text = format!("{err:#}");
+            let safe: Vec<String> = text
+                .split('\n')
+                .map(|line| mailaudit::report::escape_untrusted(line).into_owned())
+                .collect();
+            eprintln!("mailaudit: error: {}", safe.join("\n"));
             ExitCode::from(EXIT_TROUBLE)
         }
     }

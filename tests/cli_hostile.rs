@@ -108,3 +108,30 @@ fn terminal_output_escapes_record_bytes() {
     );
     assert!(stdout.contains("\\x1b[31m"), "{stdout}");
 }
+
+/// Input errors quote the input (TOML shows the offending line): control bytes in it are
+/// escaped on stderr too.
+#[test]
+fn input_errors_escape_the_bytes_they_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("campaign.toml"),
+        "from = \"\u{1b}[31mevil@x.example\"\nenvelope_from = \"b@x.example\"\nsending_ips = [\"192.0.2.1\"]\ndkim_selector = \"s1\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("stats.csv"),
+        "date,domain,sent,delivered,hard_bounces,soft_bounces,complaints,unsubscribes\n2024-05-01,a.example,1\u{1b}[2J,1,0,0,0,0\n",
+    )
+    .unwrap();
+    for args in [&["check"][..], &["sender", "stats.csv"][..]] {
+        let out = run(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "{args:?}: raw ESC on stderr: {stderr:?}"
+        );
+        assert!(stderr.contains("\\x1b["), "{args:?}: {stderr}");
+    }
+}

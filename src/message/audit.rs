@@ -131,6 +131,22 @@ pub struct DraftAudit {
     pub touch: Touch,
 }
 
+impl DraftAudit {
+    /// The audit of `target` before anything is known of its content.
+    fn start(target: &str, options: &DraftOptions) -> DraftAudit {
+        let mut audit = DraftAudit {
+            target: target.to_string(),
+            touch: Touch {
+                file: target.to_string(),
+                ..Touch::default()
+            },
+            ..DraftAudit::default()
+        };
+        audit.facts.template = options.template;
+        audit
+    }
+}
+
 /// Audit a draft held in memory; `target` names it (its path).
 pub fn audit_draft(
     target: &str,
@@ -138,16 +154,8 @@ pub fn audit_draft(
     rules: &Rules,
     options: &DraftOptions,
 ) -> DraftAudit {
-    let mut audit = DraftAudit {
-        target: target.to_string(),
-        touch: Touch {
-            file: target.to_string(),
-            ..Touch::default()
-        },
-        ..DraftAudit::default()
-    };
+    let mut audit = DraftAudit::start(target, options);
     audit.facts.size = bytes.len() as u64;
-    audit.facts.template = options.template;
     if bytes.len() as u64 > options.max_size {
         audit.findings.push(too_large(
             rules,
@@ -272,15 +280,7 @@ fn too_large(rules: &Rules, target: &str, size: u64, max: u64) -> Finding {
 pub fn audit_file(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAudit {
     let target = path.display().to_string();
     let unreadable = |error: std::io::Error| {
-        let mut audit = DraftAudit {
-            target: target.clone(),
-            touch: Touch {
-                file: target.clone(),
-                ..Touch::default()
-            },
-            ..DraftAudit::default()
-        };
-        audit.facts.template = options.template;
+        let mut audit = DraftAudit::start(&target, options);
         audit
             .findings
             .push(unreadable_finding(rules, &target, &error));
@@ -298,16 +298,8 @@ pub fn audit_file(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAu
         Err(error) => return unreadable(error),
     };
     if size > options.max_size {
-        let mut audit = DraftAudit {
-            target: target.clone(),
-            touch: Touch {
-                file: target.clone(),
-                ..Touch::default()
-            },
-            ..DraftAudit::default()
-        };
+        let mut audit = DraftAudit::start(&target, options);
         audit.facts.size = size;
-        audit.facts.template = options.template;
         audit
             .findings
             .push(too_large(rules, &target, size, options.max_size));

@@ -459,6 +459,18 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// [`also`] for every item but the one at `skip` (the worst, already named).
+fn also_except<T>(items: &[T], skip: usize, show: impl Fn(&T) -> String) -> String {
+    also(
+        items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, item)| show(item))
+            .collect(),
+    )
+}
+
 /// "; also A, B, C and 2 more" for the items after the worst.
 fn also(items: Vec<String>) -> String {
     const SHOWN: usize = 4;
@@ -526,14 +538,9 @@ fn rate_finding(
         factor(worst.shown().0 / limit),
         pct(limit)
     ));
-    message.push_str(&also(
-        breaches
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != worst_index)
-            .map(|(_, b)| format!("{} ({})", b.date, shown(b)))
-            .collect(),
-    ));
+    message.push_str(&also_except(breaches, worst_index, |b| {
+        format!("{} ({})", b.date, shown(b))
+    }));
     let days: Vec<serde_json::Value> = breaches
         .iter()
         .map(|b| {
@@ -620,14 +627,7 @@ fn ramp_finding(
         w.start,
         plural(breaches.len(), "day", "days"),
         item(worst),
-        also(
-            breaches
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != worst_index)
-                .map(|(_, b)| item(b))
-                .collect()
-        )
+        also_except(breaches, worst_index, |b| item(b))
     );
     let days: Vec<serde_json::Value> = breaches
         .iter()
@@ -680,14 +680,7 @@ fn spike_finding(ctx: &RunCtx<'_>, domain: &str, a: &SeriesAnalysis) -> Option<F
         p.spike_window,
         plural(breaches.len(), "day", "days"),
         item(worst),
-        also(
-            breaches
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != worst_index)
-                .map(|(_, b)| item(b))
-                .collect()
-        )
+        also_except(breaches, worst_index, |b| item(b))
     );
     let days: Vec<serde_json::Value> = breaches
         .iter()

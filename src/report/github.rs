@@ -16,11 +16,10 @@
 //! (see [`super::escape_untrusted`]), so no input byte can start a command, reach the log as
 //! a terminal control sequence, or make the text read differently.
 
-use super::human::{is_unsafe_for_terminal, mode_line, summary_line};
+use super::human::{mode_line, push_escaped, summary_line};
 use super::sarif::{SarifContext, anchor, is_file_kind};
 use super::{RenderContext, Report};
 use crate::finding::Severity;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// The workflow command for a severity.
@@ -98,14 +97,7 @@ fn escape(text: &str, property: bool) -> String {
             '\n' => out.push_str("%0A"),
             ':' if property => out.push_str("%3A"),
             ',' if property => out.push_str("%2C"),
-            '\t' => out.push_str("\\t"),
-            c if is_unsafe_for_terminal(c) && (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if is_unsafe_for_terminal(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
+            c => push_escaped(&mut out, c),
         }
     }
     out

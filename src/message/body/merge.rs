@@ -199,19 +199,8 @@ fn read_tag(
         ));
     }
     // A stray closing brace right after `}}` (`{{name}}}`) is an unbalanced tag.
-    if syntax.close.ends_with('}') && syntax.open != "{{{" && text[end..].starts_with('}') {
-        return Some((
-            tag(
-                text,
-                start,
-                end + 1,
-                syntax,
-                TagKind::Malformed("unbalanced braces"),
-            ),
-            end + 1,
-        ));
-    }
-    Some((tag(text, start, end, syntax, TagKind::Tag), end))
+    let stray_brace_counts = syntax.close.ends_with('}') && syntax.open != "{{{";
+    Some(closed_tag(text, start, end, syntax, stray_brace_counts))
 }
 
 /// `{Field}`, `{Field|fallback}`, `{a|b|c}` spintax, `{contactfield=x}`.
@@ -268,19 +257,23 @@ fn read_brace(
     if !known {
         return None;
     }
-    if text[end..].starts_with('}') {
-        return Some((
-            tag(
-                text,
-                start,
-                end + 1,
-                syntax,
-                TagKind::Malformed("unbalanced braces"),
-            ),
-            end + 1,
-        ));
+    Some(closed_tag(text, start, end, syntax, true))
+}
+
+/// The tag `text[start..end]` and where scanning goes on; with `stray_brace`, a `}` right
+/// after it makes it an unbalanced tag that swallows the brace.
+fn closed_tag(
+    text: &str,
+    start: usize,
+    end: usize,
+    syntax: &Syntax,
+    stray_brace: bool,
+) -> (Tag, usize) {
+    if stray_brace && text[end..].starts_with('}') {
+        let kind = TagKind::Malformed("unbalanced braces");
+        return (tag(text, start, end + 1, syntax, kind), end + 1);
     }
-    Some((tag(text, start, end, syntax, TagKind::Tag), end))
+    (tag(text, start, end, syntax, TagKind::Tag), end)
 }
 
 fn is_token(text: &str, start: usize, end: usize, lists: &Lists) -> bool {

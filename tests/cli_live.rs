@@ -8,17 +8,6 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn fixture_zones() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones");
-    let mut zones: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "zone"))
-        .collect();
-    zones.sort();
-    zones
-}
-
 /// Every owner name of the SPF rule fixtures that publishes something, plus the demo domains.
 fn fixture_domains() -> Vec<String> {
     let text = std::fs::read_to_string(
@@ -66,7 +55,7 @@ fn offline_args(zones: &[PathBuf]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn domain_and_spf_agree_live_and_offline() {
-    let zones = fixture_zones();
+    let zones = support::fixture_zone_files();
     let zone_refs: Vec<&Path> = zones.iter().map(PathBuf::as_path).collect();
     let server = support::dns_server::start(&zone_refs).await;
     let live = vec![
@@ -136,7 +125,7 @@ async fn domain_and_spf_agree_live_and_offline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_campaign_checks_the_same_live_and_offline() {
-    let zones = fixture_zones();
+    let zones = support::fixture_zone_files();
     let zone_refs: Vec<&Path> = zones.iter().map(PathBuf::as_path).collect();
     let server = support::dns_server::start(&zone_refs).await;
     let campaign = Path::new(env!("CARGO_MANIFEST_DIR"))

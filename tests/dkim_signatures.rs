@@ -6,6 +6,8 @@
 //! - every rule of `dkim::signature::RULES` fires on a fixture draft of `fixtures/drafts/dkim/`
 //!   and stays silent on a correct one (keys in `fixtures/zones/dkim-drafts.zone`).
 
+mod support;
+
 use mailaudit::dkim::signature::RULES;
 use mailaudit::dkim::{SignatureFacts, SignatureInput, check_signatures};
 use mailaudit::dns::{Answer, RecordType, Resolver, ZoneSet};
@@ -13,6 +15,7 @@ use mailaudit::finding::{Finding, Location, Severity};
 use mailaudit::rules::Rules;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use support::block_on;
 
 /// mail-auth's own DKIM test pins its clock here: some of its signatures carry `x=`.
 const MAIL_AUTH_CLOCK: u64 = 1_667_843_664;
@@ -168,14 +171,6 @@ fn data() -> PathBuf {
 fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
     RULES.get_or_init(|| Rules::builtin().expect("builtin rules"))
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 fn read(path: &Path) -> Vec<u8> {

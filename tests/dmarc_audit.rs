@@ -11,6 +11,7 @@ use mailaudit::finding::{Finding, Location, Severity};
 use mailaudit::rules::Rules;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use support::block_on;
 
 const ZONE: &str = "fixtures/zones/dmarc-rules.zone";
 
@@ -33,14 +34,6 @@ fn zones() -> ZoneSet {
 
 fn rules() -> Rules {
     Rules::builtin().expect("builtin rules")
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 fn d(name: &str) -> String {
@@ -379,20 +372,14 @@ fn documented_examples_give_the_documented_findings() {
         );
         let resolver = Resolver::offline(ZoneSet::load_str(&zone, None, id).expect("example zone"));
         let findings = block_on(audit_dmarc(&resolver, &rules, domain)).findings;
-        let meta = rules.get(id).expect("rule data");
-        let prefix = format!("{} {id}: ", meta.severity);
-        let documented = meta
-            .example
-            .lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap_or_else(|| panic!("{id}: the example shows no \"{prefix}...\" line"));
+        let documented = support::documented_message(&rules, id);
         let got: Vec<&str> = findings
             .iter()
             .filter(|f| f.rule == *id)
             .map(|f| f.message.as_str())
             .collect();
         assert!(
-            got.contains(&documented),
+            got.contains(&documented.as_str()),
             "{id}: documented {documented:?}, got {got:?}"
         );
     }

@@ -9,17 +9,6 @@ use mailaudit::rules::Rules;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn zones() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones");
-    let mut zones: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "zone"))
-        .collect();
-    zones.sort();
-    zones
-}
-
 /// Every name that owns a record in the fixture zones: audited as if each were a sending domain.
 fn owner_names(resolver_zones: &[PathBuf]) -> Vec<String> {
     let mut names = Vec::new();
@@ -37,7 +26,7 @@ fn owner_names(resolver_zones: &[PathBuf]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_question_is_sent_once_per_run() {
-    let zones = zones();
+    let zones = support::fixture_zone_files();
     let refs: Vec<&Path> = zones.iter().map(PathBuf::as_path).collect();
     let server = support::dns_server::start(&refs).await;
     let resolver = Resolver::live(server.live_config()).unwrap();

@@ -11,6 +11,7 @@ use mailaudit::rules::Rules;
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use support::block_on;
 
 const ZONE: &str = "fixtures/zones/mx-rules.zone";
 
@@ -24,14 +25,6 @@ fn zones() -> ZoneSet {
 
 fn rules() -> Rules {
     Rules::builtin().expect("builtin rules")
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 fn d(name: &str) -> String {
@@ -463,20 +456,14 @@ fn documented_examples_give_the_documented_findings() {
             Some(addr) => rdns_with_domain(&resolver, "example.com", addr).findings,
             None => block_on(audit_mx(&resolver, &rules, "example.com")).findings,
         };
-        let meta = rules.get(id).expect("rule data");
-        let prefix = format!("{} {id}: ", meta.severity);
-        let documented = meta
-            .example
-            .lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .unwrap_or_else(|| panic!("{id}: the example shows no \"{prefix}...\" line"));
+        let documented = support::documented_message(&rules, id);
         let got: Vec<&str> = findings
             .iter()
             .filter(|f| f.rule == *id)
             .map(|f| f.message.as_str())
             .collect();
         assert!(
-            got.contains(&documented),
+            got.contains(&documented.as_str()),
             "{id}: documented {documented:?}, got {got:?}"
         );
     }

@@ -2,3 +2,39 @@
 #![allow(dead_code)]
 
 pub mod dns_server;
+
+use mailaudit::rules::Rules;
+use std::path::{Path, PathBuf};
+
+/// Every `*.zone` file of `fixtures/zones/`, sorted.
+pub fn fixture_zone_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zones");
+    let mut zones: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zone"))
+        .collect();
+    zones.sort();
+    zones
+}
+
+/// Run a future to completion on a fresh current-thread runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// The finding message a rule's documented example shows: the text after
+/// `"{severity} {id}: "` on a line of its `example`.
+pub fn documented_message(rules: &Rules, id: &str) -> String {
+    let meta = rules.get(id).expect("rule data");
+    let prefix = format!("{} {id}: ", meta.severity);
+    meta.example
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("{id}: the example shows no \"{prefix}...\" line"))
+        .to_string()
+}

@@ -5,8 +5,9 @@
 mod report_fixture;
 
 use mailaudit::message::{DraftOptions, audit_paths};
-use mailaudit::report::{self, Format, Mode, Report};
+use mailaudit::report::{Format, Mode, Report};
 use mailaudit::rules::Rules;
+use report_fixture::render;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -38,13 +39,6 @@ fn report(template: bool) -> Report {
     )
     .unwrap();
     report
-}
-
-fn render(report: &Report, format: Format) -> String {
-    colored::control::set_override(false);
-    let mut out = Vec::new();
-    report::render(report, format, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 #[test]

@@ -4,9 +4,10 @@
 
 mod report_fixture;
 
-use mailaudit::report::{self, Format, Mode, Report};
+use mailaudit::report::{Format, Mode, Report};
 use mailaudit::rules::Rules;
 use mailaudit::sender::{SenderOptions, audit_files};
+use report_fixture::render;
 use std::path::PathBuf;
 
 fn report() -> Report {
@@ -16,10 +17,11 @@ fn report() -> Report {
         .map(|name| PathBuf::from("fixtures/stats").join(name))
         .collect();
     let run = audit_files(&files, &rules, &SenderOptions::default()).unwrap();
+    // The mode the binary writes for `mailaudit sender FILES`.
     let mut report = Report::new(
         "sender",
-        Mode::Offline {
-            zone_files: Vec::new(),
+        Mode::Stats {
+            files: files.iter().map(|f| f.display().to_string()).collect(),
         },
     );
     for result in run.results {
@@ -28,13 +30,6 @@ fn report() -> Report {
         report.results.push(result);
     }
     report
-}
-
-fn render(report: &Report, format: Format) -> String {
-    colored::control::set_override(false);
-    let mut out = Vec::new();
-    report::render(report, format, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
 }
 
 #[test]

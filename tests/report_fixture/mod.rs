@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use mailaudit::finding::{Location, Severity};
-use mailaudit::report::{Mode, Report, TargetResult};
+use mailaudit::report::{self, Format, Mode, Report, TargetResult};
 use mailaudit::rules::Rules;
 use serde_json::json;
 
@@ -108,4 +108,12 @@ pub fn without_version(text: &str) -> String {
         &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
         "\"version\": \"[version]\"",
     )
+}
+
+/// `report` rendered in `format`, without colour.
+pub fn render(report: &Report, format: Format) -> String {
+    colored::control::set_override(false);
+    let mut out = Vec::new();
+    report::render(report, format, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
 }

@@ -820,21 +820,11 @@ fn run_check(
     sink: &mut ResultSink,
 ) -> Result<()> {
     sink.checked(&mailaudit::campaign::all_rules());
-    // SARIF and github: a finding without a file of its own points at the campaign file's
-    // line naming its domain or IP, else at the campaign file.
+    // SARIF and github: a finding without a file of its own (a record span) points at the
+    // campaign file's key that names its domain or IP, else at the campaign file.
     let locations = sink.locations_mut();
-    if let Ok(text) = std::fs::read_to_string(&campaign.path) {
-        let ips: Vec<String> = campaign
-            .sending_ips
-            .iter()
-            .map(|ip| ip.to_string())
-            .collect();
-        let names = campaign.domains();
-        let targets = names
-            .iter()
-            .map(String::as_str)
-            .chain(ips.iter().map(String::as_str));
-        locations.add_lines_naming(&campaign.source, &text, targets);
+    for (target, line) in mailaudit::campaign::check::target_lines(campaign) {
+        locations.add_fallback(&target, campaign.source.clone(), line);
     }
     locations.default_uri = Some(campaign.source.clone());
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);

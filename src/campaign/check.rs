@@ -471,6 +471,25 @@ fn key_line(campaign: &Campaign, domain: &str, finding: &Finding) -> u32 {
     }
 }
 
+/// The campaign file's line for each domain and sending IP it names, in the order
+/// [`key_line`] prefers them when a finding says no more: From, envelope, signing domain,
+/// then each IP at its `sending_ips` element.
+pub fn target_lines(campaign: &Campaign) -> Vec<(String, u32)> {
+    let lines = &campaign.lines;
+    let mut out = vec![
+        (campaign.from_domain.clone(), lines.from),
+        (campaign.envelope_domain.clone(), lines.envelope_from),
+        (
+            campaign.dkim_domain().to_string(),
+            lines.dkim_domain.unwrap_or(lines.dkim_selector),
+        ),
+    ];
+    for (ip, line) in campaign.sending_ips.iter().zip(&lines.sending_ips) {
+        out.push((ip.to_string(), *line));
+    }
+    out
+}
+
 /// `text` names `ip` as a whole (not as part of a longer address such as 203.0.113.70).
 fn mentions(text: &str, ip: &str) -> bool {
     let part_of_address = |c: char| c.is_ascii_hexdigit() || c == '.' || c == ':';
@@ -484,6 +503,23 @@ fn mentions(text: &str, ip: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_lines_name_each_domain_and_ip_at_its_key() {
+        let text = "name = \"q3\"\nfrom = \"ann@acme.example\"\nenvelope_from = \"b@bounce.acme.example\"\nsending_ips = [\n  \"192.0.2.10\",\n  \"2001:db8::7\",\n]\ndkim_selector = \"s1\"\ndkim_domain = \"mail.acme.example\"\n";
+        let campaign =
+            Campaign::parse(text, std::path::Path::new("campaign.toml"), false).expect("parses");
+        assert_eq!(
+            target_lines(&campaign),
+            [
+                ("acme.example".to_string(), 2),
+                ("bounce.acme.example".to_string(), 3),
+                ("mail.acme.example".to_string(), 9),
+                ("192.0.2.10".to_string(), 5),
+                ("2001:db8::7".to_string(), 6),
+            ]
+        );
+    }
 
     #[test]
     fn ips_are_matched_whole() {

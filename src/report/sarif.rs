@@ -71,35 +71,6 @@ impl SarifContext {
             .or_insert_with(|| (path.into(), line.max(1)));
     }
 
-    /// Record, for each target, the first line of input file `path` (whose text is `text`)
-    /// that names it as a whole word: a domain or an IP not preceded or followed by a letter,
-    /// digit, `.`, `-` or `_` (so `acme.example` is found in `from = "ann@acme.example"` but
-    /// not in `mail.acme.example`), compared case-insensitively. Comment lines (`#`) are
-    /// skipped. For a campaign file: `add_lines_naming("campaign.toml", &text, [from_domain,
-    /// envelope_domain, ip])`. Targets no line names are left out.
-    pub fn add_lines_naming<'t>(
-        &mut self,
-        path: &str,
-        text: &str,
-        targets: impl IntoIterator<Item = &'t str>,
-    ) {
-        let lines: Vec<String> = text.lines().map(str::to_ascii_lowercase).collect();
-        for target in targets {
-            let key = target_key(target);
-            if key.is_empty() {
-                continue;
-            }
-            let found = lines
-                .iter()
-                .enumerate()
-                .find(|(_, line)| !line.trim_start().starts_with('#') && names_word(line, &key));
-            if let Some((index, _)) = found {
-                let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
-                self.add_fallback(target, path, line);
-            }
-        }
-    }
-
     /// The input line that names `target`, if one does.
     pub fn fallback_for(&self, target: &str) -> Option<(&str, u32)> {
         self.fallback
@@ -135,25 +106,6 @@ impl SarifContext {
 /// True for result kinds whose target is a path (a draft, a directory, a configuration file).
 pub(crate) fn is_file_kind(kind: &str) -> bool {
     FILE_KINDS.contains(&kind)
-}
-
-/// True when `word` occurs in `line` with no name character on either side.
-fn names_word(line: &str, word: &str) -> bool {
-    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':');
-    line.match_indices(word).any(|(at, _)| {
-        let before = line[..at].chars().next_back();
-        let after = line[at + word.len()..].chars().next();
-        // A trailing dot (an absolute name) still names the target.
-        let after_ok = match after {
-            Some('.') => line[at + word.len() + 1..]
-                .chars()
-                .next()
-                .is_none_or(|c| !is_name(c)),
-            Some(c) => !is_name(c),
-            None => true,
-        };
-        before.is_none_or(|c| !is_name(c)) && after_ok
-    })
 }
 
 fn target_key(target: &str) -> String {
@@ -882,42 +834,6 @@ mod tests {
         ctx.add_fallback("example.com", "campaign.toml", 9);
         assert_eq!(ctx.fallback_for("example.com"), Some(("campaign.toml", 3)));
         assert_eq!(ctx.fallback_for("other.example"), None);
-    }
-
-    #[test]
-    fn campaign_lines_name_domains_and_ips_as_whole_words() {
-        let campaign = "# acme.example campaign\nname = \"Q3\"\nfrom = \"Ann <ann@Acme.Example>\"\n\
-                        envelope_from = \"bounce@mail.acme.example\"\n\
-                        sending_ips = [\"203.0.113.7\", \"203.0.113.70\"]\n";
-        let mut ctx = SarifContext::new();
-        ctx.add_lines_naming(
-            "campaign.toml",
-            campaign,
-            [
-                "acme.example",
-                "mail.acme.example",
-                "203.0.113.70",
-                "203.0.113.7",
-                "other.example",
-            ],
-        );
-        assert_eq!(ctx.fallback_for("acme.example"), Some(("campaign.toml", 3)));
-        assert_eq!(
-            ctx.fallback_for("mail.acme.example"),
-            Some(("campaign.toml", 4))
-        );
-        assert_eq!(ctx.fallback_for("203.0.113.7"), Some(("campaign.toml", 5)));
-        assert_eq!(ctx.fallback_for("203.0.113.70"), Some(("campaign.toml", 5)));
-        assert_eq!(ctx.fallback_for("other.example"), None);
-        // IPv6 addresses hold colons: still whole words.
-        let mut ctx = SarifContext::new();
-        ctx.add_lines_naming(
-            "c.toml",
-            "ips = [\"2001:db8::7\"]\n",
-            ["2001:db8::7", "2001:db8::"],
-        );
-        assert_eq!(ctx.fallback_for("2001:db8::7"), Some(("c.toml", 1)));
-        assert_eq!(ctx.fallback_for("2001:db8::"), None);
     }
 
     #[test]

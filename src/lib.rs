@@ -7,6 +7,7 @@
 
 pub mod campaign;
 pub mod config;
+pub mod date;
 pub mod dkim;
 pub mod dmarc;
 pub mod dns;

@@ -121,7 +121,7 @@ pub struct Campaign {
     pub stats: Option<PathBuf>,
     /// The From domain started its warm-up on this day (day 1 of the schedule), as
     /// `mailaudit sender --warmup-start` says it.
-    pub warmup_start: Option<crate::sender::Date>,
+    pub warmup_start: Option<crate::date::Date>,
     pub profile: String,
     pub templates: bool,
     /// Zone files and directories for offline runs.
@@ -335,8 +335,8 @@ impl Campaign {
             None => None,
         };
         let warmup_start = match &raw.warmup_start {
-            Some(day) => Some(crate::sender::Date::parse(day.get_ref().trim()).ok_or_else(
-                || {
+            Some(day) => Some(
+                crate::date::Date::parse(day.get_ref().trim()).ok_or_else(|| {
                     invalid(
                         day.span(),
                         "warmup_start",
@@ -345,8 +345,8 @@ impl Campaign {
                             day.get_ref().escape_debug()
                         ),
                     )
-                },
-            )?),
+                })?,
+            ),
             None => None,
         };
         let mut zones = Vec::new();

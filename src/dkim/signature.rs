@@ -406,7 +406,7 @@ impl Check<'_, '_> {
             // The day, not the seconds since: the same draft gives the same finding all day.
             return Verdict::PermError(format!(
                 "the signature expired on {} UTC (x={}), before the verification time",
-                crate::sender::Date::from_unix_seconds(signature.x),
+                crate::date::Date::from_unix_seconds(signature.x),
                 signature.x,
             ));
         }

@@ -4,9 +4,9 @@
 //! materialised, so a history with gaps of years costs nothing.
 
 use super::dataset::Entry;
-use super::date::Date;
 use super::input::{Counts, Pos, StatsError};
 use super::schedule::WarmupSchedule;
+use crate::date::Date;
 use crate::finding::Severity;
 use crate::rules::Rules;
 use serde::Serialize;

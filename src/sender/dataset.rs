@@ -2,8 +2,8 @@
 //! provider, date) key, with names interned. Memory grows with the number of distinct keys
 //! and days, never with the text of the rows.
 
-use super::date::Date;
 use super::input::{Column, Counts, ErrorKind, Pos, Row, RowProblem, RowSink, StatsError};
+use crate::date::Date;
 use rustc_hash::FxHashMap;
 use std::net::IpAddr;
 

@@ -6,7 +6,7 @@
 //! Validation is strict. Every problem is an [`StatsError::Input`] naming the file, the
 //! 1-based line and the 1-based byte column: nothing is dropped, guessed or repaired.
 
-use super::date::Date;
+use crate::date::Date;
 use crate::report::escape_untrusted;
 use std::fmt::{self, Write as _};
 use std::io::{self, BufRead, BufReader, Read};

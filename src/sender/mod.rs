@@ -10,12 +10,11 @@
 pub mod analysis;
 mod csv;
 pub mod dataset;
-pub mod date;
 pub mod input;
 mod json;
 pub mod schedule;
 
-pub use date::Date;
+pub use crate::date::Date;
 pub use input::{Counts, ErrorKind, ReadOptions, StatsError};
 pub use schedule::WarmupSchedule;
 

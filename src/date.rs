@@ -1,5 +1,6 @@
-//! Calendar dates of the stats files: `YYYY-MM-DD` (proleptic Gregorian), kept as a day number
-//! so windows and day-over-day steps are plain integer arithmetic.
+//! Calendar dates (`YYYY-MM-DD`, proleptic Gregorian, UTC days), kept as a day number so
+//! windows and day-over-day steps are plain integer arithmetic: the days of the stats files,
+//! a campaign's warm-up start, the day a DKIM signature expires.
 
 use serde::{Serialize, Serializer};
 use std::fmt;

@@ -17,6 +17,8 @@ pub mod message;
 pub mod mx;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod score;
 pub mod sender;
 pub mod spf;
+pub mod text;

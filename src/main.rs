@@ -10,10 +10,9 @@ use mailaudit::config::Config;
 use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domains};
 use mailaudit::finding::Severity;
-use mailaudit::report::{
-    self, Format, Mode, Output, Report, ResultSink, SarifContext, TargetResult,
-};
+use mailaudit::report::{self, Format, Output, ResultSink, SarifContext};
 use mailaudit::rules::Rules;
+use mailaudit::run::{Mode, Report, TargetResult};
 use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
 use std::io::{self, IsTerminal};
 use std::net::{IpAddr, SocketAddr};
@@ -399,7 +398,7 @@ fn main() -> ExitCode {
             let text = format!("{err:#}");
             let safe: Vec<String> = text
                 .split('\n')
-                .map(|line| mailaudit::report::escape_untrusted(line).into_owned())
+                .map(|line| mailaudit::text::escape_untrusted(line).into_owned())
                 .collect();
             eprintln!("mailaudit: error: {}", safe.join("\n"));
             ExitCode::from(EXIT_TROUBLE)

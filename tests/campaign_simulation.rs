@@ -7,8 +7,8 @@
 use mailaudit::campaign::{Campaign, CheckOptions, DmarcResult, KeyStatus, check_campaign};
 use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::finding::{Location, Severity};
-use mailaudit::report::TargetResult;
 use mailaudit::rules::Rules;
+use mailaudit::run::TargetResult;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

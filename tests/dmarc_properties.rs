@@ -1,7 +1,8 @@
 //! Property tests: the DMARC record parser and the organizational domain never panic, keep
 //! every span inside the record, and read well-formed records back.
 
-use mailaudit::dmarc::{DmarcRecord, Outcome, Policy, Reading, organizational_domain};
+use mailaudit::dmarc::{DmarcRecord, Outcome, Policy, Reading};
+use mailaudit::dns::orgdomain::organizational_domain;
 use proptest::prelude::*;
 
 fn policy() -> impl Strategy<Value = &'static str> {

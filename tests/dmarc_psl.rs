@@ -2,7 +2,7 @@
 //! byte-for-byte copy) through `organizational_domain`: every active
 //! `checkPublicSuffix(input, expected)` line, `null` meaning no registrable domain.
 
-use mailaudit::dmarc::organizational_domain;
+use mailaudit::dns::orgdomain::organizational_domain;
 use std::io::Write;
 use std::path::PathBuf;
 

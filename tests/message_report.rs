@@ -5,8 +5,9 @@
 mod report_fixture;
 
 use mailaudit::message::{DraftOptions, audit_paths};
-use mailaudit::report::{Format, Mode, Report};
+use mailaudit::report::Format;
 use mailaudit::rules::Rules;
+use mailaudit::run::{Mode, Report};
 use report_fixture::render;
 use serde_json::Value;
 use std::path::PathBuf;

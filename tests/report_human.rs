@@ -1,6 +1,7 @@
 mod report_fixture;
 
-use mailaudit::report::{self, Format, Mode, Report};
+use mailaudit::report::{self, Format};
+use mailaudit::run::{Mode, Report};
 
 fn render(report: &Report) -> String {
     colored::control::set_override(false);

@@ -8,8 +8,9 @@ mod report_runs;
 
 use mailaudit::finding::{Location, Severity};
 use mailaudit::report::sarif::{self, FINGERPRINT_KEY, SRCROOT};
-use mailaudit::report::{self, Format, Mode, RenderContext, Report, SarifContext, TargetResult};
+use mailaudit::report::{self, Format, RenderContext, SarifContext};
 use mailaudit::rules::Rules;
+use mailaudit::run::{Mode, Report, TargetResult};
 use report_runs::{Run, runs};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};

@@ -4,8 +4,9 @@
 
 mod report_fixture;
 
-use mailaudit::report::{Format, Mode, Report};
+use mailaudit::report::Format;
 use mailaudit::rules::Rules;
+use mailaudit::run::{Mode, Report};
 use mailaudit::sender::{SenderOptions, audit_files};
 use report_fixture::render;
 use std::path::PathBuf;

@@ -16,8 +16,8 @@ use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name, normalize_na
 use crate::domain::{DomainAudit, DomainRequest, audit_domains};
 use crate::finding::{Finding, Location};
 use crate::message::{DkimVerifier, DraftOptions, MessageResult, audit_paths};
-use crate::report::TargetResult;
 use crate::rules::Rules;
+use crate::run::TargetResult;
 use serde::Serialize;
 use std::net::IpAddr;
 use std::sync::Arc;

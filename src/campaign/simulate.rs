@@ -5,7 +5,8 @@
 
 use crate::dkim::audit::DkimFacts;
 use crate::dkim::{PublicKey, parse_key_record};
-use crate::dmarc::{Alignment, DmarcFacts, Policy, same_organization};
+use crate::dmarc::{Alignment, DmarcFacts, Policy};
+use crate::dns::orgdomain::same_organization;
 use crate::finding::Finding;
 use crate::rules::Rules;
 use crate::spf::check_host::SpfResult;

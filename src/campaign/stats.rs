@@ -3,8 +3,8 @@
 
 use crate::dns::normalize_name;
 use crate::finding::Finding;
-use crate::report::TargetResult;
 use crate::rules::Rules;
+use crate::run::TargetResult;
 use crate::sender::{SenderOptions, audit_files};
 use std::path::Path;
 

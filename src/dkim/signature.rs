@@ -780,12 +780,12 @@ fn system_now() -> u64 {
 
 /// Relaxed alignment (RFC 7489 §3.1.1): the same organizational domain (Public Suffix List).
 fn aligned(signing_domain: &str, from_domain: &str) -> bool {
-    crate::dmarc::same_organization(signing_domain, from_domain)
+    crate::dns::orgdomain::same_organization(signing_domain, from_domain)
 }
 
 /// The organizational domain of `domain`, or the name itself when it is a public suffix.
 fn organizational_domain(domain: &str) -> String {
-    crate::dmarc::organizational_domain(domain).unwrap_or_else(|| normalize_name(domain))
+    crate::dns::orgdomain::organizational_domain(domain).unwrap_or_else(|| normalize_name(domain))
 }
 
 #[cfg(test)]

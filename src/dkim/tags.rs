@@ -14,26 +14,8 @@
 //! `;` is accepted (`p=...; `), and tag names are case-sensitive (`P=` is not `p=`).
 
 use std::collections::HashMap;
-use std::fmt;
 
-/// A byte range `[start, end)` in the record as published (its strings joined).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-}
-
-impl fmt::Display for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}..{}", self.start, self.end)
-    }
-}
+pub use crate::text::Span;
 
 /// One `name=value` pair of a tag-list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

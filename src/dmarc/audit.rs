@@ -2,11 +2,11 @@
 //! organizational domain), the record's syntax and policy, and the authorization of
 //! external report destinations (§7.1).
 
-use super::orgdomain::{organizational_domain, same_organization};
 use super::record::{
     Alignment, BisNote, DmarcRecord, Effect, Outcome, Policy, Problem, ProblemKind, Reading,
     has_valid_version, looks_like_dmarc,
 };
+use crate::dns::orgdomain::{organizational_domain, same_organization};
 use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity, sort_findings};
 use crate::rules::Rules;

@@ -1,13 +1,11 @@
 //! DMARC (RFC 7489, with RFC 9091's `np` and notes where DMARCbis, RFC 9989, differs): the
-//! policy record parser, the organizational domain (Public Suffix List), and the audit of the
-//! record a domain publishes at `_dmarc.DOMAIN` or inherits from its organizational domain.
+//! policy record parser and the audit of the record a domain publishes at `_dmarc.DOMAIN` or
+//! inherits from its organizational domain ([`crate::dns::orgdomain`]).
 
 pub mod audit;
-pub mod orgdomain;
 pub mod record;
 
 pub use audit::{DmarcAudit, DmarcFacts, RULES, audit_dmarc};
-pub use orgdomain::{organizational_domain, same_organization};
 pub use record::{
     Alignment, BisNote, DmarcRecord, Effect, Outcome, Policy, Problem, ProblemKind, Reading,
     ReportUri, Span, Tag, has_valid_version, looks_like_dmarc,

@@ -21,7 +21,7 @@
 //! unusable, an invalid `p` or `sp` falls back to `p=none` when a valid `rua` remains (§6.6.3
 //! step 6), other syntax errors are "discarded in favor of default values").
 
-pub use crate::dkim::Span;
+pub use crate::text::Span;
 use serde::Serialize;
 use std::fmt;
 

@@ -2,6 +2,7 @@
 //! NXDOMAIN, "no data" and failure apart all the way to the findings.
 
 mod live;
+pub mod orgdomain;
 mod udp;
 mod zonefile;
 mod zones;

@@ -6,8 +6,8 @@
 use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
-use crate::report::TargetResult;
 use crate::rules::Rules;
+use crate::run::TargetResult;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};

@@ -16,10 +16,12 @@
 //! (see [`super::escape_untrusted`]), so no input byte can start a command, reach the log as
 //! a terminal control sequence, or make the text read differently.
 
-use super::human::{mode_line, push_escaped, summary_line};
+use super::RenderContext;
+use super::human::{mode_line, summary_line};
 use super::sarif::{SarifContext, anchor, is_file_kind};
-use super::{RenderContext, Report};
 use crate::finding::Severity;
+use crate::run::Report;
+use crate::text::push_escaped;
 use std::io::{self, Write};
 
 /// The workflow command for a severity.

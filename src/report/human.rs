@@ -4,72 +4,12 @@
 //! this module only asks for it. Every string that may hold input bytes (targets, messages,
 //! records, file names) goes through [`escape_untrusted`] first.
 
-use super::{Mode, Report, Summary, TargetResult};
 use crate::finding::Severity;
+use crate::run::{Mode, Report, Summary, TargetResult};
+use crate::text::{escape_untrusted, plural};
 use colored::{ColoredString, Colorize};
 use serde_json::Value;
-use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::io::{self, Write};
-
-/// Escape what a terminal would interpret or hide: control characters (C0 including ESC, CR
-/// and LF, DEL, C1), bidirectional overrides and isolates, zero-width and other invisible
-/// formatting characters. They become `\n`, `\r`, `\t`, `\x1b` or `\u{202e}`; everything
-/// else passes unchanged, and text with nothing to escape is not copied.
-pub fn escape_untrusted(text: &str) -> Cow<'_, str> {
-    if is_printable_ascii(text) || !text.chars().any(is_unsafe_for_terminal) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => push_escaped(&mut out, c),
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// Push `c`, written `\t`, `\x1b` or `\u{202e}` when a terminal would interpret or hide it.
-pub(crate) fn push_escaped(out: &mut String, c: char) {
-    match c {
-        '\t' => out.push_str("\\t"),
-        c if is_unsafe_for_terminal(c) && (c as u32) < 0x80 => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if is_unsafe_for_terminal(c) => {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        }
-        c => out.push(c),
-    }
-}
-
-/// Only printable ASCII (space to `~`): nothing to escape. A byte scan, far cheaper than
-/// decoding characters, and true of most text.
-pub(crate) fn is_printable_ascii(text: &str) -> bool {
-    text.bytes().all(|b| (0x20..0x7f).contains(&b))
-}
-
-/// Characters a terminal interprets (controls) or that change how text around them reads
-/// (bidi, invisible formatting).
-pub(crate) fn is_unsafe_for_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00ad}'                      // soft hyphen
-            | '\u{061c}'                    // Arabic letter mark
-            | '\u{180e}'                    // Mongolian vowel separator
-            | '\u{200b}'..='\u{200f}'       // zero-width space/joiners, LRM, RLM
-            | '\u{2028}' | '\u{2029}'       // line and paragraph separators
-            | '\u{202a}'..='\u{202e}'       // bidi embeddings and overrides
-            | '\u{2060}'..='\u{2064}'       // word joiner, invisible operators
-            | '\u{2066}'..='\u{2069}'       // bidi isolates
-            | '\u{feff}'                    // zero-width no-break space (BOM)
-            | '\u{fff9}'..='\u{fffb}'       // interlinear annotation
-            | '\u{e0000}'..='\u{e007f}' // tag characters
-        )
-}
 
 fn paint(severity: Severity) -> ColoredString {
     match severity {
@@ -450,7 +390,7 @@ fn rate_sparkline(values: &[Value], scale: f64) -> String {
 /// A sending domain: its data, stage, sparklines of daily volume and complaint rate, score
 /// and tomorrow's largest safe volume, then the same in one line per IP and provider.
 fn write_sender_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
-    use crate::sender::analysis::{factor, fmt_count, pct};
+    use crate::text::{factor, fmt_count, pct};
     let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
     let date = |v: &Value| text(v).unwrap_or_else(|| "?".to_string());
     let stage = |stage: &Value| -> String {
@@ -611,10 +551,6 @@ fn write_draft_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 pub(crate) fn summary_line(summary: &Summary) -> String {
     format!(
         "{}, {}: {}, {}, {}",
@@ -656,9 +592,6 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape_untrusted;
-    use std::borrow::Cow;
-
     #[test]
     fn sparklines_scale_volume_to_the_peak_and_rates_to_the_error_level() {
         use super::{rate_sparkline, volume_sparkline};
@@ -675,42 +608,5 @@ mod tests {
         ];
         assert_eq!(rate_sparkline(&rates, 0.003), "·▁▅██");
         assert_eq!(rate_sparkline(&rates, 0.0), "·▁▁▁▁");
-    }
-
-    #[test]
-    fn plain_text_is_borrowed() {
-        let text = "v=spf1 include:_spf.example.net -all ünïcode ✓";
-        assert!(matches!(escape_untrusted(text), Cow::Borrowed(t) if t == text));
-    }
-
-    #[test]
-    fn terminal_controls_are_escaped() {
-        assert_eq!(escape_untrusted("a\x1b[31mred"), "a\\x1b[31mred");
-        assert_eq!(escape_untrusted("over\rwrite"), "over\\rwrite");
-        assert_eq!(escape_untrusted("two\nlines\there"), "two\\nlines\\there");
-        assert_eq!(escape_untrusted("bell\x07del\x7f"), "bell\\x07del\\x7f");
-        assert_eq!(escape_untrusted("nul\0"), "nul\\x00");
-        // C1 CSI: some terminals treat it like ESC [.
-        assert_eq!(escape_untrusted("c1\u{9b}31m"), "c1\\u{9b}31m");
-    }
-
-    #[test]
-    fn bidi_and_invisible_characters_are_escaped() {
-        assert_eq!(
-            escape_untrusted("example.com\u{202e}moc.live"),
-            "example.com\\u{202e}moc.live"
-        );
-        assert_eq!(escape_untrusted("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
-        assert_eq!(escape_untrusted("pay\u{200b}pal"), "pay\\u{200b}pal");
-        assert_eq!(escape_untrusted("\u{feff}bom"), "\\u{feff}bom");
-        assert_eq!(escape_untrusted("tag\u{e0041}"), "tag\\u{e0041}");
-    }
-
-    #[test]
-    fn escaped_output_has_no_control_characters() {
-        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
-        let escaped = escape_untrusted(&all);
-        assert!(!escaped.chars().any(|c| c.is_control()));
-        assert!(!escaped.contains('\u{202e}'));
     }
 }

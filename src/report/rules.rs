@@ -2,9 +2,9 @@
 //! sections. Rule data is compiled in, not input, but text still goes through the same
 //! escaping so this stays true if rule data ever comes from elsewhere.
 
-use super::escape_untrusted;
 use crate::config::Level;
 use crate::rules::{RuleMeta, Rules};
+use crate::text::escape_untrusted;
 use colored::Colorize;
 use std::io::{self, Write};
 

@@ -15,10 +15,11 @@
 //!
 //! Each result has a stable partial fingerprint, [`FINGERPRINT_KEY`]; see [`fingerprint`].
 
+use super::RenderContext;
 use super::json::v1::ModeV1;
-use super::{RenderContext, Report, TargetResult};
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleMeta, Rules};
+use crate::run::{Report, TargetResult};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,10 +1,11 @@
 //! Settles each target's result as an audit finishes it, and renders the report.
 
 use super::output::{Output, OutputError};
-use super::{Format, JsonlWriter, RenderContext, Report, SarifContext, Summary, TargetResult};
+use super::{Format, JsonlWriter, RenderContext, SarifContext};
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding, Severity};
 use crate::rules::Rules;
+use crate::run::{Report, Summary, TargetResult};
 use std::collections::BTreeMap;
 
 /// Receives each target's result as the audit finishes it and settles it (the user's rule
@@ -116,7 +117,7 @@ impl<'a> ResultSink<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Mode;
+    use crate::run::Mode;
 
     /// The shared path: user levels, ignores, unused ignores, rendering to --output, and the
     /// worst severity that decides the exit status.

@@ -9,6 +9,7 @@ use super::schedule::WarmupSchedule;
 use crate::date::Date;
 use crate::finding::Severity;
 use crate::rules::Rules;
+use crate::text::{factor, fmt_count, pct};
 use serde::Serialize;
 
 /// One day of a series: the counts of all its rows of that date.
@@ -530,31 +531,6 @@ pub struct NextDay {
     pub reason: String,
 }
 
-pub fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// 0.0052 -> "0.52%", 0.003 -> "0.3%", 0.02 -> "2%", 0.001015 -> "0.102%".
-pub fn pct(rate: f64) -> String {
-    let text = format!("{:.3}", rate * 100.0);
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}%")
-}
-
-/// "3", "2.5", "1.67": a factor for a message.
-pub fn factor(x: f64) -> String {
-    let text = format!("{x:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 fn floor_volume(x: f64) -> u64 {
     if x.is_finite() && x > 0.0 {
         x.floor().min(u64::MAX as f64) as u64
@@ -860,22 +836,6 @@ pub fn analyse(days: Vec<Day>, declared: Declared, as_of: Date, p: &Params) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(fmt_count(0), "0");
-        assert_eq!(fmt_count(999), "999");
-        assert_eq!(fmt_count(1000), "1,000");
-        assert_eq!(fmt_count(1234567), "1,234,567");
-        assert_eq!(pct(0.0052), "0.52%");
-        assert_eq!(pct(0.003), "0.3%");
-        assert_eq!(pct(0.02), "2%");
-        assert_eq!(pct(0.0), "0%");
-        assert_eq!(pct(0.001015), "0.102%");
-        assert_eq!(factor(3.0), "3");
-        assert_eq!(factor(2.5), "2.5");
-        assert_eq!(factor(1.0 / 0.6), "1.67");
-    }
 
     #[test]
     fn medians_and_ratios() {

@@ -158,11 +158,7 @@ impl Dataset {
             return Ok(id);
         }
         let name = raw.trim().to_lowercase();
-        if name.len() > 255
-            || name
-                .chars()
-                .any(crate::report::human::is_unsafe_for_terminal)
-        {
+        if name.len() > 255 || name.chars().any(crate::text::is_unsafe_for_terminal) {
             return Err(RowProblem::Field {
                 column: Column::Provider,
                 kind: ErrorKind::Provider,
@@ -214,7 +210,7 @@ impl Dataset {
                     "a second row for date {date}, domain {}, ip {}, provider {} (the first is {}:{})",
                     name(&self.domains, s.domain),
                     name(&self.ips, s.ip),
-                    crate::report::escape_untrusted(&name(&self.providers, s.provider)),
+                    crate::text::escape_untrusted(&name(&self.providers, s.provider)),
                     self.files[first.file as usize],
                     first.line
                 ),

@@ -7,7 +7,7 @@
 //! 1-based line and the 1-based byte column: nothing is dropped, guessed or repaired.
 
 use crate::date::Date;
-use crate::report::escape_untrusted;
+use crate::text::escape_untrusted;
 use std::fmt::{self, Write as _};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;

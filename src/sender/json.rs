@@ -11,7 +11,7 @@ use super::input::{
     Column, Counts, ErrorKind, FileCtx, Row, RowProblem, RowSink, StatsError, check_counts,
     parse_date, quoted,
 };
-use crate::report::escape_untrusted;
+use crate::text::escape_untrusted;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::cell::RefCell;
 use std::fmt;

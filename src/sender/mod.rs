@@ -19,11 +19,12 @@ pub use input::{Counts, ErrorKind, ReadOptions, StatsError};
 pub use schedule::WarmupSchedule;
 
 use crate::finding::{Finding, Location, Severity};
-use crate::report::TargetResult;
 use crate::rules::Rules;
+use crate::run::TargetResult;
+use crate::text::{escape_untrusted, factor, fmt_count, pct, plural};
 use analysis::{
-    Day, Declared, NextDay, Params, RateBreach, RateParams, SeriesAnalysis, Stage, Window, factor,
-    fmt_count, merge_days, pct,
+    Day, Declared, NextDay, Params, RateBreach, RateParams, SeriesAnalysis, Stage, Window,
+    merge_days,
 };
 use dataset::{Dataset, DomainData, Grouped};
 use serde::Serialize;
@@ -454,10 +455,6 @@ fn recent(days: &[Day], last: Date, p: &Params) -> Recent {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// [`also`] for every item but the one at `skip` (the worst, already named).
 fn also_except<T>(items: &[T], skip: usize, show: impl Fn(&T) -> String) -> String {
     also(
@@ -712,7 +709,7 @@ fn bulk_finding(
         .iter()
         .max_by(|a, b| a.counts.sent.cmp(&b.counts.sent).then(b.date.cmp(&a.date)))?;
     let whom = match provider {
-        Some(name) => format!(" to {}", crate::report::escape_untrusted(name)),
+        Some(name) => format!(" to {}", escape_untrusted(name)),
         None => String::new(),
     };
     let mut message = format!(

@@ -2,12 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// A byte range `[start, end)` in the record text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
+pub use crate::text::Span;
 
 /// A parsed `v=spf1` record.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,8 +5,9 @@
 #![allow(dead_code)]
 
 use mailaudit::finding::{Location, Severity};
-use mailaudit::report::{self, Format, Mode, Report, TargetResult};
+use mailaudit::report::{self, Format};
 use mailaudit::rules::Rules;
+use mailaudit::run::{Mode, Report, TargetResult};
 use serde_json::json;
 
 pub fn report() -> Report {

@@ -259,7 +259,7 @@ fn find_in(text: &str) -> Option<(usize, String)> {
         }
         out.push_str(word);
     }
-    Some((start, super::doc::truncate(&out, 200).to_string()))
+    Some((start, crate::text::truncate(&out, 200).to_string()))
 }
 
 /// The start of the nearest street line or PO box that ends at most [`WINDOW`] bytes before

@@ -163,7 +163,7 @@ pub(crate) fn find_identity(
         None
     };
     Identity {
-        name: name.map(|n| super::doc::truncate(n.trim(), 100).to_string()),
+        name: name.map(|n| crate::text::truncate(n.trim(), 100).to_string()),
         contact,
     }
 }

@@ -160,7 +160,7 @@ pub(crate) fn text_host(text: &str) -> Option<String> {
 pub(crate) fn redact(href: &str) -> String {
     let href = href.trim();
     let cut = href.find(['?', '#']).unwrap_or(href.len());
-    super::doc::truncate(&href[..cut], 200).to_string()
+    crate::text::truncate(&href[..cut], 200).to_string()
 }
 
 /// An unsubscribe link reduced to its scheme and host (`https://x.example/…`, `mailto:…@x.example`):
@@ -174,14 +174,14 @@ pub(crate) fn redact_to_host(href: &str) -> String {
     if scheme == "mailto" {
         let address = rest.split('?').next().unwrap_or_default();
         let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
-        return super::doc::truncate(&format!("mailto:…@{domain}"), 200).to_string();
+        return crate::text::truncate(&format!("mailto:…@{domain}"), 200).to_string();
     }
     let after = rest.strip_prefix("//").unwrap_or(rest);
     let host_end = after.find(['/', '?', '#']).unwrap_or(after.len());
     let host = &after[..host_end];
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     let tail = if host_end < after.len() { "/…" } else { "" };
-    super::doc::truncate(&format!("{scheme}://{host}{tail}"), 200).to_string()
+    crate::text::truncate(&format!("{scheme}://{host}{tail}"), 200).to_string()
 }
 
 /// True when `host` is `domain` or a subdomain of it.

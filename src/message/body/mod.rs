@@ -492,9 +492,9 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
             Scheme::Http | Scheme::Https if !url.host.is_empty() => {
                 let host = url.host.strip_prefix("www.").unwrap_or(&url.host);
                 let path = url.path.trim_end_matches('/');
-                doc::truncate(&format!("{host}{path}"), 200).to_string()
+                crate::text::truncate(&format!("{host}{path}"), 200).to_string()
             }
-            _ => doc::truncate(l.href.trim(), 200).to_string(),
+            _ => crate::text::truncate(l.href.trim(), 200).to_string(),
         };
         if !ctas.iter().any(|(k, _)| *k == key) {
             ctas.push((key, p.file_line(l.line)));
@@ -597,7 +597,10 @@ fn check_links(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>]) {
                                     url.host
                                 ),
                             )
-                            .with_record(format!("{} -> {shown}", doc::truncate(&l.text, 100)))
+                            .with_record(format!(
+                                "{} -> {shown}",
+                                crate::text::truncate(&l.text, 100)
+                            ))
                             .at(ctx.at_line(line));
                         ctx.push(f);
                     }
@@ -664,7 +667,7 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
                 }
                 hidden_count += 1;
                 if hidden_count <= MAX_FINDINGS_PER_RULE {
-                    let snippet = doc::truncate(h.text.trim(), 40);
+                    let snippet = crate::text::truncate(h.text.trim(), 40);
                     let f = ctx
                         .finding(
                             "body/hidden-text",
@@ -982,14 +985,14 @@ fn check_attachments(ctx: &mut Ctx<'_, '_>) {
     for a in &ctx.input.attachments {
         let name = a
             .filename
-            .map(|n| doc::truncate(n, 100).to_string())
+            .map(|n| crate::text::truncate(n, 100).to_string())
             .unwrap_or_else(|| "(unnamed)".to_string());
         let f = ctx
             .finding(
                 "body/attachment",
                 format!(
                     "attachment {name} ({}, {} KB)",
-                    doc::truncate(a.content_type, 60),
+                    crate::text::truncate(a.content_type, 60),
                     a.size.div_ceil(1024)
                 ),
             )

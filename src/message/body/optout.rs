@@ -77,7 +77,7 @@ pub(crate) fn opt_out_marks(doc: &Doc, lists: &Lists, template_mode: bool) -> Ve
     for m in lists.opt_out.find_iter(&doc.text) {
         marks.push(Mark {
             offset: m.start(),
-            what: format!("text \"{}\"", super::doc::truncate(m.as_str(), 60)),
+            what: format!("text \"{}\"", crate::text::truncate(m.as_str(), 60)),
         });
     }
     for link in &doc.links {
@@ -100,7 +100,7 @@ pub(crate) fn opt_out_marks(doc: &Doc, lists: &Lists, template_mode: bool) -> Ve
             if find_token(&normalized, &lists.unsubscribe_tokens).is_some() {
                 marks.push(Mark {
                     offset,
-                    what: format!("token {}", super::doc::truncate(line.trim(), 60)),
+                    what: format!("token {}", crate::text::truncate(line.trim(), 60)),
                 });
             }
             offset += line.len();

@@ -3,9 +3,9 @@
 
 pub mod v1;
 
-use super::human::{is_printable_ascii, is_unsafe_for_terminal};
-use super::{Report, TargetResult};
 use crate::rules::Rules;
+use crate::run::{Report, TargetResult};
+use crate::text::{is_printable_ascii, is_unsafe_for_terminal};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use std::io::{self, Write};

@@ -3,8 +3,8 @@
 //! be serialized, so a refactoring of the internals cannot change the output by accident.
 
 use crate::finding::{Evidence, Finding, Location};
-use crate::report::{Mode, Report, Summary, TargetResult};
 use crate::rules::{RuleMeta, Rules};
+use crate::run::{Mode, Report, Summary, TargetResult};
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;

@@ -7,7 +7,7 @@
 /// itself a public suffix (`com`, `co.uk`), has an empty label (`.example.com`), or is empty.
 ///
 /// ```
-/// use mailaudit::dmarc::organizational_domain;
+/// use mailaudit::dns::orgdomain::organizational_domain;
 /// assert_eq!(organizational_domain("mail.Example.CO.UK").as_deref(), Some("example.co.uk"));
 /// assert_eq!(organizational_domain("co.uk"), None);
 /// ```

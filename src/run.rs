@@ -1,0 +1,127 @@
+//! The run model: what one run of an audit command produced, target by target. Check
+//! families fill it; renderers (`report`) read it.
+
+use crate::finding::{Finding, Severity};
+
+/// Where DNS answers came from in this run, or, for a run that makes no DNS queries, how its
+/// files were read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Offline: answered from these RFC 1035 master files.
+    Offline { zone_files: Vec<String> },
+    /// Live DNS through these servers (`ADDR:PORT`); empty means the system's resolvers.
+    Live { nameservers: Vec<String> },
+    /// No DNS: drafts linted with this profile, as templates (`--template`) or as rendered
+    /// messages.
+    Drafts { profile: String, template: bool },
+    /// No DNS: sending statistics read from these files.
+    Stats { files: Vec<String> },
+}
+
+/// Everything one audited target produced: its measured facts and its findings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetResult {
+    pub target: String,
+    /// What the target is: "domain", "spf", "config", ...
+    pub kind: String,
+    /// Measured facts (record text, lookup count, policy, ...), as the check reports them.
+    pub facts: serde_json::Value,
+    /// The one verdict of a single-verdict command (`spf`: the check_host() result).
+    pub result: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl TargetResult {
+    /// A result with no facts and no findings yet.
+    pub fn new(target: impl Into<String>, kind: impl Into<String>) -> TargetResult {
+        TargetResult {
+            target: target.into(),
+            kind: kind.into(),
+            facts: serde_json::Value::Object(Default::default()),
+            result: None,
+            findings: Vec::new(),
+        }
+    }
+
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    /// The findings in report order, whatever order the checks produced them in.
+    pub fn sorted_findings(&self) -> Vec<&Finding> {
+        let mut findings: Vec<&Finding> = self.findings.iter().collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
+    }
+}
+
+/// One run of an audit command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// The subcommand that produced it: "domain", "spf", ...
+    pub command: String,
+    pub mode: Mode,
+    pub results: Vec<TargetResult>,
+}
+
+/// Counts over a whole report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub targets: usize,
+    pub findings: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Summary {
+    /// Count one more target and its findings.
+    pub fn add(&mut self, result: &TargetResult) {
+        self.targets += 1;
+        for finding in &result.findings {
+            self.findings += 1;
+            match finding.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Error => self.errors,
+            Severity::Warning => self.warnings,
+            Severity::Info => self.infos,
+        }
+    }
+}
+
+impl Report {
+    pub fn new(command: impl Into<String>, mode: Mode) -> Report {
+        Report {
+            command: command.into(),
+            mode,
+            results: Vec::new(),
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for result in &self.results {
+            summary.add(result);
+        }
+        summary
+    }
+
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.results.iter().filter_map(|r| r.max_severity()).max()
+    }
+
+    /// The results in report order: by target, then kind (stable for equal keys).
+    pub fn sorted_results(&self) -> Vec<&TargetResult> {
+        let mut results: Vec<&TargetResult> = self.results.iter().collect();
+        results.sort_by(|a, b| (&a.target, &a.kind).cmp(&(&b.target, &b.kind)));
+        results
+    }
+}

@@ -7,12 +7,12 @@ pub mod json;
 pub mod output;
 pub mod rules;
 pub mod sarif;
-pub mod sink;
+pub mod writer;
 
 pub use json::JsonlWriter;
 pub use output::{Output, OutputError};
 pub use sarif::SarifContext;
-pub use sink::ResultSink;
+pub use writer::ReportWriter;
 
 use crate::rules::Rules;
 use crate::run::Report;

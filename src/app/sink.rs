@@ -1,30 +1,43 @@
-//! Settles each target's result as an audit finishes it, and renders the report.
+//! The sink every command's results go through: settled ([`Settler`]) as each target
+//! finishes, then written ([`ReportWriter`]); the worst severity decides the exit status.
 
-use super::output::{Output, OutputError};
-use super::{Format, JsonlWriter, RenderContext, SarifContext};
-use crate::config::{self, Config, Suppressor};
-use crate::finding::{self, Finding, Severity};
+use super::CommonOptions;
+use super::settle::Settler;
+use crate::config::Config;
+use crate::finding::Severity;
+use crate::report::output::{Output, OutputError};
+use crate::report::writer::ReportWriter;
+use crate::report::{Format, RenderContext, SarifContext};
 use crate::rules::Rules;
-use crate::run::{Report, Summary, TargetResult};
-use std::collections::BTreeMap;
+use crate::run::{Mode, Report, TargetResult};
 
-/// Receives each target's result as the audit finishes it and settles it (the user's rule
-/// levels, then ignores, then report order). jsonl results are written at once; the other
-/// formats need the whole report, which [`ResultSink::finish`] renders.
 pub struct ResultSink<'a> {
     rules: &'a Rules,
-    suppressor: Suppressor<'a>,
-    checked: Vec<&'static str>,
-    format: Format,
-    stream: Option<JsonlWriter<Output>>,
-    output: Option<Output>,
-    report: Report,
-    summary: Summary,
+    settler: Settler<'a>,
+    writer: ReportWriter,
     worst: Option<Severity>,
     locations: SarifContext,
 }
 
 impl<'a> ResultSink<'a> {
+    /// A sink for one run of `command`, writing in the run's format to its output.
+    pub fn open(
+        rules: &'a Rules,
+        config: &'a Config,
+        common: &CommonOptions,
+        command: &str,
+        mode: Mode,
+    ) -> Result<ResultSink<'a>, OutputError> {
+        let output = Output::open(common.output.as_deref())?;
+        Ok(ResultSink::new(
+            rules,
+            config,
+            common.format,
+            output,
+            Report::new(command, mode),
+        ))
+    }
+
     pub fn new(
         rules: &'a Rules,
         config: &'a Config,
@@ -32,19 +45,10 @@ impl<'a> ResultSink<'a> {
         output: Output,
         report: Report,
     ) -> ResultSink<'a> {
-        let (stream, output) = match format {
-            Format::Jsonl => (Some(JsonlWriter::new(output)), None),
-            _ => (None, Some(output)),
-        };
         ResultSink {
             rules,
-            suppressor: Suppressor::new(config),
-            checked: Vec::new(),
-            format,
-            stream,
-            output,
-            report,
-            summary: Summary::default(),
+            settler: Settler::new(rules, config),
+            writer: ReportWriter::new(format, output, report),
             worst: None,
             locations: SarifContext::default(),
         }
@@ -55,61 +59,33 @@ impl<'a> ResultSink<'a> {
         &mut self.locations
     }
 
-    /// Record that these rules ran, so an ignore of one of them that matched nothing is
-    /// reported (config/unused-ignore), and ignores for rules that did not run are not.
+    /// Record that these rules ran (see [`Settler::checked`]).
     pub fn checked(&mut self, rules: &[&'static str]) {
-        self.checked.extend_from_slice(rules);
+        self.settler.checked(rules);
     }
 
     /// One target is done.
     pub fn emit(&mut self, mut result: TargetResult) -> Result<(), OutputError> {
-        self.rules.apply_levels(&mut result.findings);
-        self.suppressor
-            .suppress(&result.target, &mut result.findings);
+        self.settler.settle(&mut result);
         self.push(result)
     }
 
-    fn push(&mut self, mut result: TargetResult) -> Result<(), OutputError> {
-        finding::sort_findings(&mut result.findings);
-        self.summary.add(&result);
+    fn push(&mut self, result: TargetResult) -> Result<(), OutputError> {
         self.worst = self.worst.max(result.max_severity());
-        match &mut self.stream {
-            Some(writer) => writer.write_result(&result)?,
-            None => self.report.results.push(result),
-        }
-        Ok(())
+        self.writer.write(result)
     }
 
     /// Add the config/unused-ignore findings, render, and put the output in place.
     /// Returns the worst severity of the run.
     pub fn finish(mut self) -> Result<Option<Severity>, OutputError> {
-        let unused = self.suppressor.unused(&self.checked);
-        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-        for finding in config::unused_ignore_findings(self.rules, &unused) {
-            by_file
-                .entry(finding.target.clone())
-                .or_default()
-                .push(finding);
-        }
-        for (file, mut findings) in by_file {
-            self.rules.apply_levels(&mut findings);
-            let mut result = TargetResult::new(file, "config");
-            result.findings = findings;
+        for result in self.settler.unused_ignores() {
             self.push(result)?;
         }
-        let output = match (self.stream, self.output) {
-            (Some(writer), _) => writer.into_inner(),
-            (None, Some(mut output)) => {
-                let ctx = RenderContext {
-                    rules: Some(self.rules),
-                    locations: Some(&self.locations),
-                };
-                super::render_with(&self.report, self.format, &ctx, &mut output)?;
-                output
-            }
-            (None, None) => unreachable!("a sink has a stream or an output"),
+        let ctx = RenderContext {
+            rules: Some(self.rules),
+            locations: Some(&self.locations),
         };
-        output.commit()?;
+        self.writer.finish(&ctx)?;
         Ok(self.worst)
     }
 }
@@ -117,7 +93,7 @@ impl<'a> ResultSink<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::Mode;
+    use crate::report::Output;
 
     /// The shared path: user levels, ignores, unused ignores, rendering to --output, and the
     /// worst severity that decides the exit status.

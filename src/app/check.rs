@@ -1,0 +1,107 @@
+//! `mailaudit check`: the pre-send gate for one campaign. DNS from --zone/--nameserver when
+//! given, else from the campaign's `zones`, else live.
+
+use super::context::{AuditContext, expand_zone_paths, runtime};
+use super::{Command, CommonOptions, ResultSink, Settings, audit_in, workers};
+use crate::campaign::Campaign;
+use crate::dns::{Resolver, ZoneSet};
+use crate::finding::Severity;
+use crate::message::DkimVerifier;
+use crate::run::Mode;
+use anyhow::Result;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// The campaign file (paths in it are relative to its directory).
+    pub campaign: PathBuf,
+    /// Drafts larger than this are not parsed but reported (message/too-large).
+    pub max_size: u64,
+}
+
+pub(super) fn run(
+    common: &CommonOptions,
+    settings: &Settings,
+    options: &CheckOptions,
+) -> Result<Option<Severity>> {
+    let Some(campaign) = &settings.campaign else {
+        unreachable!("the settings of `check` hold its campaign")
+    };
+    let campaign_zones = common.dns.zone.is_empty() && common.dns.nameservers.is_empty();
+    let zone_files = if campaign_zones {
+        expand_zone_paths(&campaign.zones)?
+    } else {
+        Vec::new()
+    };
+    let mode = (campaign_zones && !campaign.zones.is_empty()).then(|| Mode::Offline {
+        zone_files: campaign
+            .zones
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    });
+    // The statistics first: a bulk sender's requirements are errors over the whole report,
+    // whatever severity the profile or the user's files give them.
+    let stats = crate::campaign::score_stats(campaign, &settings.rules)?;
+    let mut settings = settings.clone();
+    if crate::campaign::is_bulk(campaign, &stats) {
+        settings
+            .rules
+            .raise_to_error(crate::campaign::bulk::bulk_requirements());
+    }
+    let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+    let command = Command::Check(options.clone());
+    audit_in(common, &settings, &command, mode, &ctx, |ctx, sink| {
+        let runtime = runtime()?;
+        let resolver = if zone_files.is_empty() {
+            ctx.resolver()?
+        } else {
+            Resolver::offline(ZoneSet::load_files(&zone_files)?)
+        };
+        check(options, campaign, stats, ctx, &resolver, &runtime, sink)
+    })
+}
+
+/// The campaign's results, settled by the sink as they come.
+fn check(
+    options: &CheckOptions,
+    campaign: &Campaign,
+    stats: crate::campaign::StatsOutcome,
+    ctx: &AuditContext,
+    resolver: &Resolver,
+    runtime: &tokio::runtime::Runtime,
+    sink: &mut ResultSink,
+) -> Result<()> {
+    sink.checked(&crate::campaign::all_rules());
+    // SARIF and github: a finding without a file of its own (a record span) points at the
+    // campaign file's key that names its domain or IP, else at the campaign file.
+    let locations = sink.locations_mut();
+    for (target, line) in crate::campaign::check::target_lines(campaign) {
+        locations.add_fallback(&target, campaign.source.clone(), line);
+    }
+    locations.default_uri = Some(campaign.source.clone());
+    let check_options = crate::campaign::CheckOptions {
+        concurrency: ctx.concurrency.get(),
+        workers: workers(ctx.concurrency.get()),
+        max_size: options.max_size,
+        dkim: Some(DkimVerifier {
+            resolver: resolver.clone(),
+            runtime: runtime.handle().clone(),
+            now: None,
+        }),
+        stats: Some(stats),
+    };
+    crate::campaign::check_campaign(
+        campaign,
+        resolver,
+        runtime.handle(),
+        ctx.rules,
+        &check_options,
+        |done| {
+            let result = done.map_err(|name| {
+                anyhow::anyhow!("the audit of {name} stopped unexpectedly (a bug in mailaudit)")
+            })?;
+            Ok::<(), anyhow::Error>(sink.emit(result)?)
+        },
+    )
+}

@@ -1,0 +1,74 @@
+//! `mailaudit message`: every draft on up to one thread per core (at most --concurrency),
+//! results to the sink in walk order as they finish, then each directory's sequence result.
+
+use super::context::{AuditContext, runtime};
+use super::sink::ResultSink;
+use super::workers;
+use crate::message::{DkimVerifier, DraftOptions};
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct MessageOptions {
+    /// Draft files and directories of drafts (.eml, searched recursively).
+    pub paths: Vec<PathBuf>,
+    /// The drafts are sequence templates: merge tags are expected, and a platform
+    /// unsubscribe token counts as an https one-click link.
+    pub template: bool,
+    /// The profile (`rules/profiles/NAME.toml`) for this kind of mail.
+    pub profile: String,
+    /// Drafts larger than this are not parsed but reported (message/too-large).
+    pub max_size: u64,
+    /// Verify DKIM-Signature headers against keys from live DNS even without --zone or
+    /// --nameserver.
+    pub verify_dkim: bool,
+    /// The clock for DKIM x= expiry, in Unix seconds.
+    pub dkim_now: Option<u64>,
+}
+
+/// Every path named on the command line must exist, and a directory must hold drafts: a
+/// mistyped path or an empty directory is a usage error (exit 2), not a clean run.
+pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            if !crate::message::run::has_drafts(path) {
+                bail!("no .eml drafts under {}", path.display());
+            }
+        } else {
+            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn run(
+    options: &MessageOptions,
+    ctx: &AuditContext,
+    sink: &mut ResultSink,
+) -> Result<()> {
+    let runtime = runtime()?;
+    let dkim = if ctx.dns_given() || options.verify_dkim {
+        Some(DkimVerifier {
+            resolver: ctx.resolver()?,
+            runtime: runtime.handle().clone(),
+            now: options.dkim_now,
+        })
+    } else {
+        None
+    };
+    let draft_options = DraftOptions {
+        template: options.template,
+        max_size: options.max_size,
+        dkim,
+    };
+    sink.checked(&crate::message::audit::all_rules());
+    let workers = workers(ctx.concurrency.get());
+    crate::message::audit_paths(&options.paths, ctx.rules, &draft_options, workers, |done| {
+        let done = done.map_err(|path| {
+            anyhow::anyhow!("the audit of {path} stopped unexpectedly (a bug in mailaudit)")
+        })?;
+        Ok(sink.emit(done.into_target_result())?)
+    })
+}

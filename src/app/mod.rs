@@ -1,0 +1,159 @@
+//! The application: the one pipeline every command runs, and the only layer that knows the
+//! commands. Options -> [`Settings`] (rule data, profile, the user's files, a campaign's own
+//! rules) -> [`AuditContext`] (zones or live DNS, concurrency) -> the command's runner ->
+//! [`ResultSink`] (settling: user levels, ignores, unused ignores; then rendering) -> the
+//! worst severity, which the binary turns into an exit code.
+//!
+//! Errors here are `anyhow` chains: they end on the terminal with their context, and the
+//! typed errors of the layers below (zone files, campaign files, stats rows) keep their
+//! file:line messages inside them.
+
+mod check;
+pub mod context;
+mod domain;
+mod message;
+mod rules;
+mod sender;
+pub mod settings;
+pub mod settle;
+pub mod sink;
+mod spf;
+
+pub use check::CheckOptions;
+pub use context::{AuditContext, DnsOptions};
+pub use domain::DomainOptions;
+pub use message::MessageOptions;
+pub use sender::SenderOptions;
+pub use settings::Settings;
+pub use sink::ResultSink;
+pub use spf::SpfOptions;
+
+use crate::finding::Severity;
+use crate::report::Format;
+use crate::run::Mode;
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// The options every command shares.
+#[derive(Clone, Debug)]
+pub struct CommonOptions {
+    pub dns: DnsOptions,
+    pub format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    pub output: Option<PathBuf>,
+    /// Rule overrides and ignores, layered on ./mailaudit.toml when that exists.
+    pub rules: Option<PathBuf>,
+}
+
+/// A command and its own options.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// `mailaudit rules [RULE]`.
+    Rules {
+        rule: Option<String>,
+    },
+    Domain(DomainOptions),
+    Spf(SpfOptions),
+    Message(MessageOptions),
+    Check(CheckOptions),
+    Sender(SenderOptions),
+}
+
+impl Command {
+    /// The name a report gives its command.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Rules { .. } => "rules",
+            Command::Domain(_) => "domain",
+            Command::Spf(_) => "spf",
+            Command::Message(_) => "message",
+            Command::Check(_) => "check",
+            Command::Sender(_) => "sender",
+        }
+    }
+}
+
+/// Run `command`: the report goes to the output, and the worst severity among its findings
+/// comes back (the binary compares it with `--fail-on`).
+pub fn run(common: &CommonOptions, command: &Command) -> Result<Option<Severity>> {
+    let settings = Settings::load(common, command)?;
+    match command {
+        Command::Rules { rule } => rules::show(common, &settings.rules, rule.as_deref()),
+        Command::Domain(options) => audit(common, &settings, command, None, |ctx, sink| {
+            domain::run(options, ctx, sink)
+        }),
+        Command::Spf(options) => audit(common, &settings, command, None, |ctx, sink| {
+            spf::run(options, ctx, sink)
+        }),
+        Command::Message(options) => {
+            message::check_paths(&options.paths)?;
+            let mode = Mode::Drafts {
+                profile: options.profile.clone(),
+                template: options.template,
+            };
+            audit(common, &settings, command, Some(mode), |ctx, sink| {
+                message::run(options, ctx, sink)
+            })
+        }
+        Command::Check(options) => check::run(common, &settings, options),
+        Command::Sender(options) => {
+            let mode = Mode::Stats {
+                files: options
+                    .files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect(),
+            };
+            audit(common, &settings, command, Some(mode), |ctx, sink| {
+                sender::run(options, ctx, sink)
+            })
+        }
+    }
+}
+
+/// The shared path of every audit command: run it, settle and render its results, return
+/// the worst severity. `mode` is the report's mode when the command says how it read its
+/// files instead of taking it from the DNS options.
+fn audit(
+    common: &CommonOptions,
+    settings: &Settings,
+    command: &Command,
+    mode: Option<Mode>,
+    run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
+) -> Result<Option<Severity>> {
+    let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+    audit_in(common, settings, command, mode, &ctx, run)
+}
+
+/// [`audit`] in a context the command built itself (`check` may take its zones from the
+/// campaign file).
+fn audit_in(
+    common: &CommonOptions,
+    settings: &Settings,
+    command: &Command,
+    mode: Option<Mode>,
+    ctx: &AuditContext,
+    run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
+) -> Result<Option<Severity>> {
+    let mode = mode.unwrap_or_else(|| ctx.mode.clone());
+    let mut sink = ResultSink::open(
+        &settings.rules,
+        &settings.config,
+        common,
+        command.name(),
+        mode,
+    )?;
+    // SARIF and github locations: paths relative to the working directory; a DNS target
+    // that no input line names points at the first zone file.
+    let locations = sink.locations_mut();
+    locations.root = std::env::current_dir().ok();
+    locations.default_uri = ctx.zone_files.first().map(|p| p.display().to_string());
+    run(ctx, &mut sink)?;
+    Ok(sink.finish()?)
+}
+
+/// The cores to lint drafts on: one thread per core, at most `concurrency`.
+fn workers(concurrency: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.min(concurrency)
+}

@@ -1,0 +1,61 @@
+//! Settling: each target's findings get the user's rule levels, then the ignores, then the
+//! report's order, before any renderer sees them. At the end, ignores that matched nothing
+//! among the rules that ran become config/unused-ignore findings.
+
+use crate::config::{self, Config, Suppressor};
+use crate::finding::{self, Finding};
+use crate::rules::Rules;
+use crate::run::TargetResult;
+use std::collections::BTreeMap;
+
+pub struct Settler<'a> {
+    rules: &'a Rules,
+    suppressor: Suppressor<'a>,
+    checked: Vec<&'static str>,
+}
+
+impl<'a> Settler<'a> {
+    pub fn new(rules: &'a Rules, config: &'a Config) -> Settler<'a> {
+        Settler {
+            rules,
+            suppressor: Suppressor::new(config),
+            checked: Vec::new(),
+        }
+    }
+
+    /// Record that these rules ran, so an ignore of one of them that matched nothing is
+    /// reported (config/unused-ignore), and ignores for rules that did not run are not.
+    pub fn checked(&mut self, rules: &[&'static str]) {
+        self.checked.extend_from_slice(rules);
+    }
+
+    /// The user's levels, then the ignores, then report order.
+    pub fn settle(&mut self, result: &mut TargetResult) {
+        self.rules.apply_levels(&mut result.findings);
+        self.suppressor
+            .suppress(&result.target, &mut result.findings);
+        finding::sort_findings(&mut result.findings);
+    }
+
+    /// One `config` result per configuration file with ignores that matched nothing.
+    pub fn unused_ignores(&self) -> Vec<TargetResult> {
+        let unused = self.suppressor.unused(&self.checked);
+        let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+        for finding in config::unused_ignore_findings(self.rules, &unused) {
+            by_file
+                .entry(finding.target.clone())
+                .or_default()
+                .push(finding);
+        }
+        by_file
+            .into_iter()
+            .map(|(file, mut findings)| {
+                self.rules.apply_levels(&mut findings);
+                finding::sort_findings(&mut findings);
+                let mut result = TargetResult::new(file, "config");
+                result.findings = findings;
+                result
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,75 @@
+//! The `mailaudit` binary: parse arguments, hand them to the application
+//! ([`mailaudit::app`]), print errors, choose colour, and turn the outcome into an exit code.
+
+mod cli;
+
+use anyhow::Result;
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command, EXIT_TROUBLE, FormatArg};
+use mailaudit::report::Output;
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version come here too, with exit code 0; usage errors with 2.
+            let _ = err.print();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_TROUBLE));
+        }
+    };
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): nothing to tell it, but the report is incomplete.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_TROUBLE),
+        Err(err) => {
+            // Errors quote their input (a TOML line, a CSV field): escape it line by line.
+            let text = format!("{err:#}");
+            let safe: Vec<String> = text
+                .split('\n')
+                .map(|line| mailaudit::text::escape_untrusted(line).into_owned())
+                .collect();
+            eprintln!("mailaudit: error: {}", safe.join("\n"));
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: &Cli) -> Result<u8> {
+    // Completions need no configuration: a broken mailaudit.toml must not break the shell.
+    if let Command::Completions { shell } = &cli.command {
+        return completions(cli, *shell);
+    }
+    colored::control::set_override(use_colour(cli));
+    let (options, Some(command)) = cli.options() else {
+        unreachable!("every command but completions is the application's")
+    };
+    let worst = mailaudit::app::run(&options, &command)?;
+    Ok(cli::exit_status(worst, cli.common.fail_on))
+}
+
+/// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+fn use_colour(cli: &Cli) -> bool {
+    cli.common.output.is_none()
+        && cli.common.format == FormatArg::Human
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// `mailaudit completions SHELL`: the completion script on stdout (or `--output`).
+fn completions(cli: &Cli, shell: clap_complete::Shell) -> Result<u8> {
+    let mut output = Output::open(cli.common.output.as_deref())?;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "mailaudit", &mut output);
+    output.commit()?;
+    Ok(0)
+}

@@ -1,13 +1,12 @@
 //! `mailaudit check`: the pre-send gate for one campaign. DNS from --zone/--nameserver when
 //! given, else from the campaign's `zones`, else live.
 
-use super::context::{AuditContext, expand_zone_paths, runtime};
+use super::context::{AuditContext, runtime};
 use super::{Command, CommonOptions, ResultSink, Settings, audit_in, workers};
 use crate::campaign::Campaign;
-use crate::dns::{Resolver, ZoneSet};
+use crate::dns::Resolver;
 use crate::finding::Severity;
 use crate::message::DkimVerifier;
-use crate::run::Mode;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -27,19 +26,6 @@ pub(super) fn run(
     let Some(campaign) = &settings.campaign else {
         unreachable!("the settings of `check` hold its campaign")
     };
-    let campaign_zones = common.dns.zone.is_empty() && common.dns.nameservers.is_empty();
-    let zone_files = if campaign_zones {
-        expand_zone_paths(&campaign.zones)?
-    } else {
-        Vec::new()
-    };
-    let mode = (campaign_zones && !campaign.zones.is_empty()).then(|| Mode::Offline {
-        zone_files: campaign
-            .zones
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect(),
-    });
     // The statistics first: a bulk sender's requirements are errors over the whole report,
     // whatever severity the profile or the user's files give them.
     let stats = crate::campaign::score_stats(campaign, &settings.rules)?;
@@ -49,15 +35,11 @@ pub(super) fn run(
             .rules
             .raise_to_error(crate::campaign::bulk::bulk_requirements());
     }
-    let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+    let ctx = AuditContext::for_campaign(&common.dns, &settings.rules, &campaign.zones)?;
     let command = Command::Check(options.clone());
-    audit_in(common, &settings, &command, mode, &ctx, |ctx, sink| {
+    audit_in(common, &settings, &command, None, &ctx, |ctx, sink| {
         let runtime = runtime()?;
-        let resolver = if zone_files.is_empty() {
-            ctx.resolver()?
-        } else {
-            Resolver::offline(ZoneSet::load_files(&zone_files)?)
-        };
+        let resolver = ctx.resolver()?;
         check(options, campaign, stats, ctx, &resolver, &runtime, sink)
     })
 }

@@ -65,6 +65,23 @@ impl<'a> AuditContext<'a> {
         })
     }
 
+    /// The context of `check`: the campaign's `zones` stand in for `--zone` when the command
+    /// line names no DNS source.
+    pub fn for_campaign(
+        dns: &DnsOptions,
+        rules: &'a Rules,
+        campaign_zones: &[PathBuf],
+    ) -> Result<AuditContext<'a>> {
+        if dns.zone.is_empty() && dns.nameservers.is_empty() && !campaign_zones.is_empty() {
+            let dns = DnsOptions {
+                zone: campaign_zones.to_vec(),
+                ..dns.clone()
+            };
+            return AuditContext::new(&dns, rules);
+        }
+        AuditContext::new(dns, rules)
+    }
+
     /// True when the run was given a DNS source (zone files or servers) rather than the
     /// system's resolvers.
     pub fn dns_given(&self) -> bool {

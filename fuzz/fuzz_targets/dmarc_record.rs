@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = mailaudit::dmarc::record::has_valid_version(data);
     let _ = mailaudit::dmarc::record::DmarcRecord::parse(data);
     if let Ok(name) = std::str::from_utf8(data) {
-        let _ = mailaudit::dmarc::organizational_domain(name);
+        let _ = mailaudit::dns::orgdomain::organizational_domain(name);
     }
 });

@@ -5,6 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use mailaudit::app::registry::{CommandRules, rules_run_by};
 use mailaudit::campaign::Campaign;
 use mailaudit::config::Config;
 use mailaudit::dns::{LiveConfig, Resolver, ZoneSet};
@@ -638,11 +639,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
     let runtime = runtime()?;
     let resolver = build_resolver(ctx)?;
     let rules = Arc::new(ctx.rules.clone());
-    sink.checked(mailaudit::spf::audit::RULES);
-    sink.checked(mailaudit::domain::RULES);
-    sink.checked(mailaudit::dkim::audit::RULES);
-    sink.checked(mailaudit::mx::RULES);
-    sink.checked(mailaudit::dmarc::RULES);
+    sink.checked(&rules_run_by(CommandRules::Domain));
     let domains_count = domains.len();
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,
@@ -706,7 +703,7 @@ fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<
         helo: args.helo.clone().unwrap_or_else(|| domain.clone()),
     };
     let outcome = runtime.block_on(check_host(&resolver, &input, &CheckHostOptions::default()));
-    sink.checked(mailaudit::domain::RULES);
+    sink.checked(&rules_run_by(CommandRules::Spf));
     let mut result = TargetResult::new(domain.clone(), "spf");
     result.findings = mailaudit::domain::ip_verdict_findings(ctx.rules, &domain, &input, &outcome);
     let mut facts = serde_json::to_value(&outcome)?;
@@ -756,7 +753,7 @@ fn run_message(args: &MessageArgs, ctx: &AuditContext, sink: &mut ResultSink) ->
         max_size: args.max_size,
         dkim,
     };
-    sink.checked(&mailaudit::message::audit::all_rules());
+    sink.checked(&rules_run_by(CommandRules::Message));
     let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let workers = cores.min(ctx.concurrency.get());
     mailaudit::message::audit_paths(&args.paths, ctx.rules, &options, workers, |done| {
@@ -818,7 +815,7 @@ fn run_check(
     runtime: &tokio::runtime::Runtime,
     sink: &mut ResultSink,
 ) -> Result<()> {
-    sink.checked(&mailaudit::campaign::all_rules());
+    sink.checked(&rules_run_by(CommandRules::Check));
     // SARIF and github: a finding without a file of its own (a record span) points at the
     // campaign file's key that names its domain or IP, else at the campaign file.
     let locations = sink.locations_mut();
@@ -872,7 +869,7 @@ fn run_sender(args: &SenderArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
             .established
             .insert(mailaudit::dns::normalize_name(domain.trim()));
     }
-    sink.checked(mailaudit::sender::RULES);
+    sink.checked(&rules_run_by(CommandRules::Sender));
     let run = mailaudit::sender::audit_files(&args.files, ctx.rules, &options)?;
     for result in run.results {
         sink.emit(result.into_target_result())?;

@@ -1,7 +1,10 @@
-//! Keeps the rule checks (the `RULES` lists in code) and the rule data (`rules/*.toml`)
-//! together: every rule exists in both, with every documentation section written.
+//! Keeps the registry (every family's rule ids and threshold handles, `src/app/registry.rs`)
+//! and the rule data (`rules/*.toml`) together: every rule exists in both, with every
+//! documentation section written.
 
-use mailaudit::rules::{Rules, implemented};
+use mailaudit::app::registry::{FAMILIES, implemented};
+use mailaudit::rules::Rules;
+use mailaudit::spf::rules::{LOOKUP_LIMIT, LOOKUP_LIMIT_MAX, LOOKUP_LIMIT_WARN_FROM};
 use regex::Regex;
 use std::collections::BTreeSet;
 
@@ -17,9 +20,15 @@ fn rules() -> Rules {
 #[test]
 fn every_implemented_rule_has_data() {
     let rules = rules();
-    let missing: Vec<&str> = implemented()
-        .into_iter()
-        .filter(|id| rules.get(id).is_none())
+    let missing: Vec<String> = FAMILIES
+        .iter()
+        .flat_map(|family| {
+            family
+                .rules
+                .iter()
+                .filter(|id| rules.get(id.as_str()).is_none())
+                .map(move |id| format!("{} ({})", id, family.name))
+        })
         .collect();
     assert!(
         missing.is_empty(),
@@ -29,7 +38,7 @@ fn every_implemented_rule_has_data() {
 
 #[test]
 fn every_data_entry_is_implemented() {
-    let implemented: BTreeSet<&str> = implemented().into_iter().collect();
+    let implemented: BTreeSet<&str> = implemented().into_iter().map(|id| id.as_str()).collect();
     let rules = rules();
     let unimplemented: Vec<&str> = rules
         .iter()
@@ -56,6 +65,7 @@ fn ids_are_area_slash_kebab_name() {
     let rules = rules();
     let ids = implemented()
         .into_iter()
+        .map(|id| id.as_str())
         .chain(rules.iter().map(|meta| meta.id.as_str()));
     let bad: Vec<&str> = ids.filter(|id| !pattern.is_match(id)).collect();
     assert!(
@@ -100,10 +110,10 @@ fn thresholds_are_numbers() {
 #[test]
 fn findings_take_help_and_reference_from_data() {
     let rules = rules();
-    let finding = rules.finding("spf/lookup-limit", "example.com", "12 lookups");
+    let finding = rules.finding(LOOKUP_LIMIT, "example.com", "12 lookups");
     let meta = rules.get("spf/lookup-limit").unwrap();
     assert_eq!(finding.help, meta.help);
     assert_eq!(finding.reference, "RFC 7208 §4.6.4");
-    assert_eq!(rules.threshold("spf/lookup-limit", "max"), Some(10.0));
-    assert_eq!(rules.threshold("spf/lookup-limit", "warn_from"), Some(8.0));
+    assert_eq!(rules.threshold(LOOKUP_LIMIT_MAX), 10.0);
+    assert_eq!(rules.threshold(LOOKUP_LIMIT_WARN_FROM), 8.0);
 }

@@ -4,7 +4,7 @@ use super::output::{Output, OutputError};
 use super::{Format, JsonlWriter, RenderContext, SarifContext};
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding, Severity};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules};
 use crate::run::{Report, Summary, TargetResult};
 use std::collections::BTreeMap;
 
@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub struct ResultSink<'a> {
     rules: &'a Rules,
     suppressor: Suppressor<'a>,
-    checked: Vec<&'static str>,
+    checked: Vec<RuleId>,
     format: Format,
     stream: Option<JsonlWriter<Output>>,
     output: Option<Output>,
@@ -57,7 +57,7 @@ impl<'a> ResultSink<'a> {
 
     /// Record that these rules ran, so an ignore of one of them that matched nothing is
     /// reported (config/unused-ignore), and ignores for rules that did not run are not.
-    pub fn checked(&mut self, rules: &[&'static str]) {
+    pub fn checked(&mut self, rules: &[RuleId]) {
         self.checked.extend_from_slice(rules);
     }
 
@@ -143,11 +143,11 @@ mod tests {
             },
         );
         let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
-        sink.checked(crate::spf::audit::RULES);
+        sink.checked(crate::spf::rules::RULES);
         let mut result = TargetResult::new("a.example", "domain");
         result.findings = vec![
-            rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
-            rules.finding("spf/lookup-limit", "a.example", "12 lookups"),
+            rules.finding(crate::spf::rules::PTR_MECHANISM, "a.example", "ptr"),
+            rules.finding(crate::spf::rules::LOOKUP_LIMIT, "a.example", "12 lookups"),
         ];
         sink.emit(result).unwrap();
         assert!(!path.exists(), "the report is put in place only at the end");

@@ -6,6 +6,9 @@ use crate::finding::{Finding, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod id;
+pub use id::{RuleId, Threshold, concat};
+
 /// The rule data files compiled into the binary.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("rules/spf.toml", include_str!("../../rules/spf.toml")),
@@ -49,34 +52,6 @@ pub const PROFILES: &[(&str, &str, &str)] = &[
         include_str!("../../rules/profiles/newsletter.toml"),
     ),
 ];
-
-/// Every rule id some check can emit: the `RULES` lists of the check modules.
-/// The registry test holds this list and the rule data together.
-pub fn implemented() -> Vec<&'static str> {
-    let mut ids = [
-        crate::spf::audit::RULES,
-        crate::domain::RULES,
-        crate::dkim::audit::RULES,
-        crate::dkim::signature::RULES,
-        crate::config::RULES,
-        crate::mx::RULES,
-        crate::message::audit::RULES,
-        crate::message::headers::RULES,
-        crate::message::unsubscribe::RULES,
-        crate::message::subject::RULES,
-        crate::message::sequence::RULES,
-        crate::dmarc::RULES,
-        crate::sender::RULES,
-        crate::message::body::RULES,
-        crate::message::ignore::RULES,
-        crate::campaign::RULES,
-    ]
-    .concat();
-    // Shared rules such as dns/inconclusive are listed by every module that emits them.
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -164,8 +139,9 @@ impl Rules {
         })
     }
 
-    pub fn get(&self, id: &str) -> Option<&RuleMeta> {
-        self.rules.get(id)
+    /// The data of rule `id` (a [`RuleId`] or an id as text, e.g. a finding's).
+    pub fn get(&self, id: impl AsRef<str>) -> Option<&RuleMeta> {
+        self.rules.get(id.as_ref())
     }
 
     /// Rules in id order.
@@ -329,8 +305,8 @@ impl Rules {
 
     /// A finding for rule `id`, with severity, reference and help taken from the rule's data.
     /// An id without data is a bug caught by the registry test; it still yields a finding.
-    pub fn finding(&self, id: &str, target: &str, message: impl Into<String>) -> Finding {
-        let (severity, reference, help) = match self.rules.get(id) {
+    pub fn finding(&self, id: RuleId, target: &str, message: impl Into<String>) -> Finding {
+        let (severity, reference, help) = match self.rules.get(id.as_str()) {
             Some(meta) => (meta.severity, meta.reference.clone(), meta.help.clone()),
             None => (Severity::Error, String::new(), String::new()),
         };
@@ -346,14 +322,31 @@ impl Rules {
         }
     }
 
-    /// A numeric threshold of rule `id`, e.g. `threshold("spf/lookup-limit", "max")`.
-    pub fn threshold(&self, id: &str, key: &str) -> Option<f64> {
-        let value = self.rules.get(id)?.thresholds.get(key)?;
-        value
-            .as_integer()
-            .map(|i| i as f64)
-            .or_else(|| value.as_float())
+    /// The value of a threshold, e.g. `rules.threshold(spf::rules::LOOKUP_LIMIT_MAX)`.
+    ///
+    /// Defaults live only in `rules/*.toml`, and the data has every handle's value as a number
+    /// (the registry test proves it for every family's `THRESHOLDS`); a user's file or a
+    /// profile can only replace it with another number. A handle without a value is therefore
+    /// a bug in mailaudit, and panics naming it.
+    pub fn threshold(&self, threshold: Threshold) -> f64 {
+        self.rules
+            .get(threshold.rule().as_str())
+            .and_then(|meta| meta.thresholds.get(threshold.key()))
+            .and_then(number)
+            .unwrap_or_else(|| {
+                panic!(
+                    "rules/*.toml has no numeric {threshold} (a bug: see tests/rules_registry.rs)"
+                )
+            })
     }
+}
+
+/// A threshold's value as a number, integer or float.
+fn number(value: &toml::Value) -> Option<f64> {
+    value
+        .as_integer()
+        .map(|i| i as f64)
+        .or_else(|| value.as_float())
 }
 
 fn is_number(value: &toml::Value) -> bool {

@@ -1,8 +1,9 @@
 //! Keeps the registry (every family's rule ids and threshold handles, `src/app/registry.rs`)
 //! and the rule data (`rules/*.toml`) together: every rule exists in both, with every
-//! documentation section written.
+//! documentation section written, and every threshold is in the data and read through a
+//! handle, so a default cannot hide in code and data cannot be dead.
 
-use mailaudit::app::registry::{FAMILIES, implemented};
+use mailaudit::app::registry::{FAMILIES, implemented, thresholds};
 use mailaudit::rules::Rules;
 use mailaudit::spf::rules::{LOOKUP_LIMIT, LOOKUP_LIMIT_MAX, LOOKUP_LIMIT_WARN_FROM};
 use regex::Regex;
@@ -105,6 +106,54 @@ fn thresholds_are_numbers() {
             );
         }
     }
+}
+
+#[test]
+fn every_threshold_handle_has_a_number_in_the_data() {
+    let rules = rules();
+    let mut problems = Vec::new();
+    for family in FAMILIES {
+        for threshold in family.thresholds {
+            if !family.rules.contains(&threshold.rule()) {
+                problems.push(format!(
+                    "{threshold} ({}): the rule is not one of the family's",
+                    family.name
+                ));
+            }
+            let value = rules
+                .get(threshold.rule().as_str())
+                .and_then(|meta| meta.thresholds.get(threshold.key()));
+            match value {
+                Some(value) if value.is_integer() || value.is_float() => {}
+                Some(_) => problems.push(format!("{threshold} ({}): not a number", family.name)),
+                None => problems.push(format!(
+                    "{threshold} ({}): not in rules/*.toml",
+                    family.name
+                )),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_threshold_in_the_data_is_read_through_a_handle() {
+    let handles: BTreeSet<(&str, &str)> = thresholds()
+        .into_iter()
+        .map(|t| (t.rule().as_str(), t.key()))
+        .collect();
+    let mut dead = Vec::new();
+    for meta in rules().iter() {
+        for name in meta.thresholds.keys() {
+            if !handles.contains(&(meta.id.as_str(), name.as_str())) {
+                dead.push(format!("{}.thresholds.{name}", meta.id));
+            }
+        }
+    }
+    assert!(
+        dead.is_empty(),
+        "thresholds in rules/*.toml that no family's THRESHOLDS lists: {dead:?}"
+    );
 }
 
 #[test]

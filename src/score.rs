@@ -1,15 +1,24 @@
 //! The 0-100 authentication score of a domain, from the rules that fired on it. The weights
 //! are thresholds of `domain/low-auth-score`; what each rule takes away is `rules/score.toml`.
 
+use crate::dns::rules::INCONCLUSIVE;
+use crate::domain::rules::{
+    LOW_AUTH_SCORE, LOW_AUTH_SCORE_MIN_SCORE, LOW_AUTH_SCORE_WEIGHT_DKIM,
+    LOW_AUTH_SCORE_WEIGHT_DMARC, LOW_AUTH_SCORE_WEIGHT_INFRASTRUCTURE, LOW_AUTH_SCORE_WEIGHT_SPF,
+};
 use crate::finding::{Finding, Severity};
-use crate::rules::Rules;
+use crate::rules::{Rules, Threshold};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-pub const RULE: &str = "domain/low-auth-score";
-
-const PARTS: [&str; 4] = ["spf", "dkim", "dmarc", "infrastructure"];
+/// The parts of the score and the threshold that weighs each.
+const PARTS: [(&str, Threshold); 4] = [
+    ("spf", LOW_AUTH_SCORE_WEIGHT_SPF),
+    ("dkim", LOW_AUTH_SCORE_WEIGHT_DKIM),
+    ("dmarc", LOW_AUTH_SCORE_WEIGHT_DMARC),
+    ("infrastructure", LOW_AUTH_SCORE_WEIGHT_INFRASTRUCTURE),
+];
 
 #[derive(Deserialize)]
 struct ScoreFile {
@@ -75,10 +84,8 @@ pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> AuthScore {
     }
     let mut parts = BTreeMap::new();
     let mut total = 0.0;
-    for part in PARTS {
-        let weight = rules
-            .threshold(RULE, &format!("weight_{part}"))
-            .unwrap_or(0.0);
+    for (part, weight) in PARTS {
+        let weight = rules.threshold(weight);
         let points = weight * (1.0 - lost.get(part).copied().unwrap_or(0.0)).max(0.0);
         total += points;
         parts.insert(part, (points * 10.0).round() / 10.0);
@@ -86,20 +93,20 @@ pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> AuthScore {
     AuthScore {
         value: total.round().clamp(0.0, 100.0) as u32,
         parts,
-        complete: !fired.contains_key("dns/inconclusive"),
+        complete: !fired.contains_key(INCONCLUSIVE.as_str()),
     }
 }
 
 /// `domain/low-auth-score` when a complete score is under `min_score`.
 pub fn low_score_finding(rules: &Rules, domain: &str, score: &AuthScore) -> Option<Finding> {
-    let min = rules.threshold(RULE, "min_score")?;
+    let min = rules.threshold(LOW_AUTH_SCORE_MIN_SCORE);
     if !score.complete || f64::from(score.value) >= min {
         return None;
     }
     Some(
         rules
             .finding(
-                RULE,
+                LOW_AUTH_SCORE,
                 domain,
                 format!(
                     "authentication score of {domain} is {}/100, under {min}",
@@ -120,7 +127,7 @@ mod tests {
         let file: ScoreFile = toml::from_str(include_str!("../rules/score.toml")).unwrap();
         let rules = Rules::builtin().unwrap();
         for d in &file.deduct {
-            assert!(PARTS.contains(&d.part.as_str()), "{}", d.part);
+            assert!(PARTS.iter().any(|(part, _)| *part == d.part), "{}", d.part);
             for rule in &d.rules {
                 assert!(
                     rules.get(rule).is_some(),
@@ -130,7 +137,7 @@ mod tests {
         }
         let weights: f64 = PARTS
             .iter()
-            .map(|p| rules.threshold(RULE, &format!("weight_{p}")).unwrap())
+            .map(|(_, weight)| rules.threshold(*weight))
             .sum();
         assert_eq!(weights, 100.0);
     }
@@ -140,10 +147,10 @@ mod tests {
         let rules = Rules::builtin().unwrap();
         let findings = vec![
             rules
-                .finding("dkim/weak-key", "example.com", "1024")
+                .finding(crate::dkim::rules::WEAK_KEY, "example.com", "1024")
                 .with_severity(Severity::Warning),
-            rules.finding("dmarc/policy-none", "example.com", "p=none"),
-            rules.finding("dmarc/policy-none", "example.com", "again"),
+            rules.finding(crate::dmarc::rules::POLICY_NONE, "example.com", "p=none"),
+            rules.finding(crate::dmarc::rules::POLICY_NONE, "example.com", "again"),
         ];
         let score = authentication_score(&rules, &findings);
         // 25 + 25 * 0.7 + 35 * 0.4 + 15 = 71.5
@@ -157,16 +164,16 @@ mod tests {
     fn a_domain_without_authentication_scores_low_and_fires() {
         let rules = Rules::builtin().unwrap();
         let findings = vec![
-            rules.finding("spf/missing", "x.test", "none"),
+            rules.finding(crate::spf::rules::MISSING, "x.test", "none"),
             rules
-                .finding("dkim/missing", "x.test", "none")
+                .finding(crate::dkim::rules::MISSING, "x.test", "none")
                 .with_severity(Severity::Warning),
-            rules.finding("dmarc/missing", "x.test", "none"),
+            rules.finding(crate::dmarc::rules::MISSING, "x.test", "none"),
         ];
         let score = authentication_score(&rules, &findings);
         assert_eq!(score.value, 15);
         let f = low_score_finding(&rules, "x.test", &score).unwrap();
-        assert_eq!(f.rule, RULE);
+        assert_eq!(f.rule, LOW_AUTH_SCORE);
         assert_eq!(f.evidence.measured, Some(15.into()));
     }
 
@@ -174,9 +181,9 @@ mod tests {
     fn an_incomplete_audit_does_not_fire() {
         let rules = Rules::builtin().unwrap();
         let findings = vec![
-            rules.finding("spf/missing", "x.test", "none"),
-            rules.finding("dns/inconclusive", "x.test", "timeout"),
-            rules.finding("dmarc/missing", "x.test", "none"),
+            rules.finding(crate::spf::rules::MISSING, "x.test", "none"),
+            rules.finding(crate::dns::rules::INCONCLUSIVE, "x.test", "timeout"),
+            rules.finding(crate::dmarc::rules::MISSING, "x.test", "none"),
         ];
         let score = authentication_score(&rules, &findings);
         assert!(!score.complete);

@@ -3,6 +3,7 @@
 
 use mailaudit::campaign::{Campaign, CampaignError};
 use mailaudit::finding::Location;
+use mailaudit::message::rules::BODY_WORD_COUNT_MAX;
 use mailaudit::rules::Rules;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,7 @@ fn the_demo_campaign_loads() {
     // Its [rules] and [[ignore]] are valid rule data.
     let mut rules = Rules::builtin().unwrap();
     rules.apply(&c.config).unwrap();
-    assert_eq!(rules.threshold("body/word-count", "max"), Some(140.0));
+    assert_eq!(rules.threshold(BODY_WORD_COUNT_MAX), 140.0);
     assert_eq!(c.config.ignores().len(), 1);
 }
 

@@ -4,9 +4,8 @@
 
 use mailaudit::config::Config;
 use mailaudit::finding::{Finding, Location};
-use mailaudit::message::body::{
-    Attachment, BodyAnalysis, BodyInput, BodyPart, RULES, analyze_body,
-};
+use mailaudit::message::body::{Attachment, BodyAnalysis, BodyInput, BodyPart, analyze_body};
+use mailaudit::message::rules::BODY_RULES as RULES;
 use mailaudit::rules::Rules;
 
 const FILE: &str = "drafts/touch-1.eml";

@@ -3,6 +3,7 @@
 //! the same order whatever the number of worker threads.
 
 use mailaudit::finding::Finding;
+use mailaudit::message::rules::{SEQUENCE_LENGTH_MAX_TOUCHES, SUBJECT_TOO_LONG_MAX_CHARS};
 use mailaudit::message::{DraftOptions, MessageResult, audit_paths};
 use mailaudit::rules::{PROFILES, Rules, RulesError};
 use std::path::PathBuf;
@@ -221,11 +222,11 @@ fn every_profile_applies_and_names_known_rules() {
         }
     }
     let cold = rules("cold-outreach");
-    assert_eq!(cold.threshold("subject/too-long", "max_chars"), Some(50.0));
-    assert_eq!(cold.threshold("sequence/length", "max_touches"), Some(6.0));
+    assert_eq!(cold.threshold(SUBJECT_TOO_LONG_MAX_CHARS), 50.0);
+    assert_eq!(cold.threshold(SEQUENCE_LENGTH_MAX_TOUCHES), 6.0);
     let news = rules("newsletter");
     assert!(!news.is_enabled("sequence/length"));
-    assert_eq!(news.threshold("subject/too-long", "max_chars"), Some(70.0));
+    assert_eq!(news.threshold(SUBJECT_TOO_LONG_MAX_CHARS), 70.0);
 }
 
 #[test]

@@ -329,9 +329,11 @@ fn draft_findings_point_at_their_file_and_line() {
 fn dns_report(message: &str) -> Report {
     let rules = Rules::builtin().unwrap();
     let mut result = TargetResult::new("example.com", "domain");
-    result
-        .findings
-        .push(rules.finding("spf/lookup-limit", "example.com", message.to_string()));
+    result.findings.push(rules.finding(
+        mailaudit::spf::rules::LOOKUP_LIMIT,
+        "example.com",
+        message.to_string(),
+    ));
     Report {
         command: "check".into(),
         mode: Mode::Live {
@@ -408,11 +410,23 @@ fn fingerprints_are_unique_stable_and_output_is_deterministic() {
 fn fingerprints_ignore_measured_numbers_but_not_the_rule_or_target() {
     let ctx = SarifContext::new();
     let rules = Rules::builtin().unwrap();
-    let a = rules.finding("spf/lookup-limit", "example.com", "12 lookups (limit 10)");
-    let b = rules.finding("spf/lookup-limit", "example.com", "13 lookups (limit 10)");
-    let c = rules.finding("spf/lookup-limit", "example.net", "12 lookups (limit 10)");
+    let a = rules.finding(
+        mailaudit::spf::rules::LOOKUP_LIMIT,
+        "example.com",
+        "12 lookups (limit 10)",
+    );
+    let b = rules.finding(
+        mailaudit::spf::rules::LOOKUP_LIMIT,
+        "example.com",
+        "13 lookups (limit 10)",
+    );
+    let c = rules.finding(
+        mailaudit::spf::rules::LOOKUP_LIMIT,
+        "example.net",
+        "12 lookups (limit 10)",
+    );
     let d = rules.finding(
-        "spf/void-lookup-limit",
+        mailaudit::spf::rules::VOID_LOOKUP_LIMIT,
         "example.com",
         "12 lookups (limit 10)",
     );
@@ -423,7 +437,7 @@ fn fingerprints_ignore_measured_numbers_but_not_the_rule_or_target() {
     let at = |file: &str, line: u32| {
         rules
             .finding(
-                "subject/fake-reply",
+                mailaudit::message::rules::SUBJECT_FAKE_REPLY,
                 "drafts/a.eml",
                 "the subject starts with Re:",
             )
@@ -449,7 +463,7 @@ fn equal_fingerprints_in_one_run_are_told_apart_by_occurrence() {
     let mut result = TargetResult::new("example.com", "domain");
     for n in [11, 12] {
         result.findings.push(rules.finding(
-            "spf/lookup-limit",
+            mailaudit::spf::rules::LOOKUP_LIMIT,
             "example.com",
             format!("{n} lookups"),
         ));

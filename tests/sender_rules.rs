@@ -543,8 +543,7 @@ fn the_documented_score_example_holds() {
     let params = Params::from_rules(
         &rules,
         mailaudit::sender::WarmupSchedule::builtin().unwrap(),
-    )
-    .unwrap();
+    );
     let window = Window {
         from: date("2024-05-01"),
         to: date("2024-05-07"),

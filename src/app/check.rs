@@ -2,6 +2,7 @@
 //! given, else from the campaign's `zones`, else live.
 
 use super::context::{AuditContext, runtime};
+use super::registry::{CommandRules, rules_run_by};
 use super::{Command, CommonOptions, ResultSink, Settings, audit_in, workers};
 use crate::campaign::Campaign;
 use crate::dns::Resolver;
@@ -54,7 +55,7 @@ fn check(
     runtime: &tokio::runtime::Runtime,
     sink: &mut ResultSink,
 ) -> Result<()> {
-    sink.checked(&crate::campaign::all_rules());
+    sink.checked(&rules_run_by(CommandRules::Check));
     // SARIF and github: a finding without a file of its own (a record span) points at the
     // campaign file's key that names its domain or IP, else at the campaign file.
     let locations = sink.locations_mut();

@@ -2,6 +2,7 @@
 //! one resolver (and so one DNS cache); results go to the sink as each domain finishes.
 
 use super::context::{AuditContext, runtime};
+use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use crate::domain::{DomainRequest, audit_domains};
 use crate::report::SarifContext;
@@ -65,11 +66,7 @@ pub(super) fn run(
     let runtime = runtime()?;
     let resolver = ctx.resolver()?;
     let rules = Arc::new(ctx.rules.clone());
-    sink.checked(crate::spf::audit::RULES);
-    sink.checked(crate::domain::RULES);
-    sink.checked(crate::dkim::audit::RULES);
-    sink.checked(crate::mx::RULES);
-    sink.checked(crate::dmarc::RULES);
+    sink.checked(&rules_run_by(CommandRules::Domain));
     let domains_count = domains.len();
     let requests = domains.into_iter().map(|domain| DomainRequest {
         domain,

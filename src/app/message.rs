@@ -2,6 +2,7 @@
 //! results to the sink in walk order as they finish, then each directory's sequence result.
 
 use super::context::{AuditContext, runtime};
+use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use super::workers;
 use crate::message::{DkimVerifier, DraftOptions};
@@ -63,7 +64,7 @@ pub(super) fn run(
         max_size: options.max_size,
         dkim,
     };
-    sink.checked(&crate::message::audit::all_rules());
+    sink.checked(&rules_run_by(CommandRules::Message));
     let workers = workers(ctx.concurrency.get());
     crate::message::audit_paths(&options.paths, ctx.rules, &draft_options, workers, |done| {
         let done = done.map_err(|path| {

@@ -12,6 +12,7 @@ mod check;
 pub mod context;
 mod domain;
 mod message;
+pub mod registry;
 mod rules;
 mod sender;
 pub mod settings;

@@ -2,6 +2,7 @@
 //! exit 2 before any output), then one result per domain.
 
 use super::context::AuditContext;
+use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use crate::date::Date;
 use anyhow::{Result, bail};
@@ -40,7 +41,7 @@ pub(super) fn run(
             .established
             .insert(crate::dns::normalize_name(domain.trim()));
     }
-    sink.checked(crate::sender::RULES);
+    sink.checked(&rules_run_by(CommandRules::Sender));
     let run = crate::sender::audit_files(&options.files, ctx.rules, &sender)?;
     for result in run.results {
         sink.emit(result.into_target_result())?;

@@ -30,6 +30,9 @@ impl Settings {
             config.layer(campaign.config.clone());
         }
         let mut rules = Rules::builtin().context("the built-in rule data is broken")?;
+        rules
+            .check_thresholds(&super::registry::thresholds())
+            .context("the built-in rule data is broken")?;
         // A profile changes the built-in data; the user's files are layered on top of it.
         if let Command::Message(options) = command {
             rules.apply_profile(&options.profile)?;

@@ -4,14 +4,14 @@
 
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules};
 use crate::run::TargetResult;
 use std::collections::BTreeMap;
 
 pub struct Settler<'a> {
     rules: &'a Rules,
     suppressor: Suppressor<'a>,
-    checked: Vec<&'static str>,
+    checked: Vec<RuleId>,
 }
 
 impl<'a> Settler<'a> {
@@ -25,7 +25,7 @@ impl<'a> Settler<'a> {
 
     /// Record that these rules ran, so an ignore of one of them that matched nothing is
     /// reported (config/unused-ignore), and ignores for rules that did not run are not.
-    pub fn checked(&mut self, rules: &[&'static str]) {
+    pub fn checked(&mut self, rules: &[RuleId]) {
         self.checked.extend_from_slice(rules);
     }
 

@@ -8,7 +8,7 @@ use crate::finding::Severity;
 use crate::report::output::{Output, OutputError};
 use crate::report::writer::ReportWriter;
 use crate::report::{Format, RenderContext, SarifContext};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules};
 use crate::run::{Mode, Report, TargetResult};
 
 pub struct ResultSink<'a> {
@@ -60,7 +60,7 @@ impl<'a> ResultSink<'a> {
     }
 
     /// Record that these rules ran (see [`Settler::checked`]).
-    pub fn checked(&mut self, rules: &[&'static str]) {
+    pub fn checked(&mut self, rules: &[RuleId]) {
         self.settler.checked(rules);
     }
 
@@ -119,11 +119,11 @@ mod tests {
             },
         );
         let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
-        sink.checked(crate::spf::audit::RULES);
+        sink.checked(crate::spf::rules::RULES);
         let mut result = TargetResult::new("a.example", "domain");
         result.findings = vec![
-            rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
-            rules.finding("spf/lookup-limit", "a.example", "12 lookups"),
+            rules.finding(crate::spf::rules::PTR_MECHANISM, "a.example", "ptr"),
+            rules.finding(crate::spf::rules::LOOKUP_LIMIT, "a.example", "12 lookups"),
         ];
         sink.emit(result).unwrap();
         assert!(!path.exists(), "the report is put in place only at the end");

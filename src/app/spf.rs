@@ -3,6 +3,7 @@
 //! finding.
 
 use super::context::{AuditContext, runtime};
+use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use crate::run::TargetResult;
 use crate::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
@@ -35,7 +36,7 @@ pub(super) fn run(options: &SpfOptions, ctx: &AuditContext, sink: &mut ResultSin
         helo: options.helo.clone().unwrap_or_else(|| domain.clone()),
     };
     let outcome = runtime.block_on(check_host(&resolver, &input, &CheckHostOptions::default()));
-    sink.checked(crate::domain::RULES);
+    sink.checked(&rules_run_by(CommandRules::Spf));
     let mut result = TargetResult::new(domain.clone(), "spf");
     result.findings = crate::domain::ip_verdict_findings(ctx.rules, &domain, &input, &outcome);
     let mut facts = serde_json::to_value(&outcome)?;

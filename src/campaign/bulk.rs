@@ -59,13 +59,17 @@ mod tests {
         let rules = Rules::builtin().unwrap();
         let mut findings = vec![
             rules
-                .finding("dkim/missing", "a.example", "no key")
+                .finding(crate::dkim::rules::MISSING, "a.example", "no key")
                 .with_severity(Severity::Warning),
             rules
-                .finding("unsubscribe/no-https", "d.eml", "mailto only")
+                .finding(
+                    crate::message::rules::UNSUBSCRIBE_NO_HTTPS,
+                    "d.eml",
+                    "mailto only",
+                )
                 .with_severity(Severity::Warning),
-            rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
-            rules.finding("dmarc/missing", "a.example", "none"),
+            rules.finding(crate::spf::rules::PTR_MECHANISM, "a.example", "ptr"),
+            rules.finding(crate::dmarc::rules::MISSING, "a.example", "none"),
         ];
         assert_eq!(apply_bulk_requirements(&mut findings), 2);
         assert_eq!(findings[0].severity, Severity::Error);

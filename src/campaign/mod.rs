@@ -12,12 +12,12 @@
 pub mod bulk;
 pub mod check;
 pub mod file;
+pub mod rules;
 pub mod simulate;
 pub mod stats;
 
 pub use check::{
-    CampaignFacts, CheckOptions, RULES, StatsInputError, all_rules, check_campaign, is_bulk,
-    score_stats,
+    CampaignFacts, CheckOptions, StatsInputError, check_campaign, is_bulk, score_stats,
 };
 pub use file::{Campaign, CampaignError, KeyLines};
 pub use simulate::{DmarcResult, KeyStatus, Simulation, simulate};

@@ -3,6 +3,7 @@
 //! SPF results, the DKIM key record and the DMARC record come from the domain audits of the
 //! envelope, signing and From domains.
 
+use crate::campaign::rules::DMARC_WOULD_FAIL;
 use crate::dkim::audit::DkimFacts;
 use crate::dkim::{PublicKey, parse_key_record};
 use crate::dmarc::{Alignment, DmarcFacts, Policy};
@@ -408,7 +409,7 @@ pub fn would_fail_findings(rules: &Rules, sim: &Simulation) -> Vec<(IpAddr, Find
                 policy.describe(),
             );
             let mut finding = rules
-                .finding("dmarc/would-fail", from, message)
+                .finding(DMARC_WOULD_FAIL, from, message)
                 .with_measured("fail")
                 .with_threshold("pass");
             if let Some(record) = &sim.record {

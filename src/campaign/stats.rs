@@ -47,7 +47,7 @@ pub fn stats_results(
         if result
             .findings
             .iter()
-            .any(|f| f.rule == "sender/bulk-sender")
+            .any(|f| f.rule == crate::sender::rules::BULK_SENDER)
         {
             outcome.bulk_domains.push(domain);
         }
@@ -60,7 +60,7 @@ pub fn stats_results(
             format!(" (it has rows for {})", outcome.other_domains.join(", "))
         };
         outcome.finding = Some(rules.finding(
-            "sender/no-recent-data",
+            crate::sender::rules::NO_RECENT_DATA,
             &stats.display().to_string(),
             format!(
                 "the statistics have no rows for {}{shown}: the campaign's sending history cannot be judged",

@@ -5,30 +5,15 @@
 use super::key::{KeyRecord, KeyRecordError, PublicKey, parse_key_record};
 use super::selectors::common_selectors;
 use super::tags::Span;
+use crate::dkim::rules::{
+    BAD_KEY, MISSING, MULTIPLE_RECORDS, NO_USABLE_HASH, NOT_FOR_EMAIL, REVOKED, SHA1_ONLY, SYNTAX,
+    TESTING_MODE, UNKNOWN_KEY_TYPE, WEAK_KEY, WEAK_KEY_ERROR_BELOW, WEAK_KEY_WARN_BELOW,
+};
+use crate::dns::rules::INCONCLUSIVE;
 use crate::dns::{Answer, DnsFailure, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules};
 use serde::Serialize;
-
-/// The rules this check emits.
-pub const RULES: &[&str] = &[
-    "dkim/missing",
-    "dkim/syntax",
-    "dkim/revoked",
-    "dkim/weak-key",
-    "dkim/testing-mode",
-    "dkim/sha1-only",
-    "dkim/no-usable-hash",
-    "dkim/unknown-key-type",
-    "dkim/bad-key",
-    "dkim/not-for-email",
-    "dkim/multiple-records",
-    "dns/inconclusive",
-];
-
-/// RFC 8301 §3.2 figures, used when the rule data has no thresholds.
-const DEFAULT_ERROR_BELOW: f64 = 1024.0;
-const DEFAULT_WARN_BELOW: f64 = 2048.0;
 
 /// What the audit measured.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -129,7 +114,7 @@ pub async fn audit_dkim(
                     };
                     let f = audit
                         .finding(
-                            "dkim/missing",
+                            MISSING,
                             name,
                             format!("no DKIM key for selector {selector} at {name}: {why}"),
                         )
@@ -158,7 +143,7 @@ pub async fn audit_dkim(
     if probed && found == 0 && failed == 0 {
         let f = rules
             .finding(
-                "dkim/missing",
+                MISSING,
                 domain,
                 format!(
                     "no DKIM key found at any of the {} common selectors probed; if the domain signs with another selector, give it with --selector",
@@ -185,7 +170,7 @@ impl Audit<'_> {
     }
 
     /// A finding about the record at `name`: the name is its evidence chain.
-    fn finding(&self, rule: &str, name: &str, message: String) -> Finding {
+    fn finding(&self, rule: RuleId, name: &str, message: String) -> Finding {
         self.rules
             .finding(rule, self.target, message)
             .with_chain(vec![name.to_string()])
@@ -203,7 +188,7 @@ impl Audit<'_> {
         let query = format!("TXT {name}");
         let f = self
             .finding(
-                "dns/inconclusive",
+                INCONCLUSIVE,
                 name,
                 format!(
                     "DNS query {query} failed ({why}); the DKIM key of selector {selector} could not be checked"
@@ -228,7 +213,7 @@ impl Audit<'_> {
         if texts.len() > 1 {
             let f = self
                 .finding(
-                    "dkim/multiple-records",
+                    MULTIPLE_RECORDS,
                     name,
                     format!(
                         "{name} has {} TXT records; receivers may use any one of them",
@@ -265,7 +250,7 @@ impl Audit<'_> {
             KeyRecordError::UnknownKeyType { value, .. } => {
                 facts.key_type = Some(value.clone());
                 self.finding(
-                    "dkim/unknown-key-type",
+                    UNKNOWN_KEY_TYPE,
                     name,
                     format!(
                         "DKIM key record at {name} has k={value}, a key type receivers do not know, so they ignore the key of selector {selector}"
@@ -274,7 +259,7 @@ impl Audit<'_> {
                 .with_measured(value.clone())
             }
             _ => self.finding(
-                "dkim/syntax",
+                SYNTAX,
                 name,
                 format!("DKIM key record at {name} does not parse: {error}"),
             ),
@@ -301,7 +286,7 @@ impl Audit<'_> {
         match &record.key {
             PublicKey::Revoked => {
                 let f = self.finding(
-                    "dkim/revoked",
+                    REVOKED,
                     name,
                     format!(
                         "DKIM key at {name} is revoked (empty p=): mail signed with selector {selector} fails DKIM"
@@ -314,7 +299,7 @@ impl Audit<'_> {
             }
             PublicKey::Invalid { error } => {
                 let f = self.finding(
-                    "dkim/bad-key",
+                    BAD_KEY,
                     name,
                     format!(
                         "p= of the DKIM key at {name} is not a usable {} key: {error}",
@@ -333,7 +318,7 @@ impl Audit<'_> {
 
         if record.is_testing() {
             let f = self.finding(
-                "dkim/testing-mode",
+                TESTING_MODE,
                 name,
                 format!(
                     "DKIM key at {name} is in testing mode (t=y): receivers may treat mail signed with selector {selector} as unsigned"
@@ -347,14 +332,14 @@ impl Audit<'_> {
             let listed = record.tag("h").map(|t| t.value.clone()).unwrap_or_default();
             let (rule, message) = if record.allows_hash("sha1") {
                 (
-                    "dkim/sha1-only",
+                    SHA1_ONLY,
                     format!(
                         "DKIM key at {name} allows only sha1 (h={listed}): receivers reject sha1 signatures (RFC 8301), so mail signed with selector {selector} fails DKIM"
                     ),
                 )
             } else {
                 (
-                    "dkim/no-usable-hash",
+                    NO_USABLE_HASH,
                     format!(
                         "DKIM key at {name} allows no hash algorithm receivers implement (h={listed}), so every signature with selector {selector} fails"
                     ),
@@ -369,7 +354,7 @@ impl Audit<'_> {
             let listed = record.tag("s").map(|t| t.value.clone()).unwrap_or_default();
             let f = self
                 .finding(
-                    "dkim/not-for-email",
+                    NOT_FOR_EMAIL,
                     name,
                     format!(
                         "DKIM key at {name} is limited to s={listed}, which excludes email: receivers ignore it when verifying mail"
@@ -382,14 +367,8 @@ impl Audit<'_> {
     }
 
     fn weak_key(&mut self, name: &str, text: &str, bits: u32, p_span: Span) {
-        let error_below = self
-            .rules
-            .threshold("dkim/weak-key", "error_below")
-            .unwrap_or(DEFAULT_ERROR_BELOW);
-        let warn_below = self
-            .rules
-            .threshold("dkim/weak-key", "warn_below")
-            .unwrap_or(DEFAULT_WARN_BELOW);
+        let error_below = self.rules.threshold(WEAK_KEY_ERROR_BELOW);
+        let warn_below = self.rules.threshold(WEAK_KEY_WARN_BELOW);
         let measured = f64::from(bits);
         let (severity, threshold, message) = if measured < error_below {
             (
@@ -411,7 +390,7 @@ impl Audit<'_> {
             return;
         };
         let f = self
-            .finding("dkim/weak-key", name, message)
+            .finding(WEAK_KEY, name, message)
             .with_severity(severity)
             .with_record(text)
             .with_measured(bits)

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod key;
+pub mod rules;
 pub mod selectors;
 pub mod signature;
 pub mod tags;

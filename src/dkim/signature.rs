@@ -16,6 +16,10 @@
 
 use super::key::{KeyRecord, KeyType, PublicKey, parse_key_record};
 use super::tags::{Tag, parse_tag_list};
+use crate::dkim::rules::{
+    NOT_ALIGNED, SIGNATURE_INVALID, SIGNATURE_INVALID_MIN_RSA_BITS, UNSUBSCRIBE_NOT_SIGNED,
+};
+use crate::dns::rules::INCONCLUSIVE;
 use crate::dns::{Answer, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location};
 use crate::rules::Rules;
@@ -27,21 +31,9 @@ use mail_auth::{AuthenticatedMessage, DnsError, Error as AuthError};
 use serde::Serialize;
 use std::borrow::Cow;
 
-/// The rules this check emits.
-pub const RULES: &[&str] = &[
-    "dkim/signature-invalid",
-    "dkim/unsubscribe-not-signed",
-    "dkim/not-aligned",
-    "dns/inconclusive",
-];
-
 /// Signatures of one message whose keys are fetched: a hostile draft with thousands of
 /// signatures must not turn into thousands of DNS queries. The rest get the keyless checks.
 pub const MAX_VERIFIED: usize = 16;
-
-/// RFC 8301 §3.2: verifiers MUST NOT accept RSA keys under 1024 bits. Used when the rule data
-/// has no `min_rsa_bits` threshold.
-const DEFAULT_MIN_RSA_BITS: f64 = 1024.0;
 
 /// What [`check_signatures`] reads.
 #[derive(Clone, Copy, Debug)]
@@ -115,9 +107,7 @@ pub async fn check_signatures(
         .from_domain
         .map(normalize_name)
         .filter(|d| !d.is_empty());
-    let min_rsa_bits = rules
-        .threshold("dkim/signature-invalid", "min_rsa_bits")
-        .unwrap_or(DEFAULT_MIN_RSA_BITS);
+    let min_rsa_bits = rules.threshold(SIGNATURE_INVALID_MIN_RSA_BITS);
 
     let mut facts = Vec::new();
     let mut findings = Vec::new();
@@ -154,7 +144,7 @@ pub async fn check_signatures(
             Verdict::Fail(problem) | Verdict::PermError(problem) => {
                 let mut f = rules
                     .finding(
-                        "dkim/signature-invalid",
+                        SIGNATURE_INVALID,
                         target,
                         format!(
                             "DKIM signature {who} is invalid ({}): {problem}",
@@ -173,7 +163,7 @@ pub async fn check_signatures(
                 let query = format!("TXT {}", key_name.clone().unwrap_or_default());
                 let mut f = rules
                     .finding(
-                        "dns/inconclusive",
+                        INCONCLUSIVE,
                         target,
                         format!(
                             "DNS query {query} failed ({problem}); DKIM signature {who} could not be verified"
@@ -215,7 +205,7 @@ pub async fn check_signatures(
             }
             let f = rules
                 .finding(
-                    "dkim/not-aligned",
+                    NOT_ALIGNED,
                     target,
                     format!(
                         "no DKIM signature aligns with the From domain {from}: signed by d={} (relaxed alignment needs the same organizational domain, {})",
@@ -272,7 +262,7 @@ fn unsubscribe_coverage(
     Some(
         rules
             .finding(
-                "dkim/unsubscribe-not-signed",
+                UNSUBSCRIBE_NOT_SIGNED,
                 target,
                 format!(
                     "the message offers one-click unsubscription (List-Unsubscribe-Post) but no DKIM signature covers both List-Unsubscribe and List-Unsubscribe-Post: {}",

@@ -6,28 +6,18 @@ use super::record::{
     Alignment, BisNote, DmarcRecord, Effect, Outcome, Policy, Problem, ProblemKind, Reading,
     has_valid_version, looks_like_dmarc,
 };
+use crate::dmarc::rules::{
+    INHERITED, MISSING, MULTIPLE_RECORDS, NO_REPORTS, PCT_PARTIAL, POLICY_NONE,
+    REPORT_UNAUTHORIZED, REPORT_UNDELIVERABLE, SUBDOMAIN_WEAKER, SYNTAX,
+};
 use crate::dns::orgdomain::{organizational_domain, same_organization};
+use crate::dns::rules::INCONCLUSIVE;
 use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity, sort_findings};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules};
 use futures_util::future::join_all;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// The rules this audit emits.
-pub const RULES: &[&str] = &[
-    "dmarc/missing",
-    "dmarc/multiple-records",
-    "dmarc/syntax",
-    "dmarc/policy-none",
-    "dmarc/subdomain-weaker",
-    "dmarc/pct-partial",
-    "dmarc/no-reports",
-    "dmarc/report-unauthorized",
-    "dmarc/report-undeliverable",
-    "dmarc/inherited",
-    "dns/inconclusive",
-];
 
 /// What the DMARC audit measured for one domain.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -184,7 +174,7 @@ impl Check<'_> {
         let f = self
             .rules
             .finding(
-                "dns/inconclusive",
+                INCONCLUSIVE,
                 self.domain,
                 format!("DNS query {query} failed ({why}); the DMARC audit could not conclude"),
             )
@@ -223,7 +213,7 @@ impl Check<'_> {
                 let f = self
                     .rules
                     .finding(
-                        "dmarc/multiple-records",
+                        MULTIPLE_RECORDS,
                         self.domain,
                         format!(
                             "{name} publishes {} records beginning with v=DMARC1; receivers apply no DMARC policy at all (RFC 7489 §6.6.3)",
@@ -275,7 +265,7 @@ impl Check<'_> {
             ));
             evidence = Some(lossy(record));
         }
-        let mut f = self.rules.finding("dmarc/missing", domain, message);
+        let mut f = self.rules.finding(MISSING, domain, message);
         if let Some(record) = evidence {
             f = f.with_record(record);
         }
@@ -299,7 +289,7 @@ impl Check<'_> {
             let f = self
                 .rules
                 .finding(
-                    "dmarc/syntax",
+                    SYNTAX,
                     self.domain,
                     format!("DMARC record at {name}: {}; {consequence}", problem.message),
                 )
@@ -329,7 +319,7 @@ impl Check<'_> {
 
     fn finding_at(
         &self,
-        id: &str,
+        id: RuleId,
         message: String,
         record: &DmarcRecord,
         name: &str,
@@ -373,7 +363,7 @@ impl Check<'_> {
             let f = self
                 .rules
                 .finding(
-                    "dmarc/inherited",
+                    INHERITED,
                     domain,
                     format!(
                         "{domain} has no DMARC record of its own: the policy comes from {name}, the record of its organizational domain {source}{applied}"
@@ -444,7 +434,7 @@ impl Check<'_> {
                     ),
                 )
             };
-            let f = self.finding_at("dmarc/policy-none", message, record, name, tag);
+            let f = self.finding_at(POLICY_NONE, message, record, name, tag);
             self.push(f);
         }
         for (tag, weaker, what) in [
@@ -456,7 +446,7 @@ impl Check<'_> {
             };
             let f = self
                 .finding_at(
-                    "dmarc/subdomain-weaker",
+                    SUBDOMAIN_WEAKER,
                     format!(
                         "{name} applies {tag}={weaker} to {what}, weaker than p={p}: mail forged from any subdomain escapes the domain's policy"
                     ),
@@ -481,7 +471,7 @@ impl Check<'_> {
             };
             let f = self
                 .finding_at(
-                    "dmarc/pct-partial",
+                    PCT_PARTIAL,
                     format!(
                         "{name} says pct={pct}: RFC 7489 receivers apply {enforced} to {share} and {lower} to the rest (§6.6.4); DMARCbis removes pct and applies {enforced} to all of it"
                     ),
@@ -500,7 +490,7 @@ impl Check<'_> {
             };
             let f = self
                 .finding_at(
-                    "dmarc/pct-partial",
+                    PCT_PARTIAL,
                     format!(
                         "{name} says t=y (testing): DMARCbis receivers apply {lower} instead of {enforced}; RFC 7489 receivers ignore t"
                     ),
@@ -520,7 +510,7 @@ impl Check<'_> {
             let f = self
                 .rules
                 .finding(
-                    "dmarc/no-reports",
+                    NO_REPORTS,
                     self.domain,
                     format!(
                         "{name} has no rua tag: receivers send no aggregate reports, so you cannot see who sends mail as the domain or whether it passes"
@@ -532,7 +522,7 @@ impl Check<'_> {
             let shown: Vec<&str> = record.rua.iter().map(|u| u.uri.as_str()).collect();
             let f = self
                 .finding_at(
-                    "dmarc/no-reports",
+                    NO_REPORTS,
                     format!(
                         "{name} lists only non-mailto report URIs in rua ({}): receivers need support only mailto: (RFC 7489 §6.2), and in practice send no reports to others",
                         shown.join(", ")
@@ -602,7 +592,7 @@ impl Check<'_> {
                     let f = self
                         .rules
                         .finding(
-                            "dmarc/report-undeliverable",
+                            REPORT_UNDELIVERABLE,
                             self.domain,
                             format!(
                                 "{tags} of {name} sends reports to {host}, which cannot receive mail ({why}): the reports are lost"
@@ -641,7 +631,7 @@ impl Check<'_> {
             let f = self
                 .rules
                 .finding(
-                    "dmarc/report-unauthorized",
+                    REPORT_UNAUTHORIZED,
                     self.domain,
                     format!(
                         "{tags} of {name} sends reports to {host}, outside {source}'s organization, and {host} has not authorized them (no v=DMARC1 TXT record at {query}): receivers send it no reports (RFC 7489 §7.1)"

@@ -4,8 +4,9 @@
 
 pub mod audit;
 pub mod record;
+pub mod rules;
 
-pub use audit::{DmarcAudit, DmarcFacts, RULES, audit_dmarc};
+pub use audit::{DmarcAudit, DmarcFacts, audit_dmarc};
 pub use record::{
     Alignment, BisNote, DmarcRecord, Effect, Outcome, Policy, Problem, ProblemKind, Reading,
     ReportUri, Span, Tag, has_valid_version, looks_like_dmarc,

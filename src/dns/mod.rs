@@ -3,6 +3,7 @@
 
 mod live;
 pub mod orgdomain;
+pub mod rules;
 mod udp;
 mod zonefile;
 mod zones;

@@ -1,7 +1,7 @@
 //! The audit of one draft: read it (within `--max-size`), parse it, run the header,
 //! unsubscribe and subject checks and the body analysis, and collect the facts.
 
-use super::body::{self, analyze_body};
+use super::body::analyze_body;
 use super::headers::{self, Sender};
 use super::ignore::{self, InlineIgnore};
 use super::parse::{self, PartSummary};
@@ -11,32 +11,11 @@ use super::unsubscribe::{self, UnsubscribeFacts};
 use crate::dkim::signature::{SignatureFacts, SignatureInput, check_signatures};
 use crate::dns::{Resolver, ZoneSet};
 use crate::finding::{Finding, Location};
+use crate::message::rules::{TOO_LARGE, UNPARSEABLE, UNREADABLE};
 use crate::rules::Rules;
 use serde::Serialize;
 use std::io::Read;
 use std::path::Path;
-
-/// The rules this module emits itself (the check modules list theirs).
-pub const RULES: &[&str] = &[
-    "message/unparseable",
-    "message/unreadable",
-    "message/too-large",
-];
-
-/// Every rule `mailaudit message` can emit, the body analysis's included.
-pub fn all_rules() -> Vec<&'static str> {
-    [
-        RULES,
-        headers::RULES,
-        unsubscribe::RULES,
-        subject::RULES,
-        super::sequence::RULES,
-        body::RULES,
-        crate::dkim::signature::RULES,
-        ignore::RULES,
-    ]
-    .concat()
-}
 
 /// The default of `--max-size`: 10 MB.
 pub const DEFAULT_MAX_SIZE: u64 = 10_000_000;
@@ -171,7 +150,7 @@ pub fn audit_draft(
             audit.findings.push(
                 rules
                     .finding(
-                        "message/unparseable",
+                        UNPARSEABLE,
                         target,
                         format!(
                             "not an RFC 5322 message: {} (line {})",
@@ -267,7 +246,7 @@ fn signatures(
 fn too_large(rules: &Rules, target: &str, size: u64, max: u64) -> Finding {
     rules
         .finding(
-            "message/too-large",
+            TOO_LARGE,
             target,
             format!("the draft is {size} bytes, over --max-size ({max} bytes); it was not audited"),
         )
@@ -319,7 +298,7 @@ pub fn audit_file(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAu
 /// `message/unreadable` for a file or directory that could not be read.
 pub fn unreadable_finding(rules: &Rules, target: &str, error: &std::io::Error) -> Finding {
     rules.finding(
-        "message/unreadable",
+        UNREADABLE,
         target,
         format!("cannot read {target}: {}", io_reason(error)),
     )

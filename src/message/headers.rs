@@ -4,15 +4,8 @@
 use super::lists;
 use super::parse::{Draft, Mailbox};
 use crate::finding::{Finding, Location, Severity};
-use crate::rules::Rules;
-
-/// The rules this module emits.
-pub const RULES: &[&str] = &[
-    "message/missing-header",
-    "message/duplicate-header",
-    "message/multiple-from",
-    "message/no-reply-sender",
-];
+use crate::message::rules::{DUPLICATE_HEADER, MISSING_HEADER, MULTIPLE_FROM, NO_REPLY_SENDER};
+use crate::rules::{RuleId, Rules};
 
 /// Fields a message has at most once: RFC 5322 §3.6 (the table of §3.6 gives them a maximum
 /// of 1) and the list fields of RFC 2369 / RFC 8058 that receivers read as one value.
@@ -103,7 +96,7 @@ fn missing(
     template: bool,
     out: &mut Vec<Finding>,
 ) {
-    const ID: &str = "message/missing-header";
+    const ID: RuleId = MISSING_HEADER;
     for (name, severity) in REQUIRED {
         let Some(header) = draft.header(name) else {
             out.push(
@@ -154,7 +147,7 @@ fn duplicates(draft: &Draft<'_>, rules: &Rules, target: &str, out: &mut Vec<Find
         out.push(
             rules
                 .finding(
-                    "message/duplicate-header",
+                    DUPLICATE_HEADER,
                     target,
                     format!(
                         "{name} appears {} times (lines {})",
@@ -185,7 +178,7 @@ fn multiple_from(
     out.push(
         rules
             .finding(
-                "message/multiple-from",
+                MULTIPLE_FROM,
                 target,
                 format!(
                     "From holds {count} addresses (at {}); it must hold one",
@@ -237,7 +230,7 @@ fn no_reply(
                 out.push(
                     rules
                         .finding(
-                            "message/no-reply-sender",
+                            NO_REPLY_SENDER,
                             target,
                             format!("{name} is a no-reply address ({address})"),
                         )

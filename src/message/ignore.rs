@@ -14,9 +14,6 @@ use serde::Serialize;
 /// The header that carries an inline suppression.
 pub const HEADER: &str = "X-Mailaudit-Ignore";
 
-/// The rules this module emits.
-pub const RULES: &[&str] = &["config/invalid-ignore", "config/unused-ignore"];
-
 /// One `X-Mailaudit-Ignore` header that was applied.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InlineIgnore {
@@ -67,7 +64,7 @@ pub fn apply(
         if let Some(message) = problem {
             extra.push(
                 rules
-                    .finding("config/invalid-ignore", target, message)
+                    .finding(crate::config::rules::INVALID_IGNORE, target, message)
                     .with_record(format!("{HEADER}: {value}"))
                     .at(location),
             );

@@ -7,6 +7,7 @@ pub mod headers;
 pub mod ignore;
 pub mod lists;
 pub mod parse;
+pub mod rules;
 pub mod run;
 pub mod sequence;
 pub mod subject;

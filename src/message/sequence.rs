@@ -2,11 +2,9 @@
 //! order (SPEC §4.5).
 
 use crate::finding::{Finding, Location};
+use crate::message::rules::{SEQUENCE_LENGTH, SEQUENCE_LENGTH_MAX_TOUCHES, SEQUENCE_SENDER_DRIFT};
 use crate::rules::Rules;
 use serde::Serialize;
-
-/// The rules this module emits.
-pub const RULES: &[&str] = &["sequence/sender-drift", "sequence/length"];
 
 /// What the sequence checks keep of one touch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -85,7 +83,7 @@ pub fn check(dir: &str, touches: &[Touch], rules: &Rules) -> (SequenceFacts, Vec
         findings.push(
             rules
                 .finding(
-                    "sequence/sender-drift",
+                    SEQUENCE_SENDER_DRIFT,
                     dir,
                     format!(
                         "touch {} ({}) changes the {what}: {} where touch {} ({}) sent as {}",
@@ -105,16 +103,15 @@ pub fn check(dir: &str, touches: &[Touch], rules: &Rules) -> (SequenceFacts, Vec
         );
     }
 
-    if let Some(max) = rules.threshold("sequence/length", "max_touches")
-        && touches.len() as f64 > max
-    {
+    let max = rules.threshold(SEQUENCE_LENGTH_MAX_TOUCHES);
+    if touches.len() as f64 > max {
         let first_extra = touches
             .get(max.max(0.0) as usize)
             .map_or(dir, |t| t.file.as_str());
         findings.push(
             rules
                 .finding(
-                    "sequence/length",
+                    SEQUENCE_LENGTH,
                     dir,
                     format!("the sequence has {} touches (at most {max})", touches.len()),
                 )

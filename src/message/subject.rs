@@ -4,16 +4,13 @@
 use super::lists;
 use super::parse::Draft;
 use crate::finding::{Finding, Location};
+use crate::message::rules::{
+    SUBJECT_ALL_CAPS, SUBJECT_ALL_CAPS_MAX_UPPER_RATIO, SUBJECT_ALL_CAPS_MIN_LETTERS,
+    SUBJECT_EXCESSIVE_PUNCTUATION, SUBJECT_EXCESSIVE_PUNCTUATION_MAX_DOLLAR,
+    SUBJECT_EXCESSIVE_PUNCTUATION_MAX_EXCLAMATION, SUBJECT_EXCESSIVE_PUNCTUATION_MAX_RUN,
+    SUBJECT_FAKE_REPLY, SUBJECT_TOO_LONG, SUBJECT_TOO_LONG_MAX_CHARS, SUBJECT_UNRESOLVED_MERGE_TAG,
+};
 use crate::rules::Rules;
-
-/// The rules this module emits.
-pub const RULES: &[&str] = &[
-    "subject/unresolved-merge-tag",
-    "subject/too-long",
-    "subject/all-caps",
-    "subject/excessive-punctuation",
-    "subject/fake-reply",
-];
 
 /// Merge-tag syntaxes of sending platforms and sequence tools, as they appear in subjects:
 /// `{{first_name}}`, `{% tag %}`, `*|FNAME|*`, `[[TOKEN]]`, `%%name%%`, `%FIRSTNAME%`,
@@ -144,7 +141,7 @@ pub fn check(
         out.push(
             rules
                 .finding(
-                    "subject/unresolved-merge-tag",
+                    SUBJECT_UNRESOLVED_MERGE_TAG,
                     target,
                     format!(
                         "the subject holds {} unresolved merge tag{} ({})",
@@ -162,13 +159,12 @@ pub fn check(
     let visible = merge_tag_pattern().replace_all(subject, " ");
 
     let length = subject.chars().count();
-    if let Some(max) = rules.threshold("subject/too-long", "max_chars")
-        && length as f64 > max
-    {
+    let max = rules.threshold(SUBJECT_TOO_LONG_MAX_CHARS);
+    if length as f64 > max {
         out.push(
             rules
                 .finding(
-                    "subject/too-long",
+                    SUBJECT_TOO_LONG,
                     target,
                     format!("the subject is {length} characters long (at most {max})"),
                 )
@@ -185,12 +181,8 @@ pub fn check(
         .filter(|c| c.is_uppercase() || c.is_lowercase())
         .collect();
     let upper = cased.iter().filter(|c| c.is_uppercase()).count();
-    let min_letters = rules
-        .threshold("subject/all-caps", "min_letters")
-        .unwrap_or(8.0);
-    let max_ratio = rules
-        .threshold("subject/all-caps", "max_upper_ratio")
-        .unwrap_or(0.8);
+    let min_letters = rules.threshold(SUBJECT_ALL_CAPS_MIN_LETTERS);
+    let max_ratio = rules.threshold(SUBJECT_ALL_CAPS_MAX_UPPER_RATIO);
     if !cased.is_empty() && letters as f64 >= min_letters {
         let ratio = upper as f64 / cased.len() as f64;
         if ratio >= max_ratio {
@@ -198,7 +190,7 @@ pub fn check(
             out.push(
                 rules
                     .finding(
-                        "subject/all-caps",
+                        SUBJECT_ALL_CAPS,
                         target,
                         format!("{percent}% of the subject's letters are capitals"),
                     )
@@ -211,15 +203,9 @@ pub fn check(
     }
 
     let (run, bangs, dollars) = punctuation(subject);
-    let max_run = rules
-        .threshold("subject/excessive-punctuation", "max_run")
-        .unwrap_or(1.0);
-    let max_bangs = rules
-        .threshold("subject/excessive-punctuation", "max_exclamation")
-        .unwrap_or(1.0);
-    let max_dollars = rules
-        .threshold("subject/excessive-punctuation", "max_dollar")
-        .unwrap_or(1.0);
+    let max_run = rules.threshold(SUBJECT_EXCESSIVE_PUNCTUATION_MAX_RUN);
+    let max_bangs = rules.threshold(SUBJECT_EXCESSIVE_PUNCTUATION_MAX_EXCLAMATION);
+    let max_dollars = rules.threshold(SUBJECT_EXCESSIVE_PUNCTUATION_MAX_DOLLAR);
     let mut problems = Vec::new();
     if run as f64 > max_run {
         problems.push(format!("a run of {run} `!`/`$`/`?`"));
@@ -234,7 +220,7 @@ pub fn check(
         out.push(
             rules
                 .finding(
-                    "subject/excessive-punctuation",
+                    SUBJECT_EXCESSIVE_PUNCTUATION,
                     target,
                     format!("the subject has {}", problems.join(" and ")),
                 )
@@ -253,7 +239,7 @@ pub fn check(
             out.push(
                 rules
                     .finding(
-                        "subject/fake-reply",
+                        SUBJECT_FAKE_REPLY,
                         target,
                         format!(
                             "the subject starts with `{}:` but the draft replies to nothing (no In-Reply-To or References)",

@@ -11,17 +11,12 @@
 use super::lists;
 use super::parse::Draft;
 use crate::finding::{Finding, Location};
+use crate::message::rules::{
+    UNSUBSCRIBE_MISSING, UNSUBSCRIBE_NO_HTTPS, UNSUBSCRIBE_ONE_CLICK_INVALID,
+    UNSUBSCRIBE_ONE_CLICK_MISSING, UNSUBSCRIBE_SYNTAX,
+};
 use crate::rules::Rules;
 use serde::Serialize;
-
-/// The rules this module emits.
-pub const RULES: &[&str] = &[
-    "unsubscribe/missing",
-    "unsubscribe/syntax",
-    "unsubscribe/no-https",
-    "unsubscribe/one-click-missing",
-    "unsubscribe/one-click-invalid",
-];
 
 /// The only value RFC 8058 §3.1 allows in List-Unsubscribe-Post.
 pub const ONE_CLICK_VALUE: &str = "List-Unsubscribe=One-Click";
@@ -319,7 +314,7 @@ pub fn check(
         None => out.push(
             rules
                 .finding(
-                    "unsubscribe/missing",
+                    UNSUBSCRIBE_MISSING,
                     target,
                     "the draft has no List-Unsubscribe header",
                 )
@@ -332,7 +327,7 @@ pub fn check(
                 Err(error) => out.push(
                     rules
                         .finding(
-                            "unsubscribe/syntax",
+                            UNSUBSCRIBE_SYNTAX,
                             target,
                             format!(
                                 "List-Unsubscribe does not follow RFC 2369: {}",
@@ -359,7 +354,7 @@ pub fn check(
                         out.push(
                             rules
                                 .finding(
-                                    "unsubscribe/no-https",
+                                    UNSUBSCRIBE_NO_HTTPS,
                                     target,
                                     format!(
                                         "List-Unsubscribe has no https: URI (only {}), so one-click unsubscription is impossible",
@@ -378,7 +373,7 @@ pub fn check(
         None => out.push(
             rules
                 .finding(
-                    "unsubscribe/one-click-missing",
+                    UNSUBSCRIBE_ONE_CLICK_MISSING,
                     target,
                     "the draft has no List-Unsubscribe-Post header (RFC 8058 one-click)",
                 )
@@ -392,7 +387,7 @@ pub fn check(
                 out.push(
                     rules
                         .finding(
-                            "unsubscribe/one-click-invalid",
+                            UNSUBSCRIBE_ONE_CLICK_INVALID,
                             target,
                             format!(
                                 "List-Unsubscribe-Post is `{}`, not exactly `{ONE_CLICK_VALUE}`",

@@ -8,7 +8,11 @@ use super::records::{
 };
 use crate::dns::{Answer, Rdata, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity, sort_findings};
-use crate::rules::Rules;
+use crate::mx::rules::{
+    HOST_UNRESOLVABLE, IMPLICIT_MX, MISSING, MTASTS_MULTIPLE_RECORDS, MTASTS_SYNTAX, NULL_MX,
+    TLSRPT_MULTIPLE_RECORDS, TLSRPT_SYNTAX,
+};
+use crate::rules::{RuleId, Rules};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -129,7 +133,7 @@ pub async fn audit_mx(resolver: &Resolver, rules: &Rules, domain: &str) -> MxAud
         Answer::NxDomain => {
             check.audit.facts.delivery = Delivery::None;
             let f = rules.finding(
-                "mx/missing",
+                MISSING,
                 &domain,
                 format!(
                     "{domain} does not exist (NXDOMAIN): it has no MX and no address, so replies and bounces to it cannot be delivered"
@@ -277,7 +281,7 @@ impl Check<'_> {
             };
             let f = self
                 .rules
-                .finding("mx/null-mx", domain, message)
+                .finding(NULL_MX, domain, message)
                 .with_record(shown.clone())
                 .with_measured(real);
             self.push(f);
@@ -334,7 +338,7 @@ impl Check<'_> {
             }
             let mut f = self
                 .rules
-                .finding("mx/host-unresolvable", domain, message)
+                .finding(HOST_UNRESOLVABLE, domain, message)
                 .with_record(format!("{} {}", host.preference, host.host))
                 .with_measured(host.host.clone());
             if none_reachable {
@@ -363,7 +367,7 @@ impl Check<'_> {
             let f = self
                 .rules
                 .finding(
-                    "mx/implicit-mx",
+                    IMPLICIT_MX,
                     domain,
                     format!(
                         "{domain} has no MX record: replies and bounces go to its own address ({shown}) as an implicit MX (RFC 5321 §5.1), which must then accept mail on port 25"
@@ -375,7 +379,7 @@ impl Check<'_> {
         } else if answer.void {
             self.audit.facts.delivery = Delivery::None;
             let f = self.rules.finding(
-                "mx/missing",
+                MISSING,
                 domain,
                 format!(
                     "{domain} has no MX record and no A or AAAA address: replies and bounces to it cannot be delivered"
@@ -515,8 +519,8 @@ struct PolicyKind {
     version: &'static str,
     rfc_section: &'static str,
     consequence: &'static str,
-    syntax_rule: &'static str,
-    multiple_rule: &'static str,
+    syntax_rule: RuleId,
+    multiple_rule: RuleId,
     is_candidate: fn(&[u8]) -> bool,
     parse: fn(&[u8]) -> Result<Vec<String>, RecordSyntaxError>,
 }
@@ -527,8 +531,8 @@ const MTA_STS: PolicyKind = PolicyKind {
     version: MTA_STS_VERSION,
     rfc_section: "8461 §3.1",
     consequence: "senders treat the domain as having no MTA-STS policy",
-    syntax_rule: "mtasts/syntax",
-    multiple_rule: "mtasts/multiple-records",
+    syntax_rule: MTASTS_SYNTAX,
+    multiple_rule: MTASTS_MULTIPLE_RECORDS,
     is_candidate: is_mta_sts_candidate,
     parse: |r| parse_mta_sts(r).map(|p| vec![p.id]),
 };
@@ -539,8 +543,8 @@ const TLS_RPT: PolicyKind = PolicyKind {
     version: TLS_RPT_VERSION,
     rfc_section: "8460 §3",
     consequence: "senders treat the domain as not wanting TLS reports",
-    syntax_rule: "tlsrpt/syntax",
-    multiple_rule: "tlsrpt/multiple-records",
+    syntax_rule: TLSRPT_SYNTAX,
+    multiple_rule: TLSRPT_MULTIPLE_RECORDS,
     is_candidate: is_tls_rpt_candidate,
     parse: |r| parse_tls_rpt(r).map(|p| p.rua),
 };

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod rdns;
 pub mod records;
+pub mod rules;
 
 pub use audit::{
     Delivery, HostStatus, MtaStsFacts, MxAudit, MxFacts, MxHost, TlsRptFacts, audit_mx,
@@ -12,22 +13,8 @@ pub use audit::{
 pub use rdns::{ForwardLookup, RdnsAudit, RdnsFacts, audit_reverse_dns, reverse_name};
 pub use records::{MtaStsRecord, RecordSyntaxError, TlsRptRecord, parse_mta_sts, parse_tls_rpt};
 
-/// The rules the checks of this module emit.
-pub const RULES: &[&str] = &[
-    "mx/missing",
-    "mx/implicit-mx",
-    "mx/null-mx",
-    "mx/host-unresolvable",
-    "rdns/missing",
-    "rdns/mismatch",
-    "mtasts/syntax",
-    "mtasts/multiple-records",
-    "tlsrpt/syntax",
-    "tlsrpt/multiple-records",
-    "dns/inconclusive",
-];
-
 use crate::dns::DnsFailure;
+use crate::dns::rules::INCONCLUSIVE;
 use crate::finding::Finding;
 use crate::rules::Rules;
 
@@ -41,7 +28,7 @@ fn inconclusive(
 ) -> Finding {
     rules
         .finding(
-            "dns/inconclusive",
+            INCONCLUSIVE,
             target,
             format!("DNS query {query} failed ({why}); the {what} could not conclude"),
         )

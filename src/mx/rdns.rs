@@ -4,6 +4,7 @@
 use super::inconclusive;
 use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, sort_findings};
+use crate::mx::rules::{RDNS_MISMATCH, RDNS_MISSING};
 use crate::rules::Rules;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -102,7 +103,7 @@ pub async fn audit_reverse_dns(
             findings.push(
                 rules
                     .finding(
-                        "rdns/missing",
+                        RDNS_MISSING,
                         &target,
                         format!("sending IP {ip} has no PTR record ({reverse}: {why})"),
                     )
@@ -202,7 +203,7 @@ pub async fn audit_reverse_dns(
     findings.push(
         rules
             .finding(
-                "rdns/mismatch",
+                RDNS_MISMATCH,
                 &target,
                 format!(
                     "no PTR name of sending IP {ip} resolves back to it ({})",

@@ -6,6 +6,9 @@ use crate::finding::{Finding, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+mod id;
+pub use id::{RuleId, Threshold, concat};
+
 /// The rule data files compiled into the binary.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("rules/spf.toml", include_str!("../../rules/spf.toml")),
@@ -50,34 +53,6 @@ pub const PROFILES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Every rule id some check can emit: the `RULES` lists of the check modules.
-/// The registry test holds this list and the rule data together.
-pub fn implemented() -> Vec<&'static str> {
-    let mut ids = [
-        crate::spf::audit::RULES,
-        crate::domain::RULES,
-        crate::dkim::audit::RULES,
-        crate::dkim::signature::RULES,
-        crate::config::RULES,
-        crate::mx::RULES,
-        crate::message::audit::RULES,
-        crate::message::headers::RULES,
-        crate::message::unsubscribe::RULES,
-        crate::message::subject::RULES,
-        crate::message::sequence::RULES,
-        crate::dmarc::RULES,
-        crate::sender::RULES,
-        crate::message::body::RULES,
-        crate::message::ignore::RULES,
-        crate::campaign::RULES,
-    ]
-    .concat();
-    // Shared rules such as dns/inconclusive are listed by every module that emits them.
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
     #[error("{file}: {message}")]
@@ -88,6 +63,8 @@ pub enum RulesError {
     UnknownProfile { name: String, known: String },
     #[error("the built-in profile is broken: {0}")]
     Profile(#[from] ConfigError),
+    #[error("rules/*.toml has no numeric {threshold}, which the checks read")]
+    MissingThreshold { threshold: String },
 }
 
 /// One rule's data: everything but the check itself.
@@ -164,8 +141,9 @@ impl Rules {
         })
     }
 
-    pub fn get(&self, id: &str) -> Option<&RuleMeta> {
-        self.rules.get(id)
+    /// The data of rule `id` (a [`RuleId`] or an id as text, e.g. a finding's).
+    pub fn get(&self, id: impl AsRef<str>) -> Option<&RuleMeta> {
+        self.rules.get(id.as_ref())
     }
 
     /// Rules in id order.
@@ -329,8 +307,8 @@ impl Rules {
 
     /// A finding for rule `id`, with severity, reference and help taken from the rule's data.
     /// An id without data is a bug caught by the registry test; it still yields a finding.
-    pub fn finding(&self, id: &str, target: &str, message: impl Into<String>) -> Finding {
-        let (severity, reference, help) = match self.rules.get(id) {
+    pub fn finding(&self, id: RuleId, target: &str, message: impl Into<String>) -> Finding {
+        let (severity, reference, help) = match self.rules.get(id.as_str()) {
             Some(meta) => (meta.severity, meta.reference.clone(), meta.help.clone()),
             None => (Severity::Error, String::new(), String::new()),
         };
@@ -346,14 +324,45 @@ impl Rules {
         }
     }
 
-    /// A numeric threshold of rule `id`, e.g. `threshold("spf/lookup-limit", "max")`.
-    pub fn threshold(&self, id: &str, key: &str) -> Option<f64> {
-        let value = self.rules.get(id)?.thresholds.get(key)?;
-        value
-            .as_integer()
-            .map(|i| i as f64)
-            .or_else(|| value.as_float())
+    /// The value of a threshold, e.g. `rules.threshold(spf::rules::LOOKUP_LIMIT_MAX)`.
+    ///
+    /// Defaults live only in `rules/*.toml`, and the data has every handle's value as a number
+    /// (the registry test proves it for every family's `THRESHOLDS`); a user's file or a
+    /// profile can only replace it with another number. A handle without a value is therefore
+    /// a bug in mailaudit: the application checks every handle when it loads the rules
+    /// ([`Rules::check_thresholds`]), and this panics naming the handle only for a library
+    /// user who skipped that.
+    pub fn threshold(&self, threshold: Threshold) -> f64 {
+        self.threshold_value(threshold).unwrap_or_else(|| {
+            panic!("rules/*.toml has no numeric {threshold} (a bug: see tests/rules_registry.rs)")
+        })
     }
+
+    /// Every threshold the checks read has a numeric value: run before any check, so that
+    /// broken rule data stops the run with an error instead of reaching [`Rules::threshold`].
+    pub fn check_thresholds(&self, handles: &[Threshold]) -> Result<(), RulesError> {
+        match handles.iter().find(|t| self.threshold_value(**t).is_none()) {
+            Some(missing) => Err(RulesError::MissingThreshold {
+                threshold: missing.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn threshold_value(&self, threshold: Threshold) -> Option<f64> {
+        self.rules
+            .get(threshold.rule().as_str())
+            .and_then(|meta| meta.thresholds.get(threshold.key()))
+            .and_then(number)
+    }
+}
+
+/// A threshold's value as a number, integer or float.
+fn number(value: &toml::Value) -> Option<f64> {
+    value
+        .as_integer()
+        .map(|i| i as f64)
+        .or_else(|| value.as_float())
 }
 
 fn is_number(value: &toml::Value) -> bool {
@@ -366,5 +375,24 @@ fn same_kind(default: &toml::Value, value: &toml::Value) -> bool {
         is_number(value)
     } else {
         default.same_type(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_threshold_the_checks_read_must_be_in_the_data() {
+        let rules = Rules::builtin().unwrap();
+        let known = Threshold::new(RuleId::new("spf/lookup-limit"), "max");
+        assert!(rules.check_thresholds(&[known]).is_ok());
+        assert_eq!(rules.threshold(known), 10.0);
+        let unknown = Threshold::new(RuleId::new("spf/lookup-limit"), "maxx");
+        let err = rules.check_thresholds(&[known, unknown]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "rules/*.toml has no numeric spf/lookup-limit.thresholds.maxx, which the checks read"
+        );
     }
 }

@@ -4,11 +4,12 @@
 //! materialised, so a history with gaps of years costs nothing.
 
 use super::dataset::Entry;
-use super::input::{Counts, Pos, StatsError};
+use super::input::{Counts, Pos};
+use super::rules::*;
 use super::schedule::WarmupSchedule;
 use crate::date::Date;
 use crate::finding::Severity;
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules, Threshold};
 use crate::text::{factor, fmt_count, pct};
 use serde::Serialize;
 
@@ -42,7 +43,7 @@ pub fn merge_days<'a>(series: impl IntoIterator<Item = &'a [Entry]>) -> Vec<Day>
 /// The rate rules' thresholds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateParams {
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// "complaint rate", ...
     pub label: &'static str,
     pub warning: f64,
@@ -108,15 +109,6 @@ pub struct ScoreParams {
     pub volume_penalty_per_day: f64,
 }
 
-pub const COMPLAINT: &str = "sender/complaint-rate";
-pub const BOUNCE: &str = "sender/bounce-rate";
-pub const UNSUBSCRIBE: &str = "sender/unsubscribe-rate";
-pub const RAMP: &str = "sender/warmup-ramp";
-pub const SPIKE: &str = "sender/volume-spike";
-pub const BULK: &str = "sender/bulk-sender";
-pub const STALE: &str = "sender/no-recent-data";
-pub const SCORE: &str = "sender/low-score";
-
 /// Days are whole numbers of days: a threshold like 7.0 becomes 7.
 fn days(value: f64) -> i32 {
     value.clamp(1.0, 3660.0) as i32
@@ -126,70 +118,88 @@ fn volume(value: f64) -> u64 {
     value.clamp(1.0, 1e18) as u64
 }
 
+/// The thresholds of one rate rule (the error level and the next-day cut are optional).
+struct RateThresholds {
+    warning: Threshold,
+    error: Option<Threshold>,
+    min_volume: Threshold,
+    window_days: Threshold,
+    next_day_cut: Option<Threshold>,
+}
+
 impl Params {
-    pub fn from_rules(rules: &Rules, schedule: WarmupSchedule) -> Result<Params, StatsError> {
-        let get = |id: &str, key: &str| {
-            rules.threshold(id, key).ok_or_else(|| {
-                StatsError::Data(format!("the rule data of {id} has no threshold {key}"))
-            })
-        };
-        let rate = |rule: &'static str,
-                    label: &'static str,
-                    kind: RateKind,
-                    with_error: bool,
-                    with_cut: bool|
-         -> Result<RateParams, StatsError> {
-            Ok(RateParams {
+    pub fn from_rules(rules: &Rules, schedule: WarmupSchedule) -> Params {
+        let get = |threshold: Threshold| rules.threshold(threshold);
+        let rate =
+            |rule: RuleId, label: &'static str, kind: RateKind, t: RateThresholds| RateParams {
                 rule,
                 label,
-                warning: get(rule, "warning")?,
-                error: if with_error {
-                    Some(get(rule, "error")?)
-                } else {
-                    None
-                },
-                min_volume: volume(get(rule, "min_volume")?),
-                window_days: days(get(rule, "window_days")?),
-                next_day_cut: if with_cut {
-                    Some(get(rule, "next_day_cut")?.clamp(0.0, 1.0))
-                } else {
-                    None
-                },
+                warning: get(t.warning),
+                error: t.error.map(get),
+                min_volume: volume(get(t.min_volume)),
+                window_days: days(get(t.window_days)),
+                next_day_cut: t.next_day_cut.map(|cut| get(cut).clamp(0.0, 1.0)),
                 kind,
-            })
-        };
-        Ok(Params {
-            complaint: rate(COMPLAINT, "complaint rate", RateKind::Complaint, true, true)?,
-            bounce: rate(BOUNCE, "hard-bounce rate", RateKind::Bounce, true, true)?,
+            };
+        Params {
+            complaint: rate(
+                COMPLAINT_RATE,
+                "complaint rate",
+                RateKind::Complaint,
+                RateThresholds {
+                    warning: COMPLAINT_RATE_WARNING,
+                    error: Some(COMPLAINT_RATE_ERROR),
+                    min_volume: COMPLAINT_RATE_MIN_VOLUME,
+                    window_days: COMPLAINT_RATE_WINDOW_DAYS,
+                    next_day_cut: Some(COMPLAINT_RATE_NEXT_DAY_CUT),
+                },
+            ),
+            bounce: rate(
+                BOUNCE_RATE,
+                "hard-bounce rate",
+                RateKind::Bounce,
+                RateThresholds {
+                    warning: BOUNCE_RATE_WARNING,
+                    error: Some(BOUNCE_RATE_ERROR),
+                    min_volume: BOUNCE_RATE_MIN_VOLUME,
+                    window_days: BOUNCE_RATE_WINDOW_DAYS,
+                    next_day_cut: Some(BOUNCE_RATE_NEXT_DAY_CUT),
+                },
+            ),
             unsubscribe: rate(
-                UNSUBSCRIBE,
+                UNSUBSCRIBE_RATE,
                 "unsubscribe rate",
                 RateKind::Unsubscribe,
-                false,
-                false,
-            )?,
-            max_growth: get(RAMP, "max_growth")?.max(1.0),
-            detect_ratio: get(RAMP, "detect_ratio")?.max(1.0),
-            spike_factor: get(SPIKE, "factor")?.max(1.0),
-            spike_window: days(get(SPIKE, "window_days")?),
-            spike_min_days: get(SPIKE, "min_baseline_days")?.clamp(1.0, 3660.0) as usize,
-            spike_min_volume: volume(get(SPIKE, "min_volume")?),
-            bulk_daily: volume(get(BULK, "daily")?),
-            stale_days: days(get(STALE, "max_age_days")?),
+                RateThresholds {
+                    warning: UNSUBSCRIBE_RATE_WARNING,
+                    error: None,
+                    min_volume: UNSUBSCRIBE_RATE_MIN_VOLUME,
+                    window_days: UNSUBSCRIBE_RATE_WINDOW_DAYS,
+                    next_day_cut: None,
+                },
+            ),
+            max_growth: get(WARMUP_RAMP_MAX_GROWTH).max(1.0),
+            detect_ratio: get(WARMUP_RAMP_DETECT_RATIO).max(1.0),
+            spike_factor: get(VOLUME_SPIKE_FACTOR).max(1.0),
+            spike_window: days(get(VOLUME_SPIKE_WINDOW_DAYS)),
+            spike_min_days: get(VOLUME_SPIKE_MIN_BASELINE_DAYS).clamp(1.0, 3660.0) as usize,
+            spike_min_volume: volume(get(VOLUME_SPIKE_MIN_VOLUME)),
+            bulk_daily: volume(get(BULK_SENDER_DAILY)),
+            stale_days: days(get(NO_RECENT_DATA_MAX_AGE_DAYS)),
             score: ScoreParams {
-                min_score: get(SCORE, "min_score")?,
-                window_days: days(get(SCORE, "window_days")?),
-                weight_complaints: get(SCORE, "weight_complaints")?,
-                weight_bounces: get(SCORE, "weight_bounces")?,
-                weight_unsubscribes: get(SCORE, "weight_unsubscribes")?,
-                weight_volume: get(SCORE, "weight_volume")?,
-                complaints_zero_at: get(SCORE, "complaints_zero_at")?,
-                bounces_zero_at: get(SCORE, "bounces_zero_at")?,
-                unsubscribes_zero_at: get(SCORE, "unsubscribes_zero_at")?,
-                volume_penalty_per_day: get(SCORE, "volume_penalty_per_day")?,
+                min_score: get(LOW_SCORE_MIN_SCORE),
+                window_days: days(get(LOW_SCORE_WINDOW_DAYS)),
+                weight_complaints: get(LOW_SCORE_WEIGHT_COMPLAINTS),
+                weight_bounces: get(LOW_SCORE_WEIGHT_BOUNCES),
+                weight_unsubscribes: get(LOW_SCORE_WEIGHT_UNSUBSCRIBES),
+                weight_volume: get(LOW_SCORE_WEIGHT_VOLUME),
+                complaints_zero_at: get(LOW_SCORE_COMPLAINTS_ZERO_AT),
+                bounces_zero_at: get(LOW_SCORE_BOUNCES_ZERO_AT),
+                unsubscribes_zero_at: get(LOW_SCORE_UNSUBSCRIBES_ZERO_AT),
+                volume_penalty_per_day: get(LOW_SCORE_VOLUME_PENALTY_PER_DAY),
             },
             schedule,
-        })
+        }
     }
 }
 

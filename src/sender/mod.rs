@@ -12,6 +12,7 @@ mod csv;
 pub mod dataset;
 pub mod input;
 mod json;
+pub mod rules;
 pub mod schedule;
 
 pub use crate::date::Date;
@@ -27,22 +28,11 @@ use analysis::{
     merge_days,
 };
 use dataset::{Dataset, DomainData, Grouped};
+use rules::{BULK_SENDER, LOW_SCORE, NO_RECENT_DATA, VOLUME_SPIKE, WARMUP_RAMP};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-/// Every rule the sender checks can emit.
-pub const RULES: &[&str] = &[
-    analysis::COMPLAINT,
-    analysis::BOUNCE,
-    analysis::UNSUBSCRIBE,
-    analysis::RAMP,
-    analysis::SPIKE,
-    analysis::BULK,
-    analysis::STALE,
-    analysis::SCORE,
-];
 
 /// Days shown in the facts' `recent` series (and the human report's sparklines).
 pub const RECENT_DAYS: i32 = 30;
@@ -201,7 +191,7 @@ pub fn audit(
         Some(schedule) => schedule.clone(),
         None => WarmupSchedule::builtin().map_err(StatsError::Data)?,
     };
-    let params = Params::from_rules(rules, schedule)?;
+    let params = Params::from_rules(rules, schedule);
     let Some((newest, newest_pos)) = grouped.newest else {
         return Err(StatsError::Usage(
             "the stats files hold no rows".to_string(),
@@ -641,7 +631,7 @@ fn ramp_finding(
         .collect();
     Some(
         ctx.rules
-            .finding(analysis::RAMP, domain, message)
+            .finding(WARMUP_RAMP, domain, message)
             .with_measured(json!({"start": w.start, "days": days}))
             .with_threshold(json!({
                 "schedule_days": p.schedule.days(),
@@ -684,7 +674,7 @@ fn spike_finding(ctx: &RunCtx<'_>, domain: &str, a: &SeriesAnalysis) -> Option<F
         .collect();
     Some(
         ctx.rules
-            .finding(analysis::SPIKE, domain, message)
+            .finding(VOLUME_SPIKE, domain, message)
             .with_measured(json!({"days": days}))
             .with_threshold(json!({
                 "factor": p.spike_factor,
@@ -728,7 +718,7 @@ fn bulk_finding(
     message.push_str(": the bulk-sender requirements apply");
     Some(
         ctx.rules
-            .finding(analysis::BULK, domain, message)
+            .finding(BULK_SENDER, domain, message)
             .with_measured(json!({
                 "provider": provider,
                 "days": bulk.len(),
@@ -760,7 +750,7 @@ fn stale_finding(
     Some(
         ctx.rules
             .finding(
-                analysis::STALE,
+                NO_RECENT_DATA,
                 domain,
                 format!(
                     "the newest row for {domain} is from {last}, {} before {reference}",
@@ -797,7 +787,7 @@ fn score_finding(ctx: &RunCtx<'_>, domain: &str, a: &SeriesAnalysis) -> Option<F
     let pos = a.days.last().map(|d| d.pos)?;
     Some(
         ctx.rules
-            .finding(analysis::SCORE, domain, message)
+            .finding(LOW_SCORE, domain, message)
             .with_measured(a.score.value)
             .with_threshold(sp.min_score)
             .at(ctx.location(pos)),

@@ -75,8 +75,7 @@ mod tests {
         assert!(!schedule.source.trim().is_empty());
         let max_growth = Rules::builtin()
             .unwrap()
-            .threshold("sender/warmup-ramp", "max_growth")
-            .unwrap();
+            .threshold(crate::sender::rules::WARMUP_RAMP_MAX_GROWTH);
         for (day, pair) in schedule.caps.windows(2).enumerate() {
             assert!(
                 pair[1] as f64 <= max_growth * pair[0] as f64,

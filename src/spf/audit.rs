@@ -1,31 +1,20 @@
 //! Static audit of a domain's published SPF policy: the whole include/redirect tree, counted
 //! as receivers count it (RFC 7208 §4.6.4).
 
+use crate::dns::rules::INCONCLUSIVE;
 use crate::dns::{Answer, RecordType, Resolver};
 use crate::finding::{Finding, Location, Severity};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules, Threshold};
 use crate::spf::lookup::{SpfFetch, fetch_spf_record};
 use crate::spf::parser;
+use crate::spf::rules::{
+    DEPRECATED_RR, INCLUDE_LOOP, INCLUDE_MISSING, LOOKUP_LIMIT, LOOKUP_LIMIT_MAX,
+    LOOKUP_LIMIT_WARN_FROM, MISSING, MULTIPLE_RECORDS, MX_LIMIT, MX_LIMIT_MAX, PERMISSIVE_ALL,
+    PTR_MECHANISM, RECORD_SIZE, RECORD_SIZE_MAX_RECORD_OCTETS, RECORD_SIZE_MAX_STRING_OCTETS,
+    REDIRECT_IGNORED, SYNTAX, VOID_LOOKUP_LIMIT, VOID_LOOKUP_LIMIT_MAX,
+};
 use crate::spf::{MacroString, Mechanism, Modifier, Qualifier, SpfRecord, Term, TermKind};
 use serde::Serialize;
-
-/// The rules this check emits.
-pub const RULES: &[&str] = &[
-    "spf/missing",
-    "spf/multiple-records",
-    "spf/syntax",
-    "spf/lookup-limit",
-    "spf/void-lookup-limit",
-    "spf/mx-limit",
-    "spf/include-loop",
-    "spf/include-missing",
-    "spf/permissive-all",
-    "spf/ptr-mechanism",
-    "spf/record-size",
-    "spf/deprecated-rr",
-    "spf/redirect-ignored",
-    "dns/inconclusive",
-];
 
 /// A hostile tree (thousands of includes) stops being expanded after this many records; the
 /// lookup count is then already far past any limit.
@@ -114,7 +103,7 @@ impl TreeWalk<'_> {
         self.audit.findings.push(finding);
     }
 
-    fn finding(&self, rule: &str, message: impl Into<String>) -> Finding {
+    fn finding(&self, rule: RuleId, message: impl Into<String>) -> Finding {
         self.rules
             .finding(rule, &self.target, message)
             .with_chain(self.stack.clone())
@@ -123,7 +112,7 @@ impl TreeWalk<'_> {
     fn inconclusive(&mut self, query: String, why: impl std::fmt::Display) {
         self.audit.facts.incomplete = true;
         let f = self.finding(
-            "dns/inconclusive",
+            INCONCLUSIVE,
             format!("DNS query {query} failed ({why}); the SPF audit could not conclude"),
         );
         self.push(f.with_measured(query));
@@ -140,7 +129,7 @@ impl TreeWalk<'_> {
                     .unwrap_or_default();
                 let f = self
                     .finding(
-                        "spf/deprecated-rr",
+                        DEPRECATED_RR,
                         format!("{domain} publishes a type-99 SPF record; receivers only read TXT"),
                     )
                     .with_record(text);
@@ -167,10 +156,8 @@ impl TreeWalk<'_> {
             }
             SpfFetch::NotFound { nxdomain } => {
                 if via == Via::Root {
-                    let f = self.finding(
-                        "spf/missing",
-                        format!("{domain} publishes no v=spf1 TXT record"),
-                    );
+                    let f =
+                        self.finding(MISSING, format!("{domain} publishes no v=spf1 TXT record"));
                     self.push(f);
                 } else {
                     // The target's TXT query was void when the name is missing or has no TXT.
@@ -183,7 +170,7 @@ impl TreeWalk<'_> {
                         "has no SPF record"
                     };
                     let f = self.finding(
-                        "spf/include-missing",
+                        INCLUDE_MISSING,
                         format!(
                             "{} target {domain} {what}: receivers return permerror",
                             via.as_str()
@@ -202,7 +189,7 @@ impl TreeWalk<'_> {
                 shown.sort();
                 let f = self
                     .finding(
-                        "spf/multiple-records",
+                        MULTIPLE_RECORDS,
                         format!(
                             "{domain} publishes {} v=spf1 records; receivers return permerror",
                             records.len()
@@ -232,7 +219,7 @@ impl TreeWalk<'_> {
             Err(e) => {
                 let f = self
                     .finding(
-                        "spf/syntax",
+                        SYNTAX,
                         format!("SPF record of {domain} does not parse: {}", e.message),
                     )
                     .with_record(text)
@@ -254,12 +241,12 @@ impl TreeWalk<'_> {
     }
 
     async fn record_size(&mut self, domain: &str, via: Via, text: &str, strings: &[Vec<u8>]) {
-        let max_string = self.threshold("spf/record-size", "max_string_octets", 255.0);
-        let max_record = self.threshold("spf/record-size", "max_record_octets", 450.0);
+        let max_string = self.threshold(RECORD_SIZE_MAX_STRING_OCTETS);
+        let max_record = self.threshold(RECORD_SIZE_MAX_RECORD_OCTETS);
         if let Some(long) = strings.iter().find(|s| s.len() as f64 > max_string) {
             let f = self
                 .finding(
-                    "spf/record-size",
+                    RECORD_SIZE,
                     format!(
                         "a TXT string of {domain}'s SPF record is {} octets, over {max_string}: it must be split into several strings",
                         long.len()
@@ -294,7 +281,7 @@ impl TreeWalk<'_> {
             };
             let f = self
                 .finding(
-                    "spf/record-size",
+                    RECORD_SIZE,
                     format!(
                         "the TXT answer for {domain} is {size} octets (name and all TXT records){others}, over {max_record}: it may not fit in one UDP packet"
                     ),
@@ -306,8 +293,8 @@ impl TreeWalk<'_> {
         }
     }
 
-    fn threshold(&self, rule: &str, key: &str, default: f64) -> f64 {
-        self.rules.threshold(rule, key).unwrap_or(default)
+    fn threshold(&self, threshold: Threshold) -> f64 {
+        self.rules.threshold(threshold)
     }
 
     fn span_of(domain: &str, term: &Term) -> Location {
@@ -348,7 +335,7 @@ impl TreeWalk<'_> {
                             if *qualifier == Qualifier::Pass {
                                 let f = self
                                     .finding(
-                                        "spf/permissive-all",
+                                        PERMISSIVE_ALL,
                                         format!(
                                             "SPF record of {domain} ends in `{}`: every host on the internet passes",
                                             term_text(term)
@@ -392,7 +379,7 @@ impl TreeWalk<'_> {
                         Mechanism::Ptr(_) => {
                             let f = self
                                 .finding(
-                                    "spf/ptr-mechanism",
+                                    PTR_MECHANISM,
                                     format!(
                                         "SPF record of {domain} uses `{}`, which RFC 7208 deprecates: it is slow, unreliable, and some receivers skip it",
                                         term_text(term)
@@ -411,7 +398,7 @@ impl TreeWalk<'_> {
             if let Some((all_term, _)) = all {
                 let f = self
                     .finding(
-                        "spf/redirect-ignored",
+                        REDIRECT_IGNORED,
                         format!(
                             "SPF record of {domain} has both `{}` and `{}`: the redirect is never followed",
                             term_text(all_term),
@@ -447,7 +434,7 @@ impl TreeWalk<'_> {
                     let term = all.map(|(t, _)| t);
                     let mut f = self
                         .finding(
-                            "spf/permissive-all",
+                            PERMISSIVE_ALL,
                             format!(
                                 "SPF record of {domain} ends in `?all`: hosts it does not list get neutral, which protects nothing"
                             ),
@@ -463,7 +450,7 @@ impl TreeWalk<'_> {
             None => {
                 let f = self
                     .finding(
-                        "spf/permissive-all",
+                        PERMISSIVE_ALL,
                         format!(
                             "SPF record of {domain} has no `all` and no `redirect=`: hosts it does not list get neutral"
                         ),
@@ -480,7 +467,7 @@ impl TreeWalk<'_> {
         chain.push(target.to_string());
         let f = self
             .finding(
-                "spf/include-loop",
+                INCLUDE_LOOP,
                 format!(
                     "SPF of {domain} includes {target}, which is already on the path {}: receivers return permerror",
                     chain.join(" -> ")
@@ -535,11 +522,11 @@ impl TreeWalk<'_> {
             return;
         }
         let hosts = answer.records().len();
-        let max = self.threshold("spf/mx-limit", "max", 10.0);
+        let max = self.threshold(MX_LIMIT_MAX);
         if hosts as f64 > max {
             let f = self
                 .finding(
-                    "spf/mx-limit",
+                    MX_LIMIT,
                     format!(
                         "`mx` in the SPF record of {domain} names {name}, which has {hosts} MX hosts; receivers look up at most {max} and return permerror"
                     ),
@@ -557,11 +544,11 @@ impl TreeWalk<'_> {
         let lookups = facts.lookup_count;
         let voids = facts.void_lookup_count;
         let record = facts.record.clone();
-        let max = self.threshold("spf/lookup-limit", "max", 10.0);
-        let warn_from = self.threshold("spf/lookup-limit", "warn_from", 8.0);
+        let max = self.threshold(LOOKUP_LIMIT_MAX);
+        let warn_from = self.threshold(LOOKUP_LIMIT_WARN_FROM);
         let lookup_finding = if f64::from(lookups) > max {
             Some(self.finding(
-                "spf/lookup-limit",
+                LOOKUP_LIMIT,
                 format!(
                     "SPF of {} needs {lookups} DNS lookups over its include tree; receivers stop at {max} and return permerror",
                     self.target
@@ -570,7 +557,7 @@ impl TreeWalk<'_> {
         } else if f64::from(lookups) >= warn_from {
             Some(
                 self.finding(
-                    "spf/lookup-limit",
+                    LOOKUP_LIMIT,
                     format!(
                         "SPF of {} needs {lookups} DNS lookups over its include tree, close to the limit of {max}",
                         self.target
@@ -591,11 +578,11 @@ impl TreeWalk<'_> {
             }
             self.push(f);
         }
-        let max_void = self.threshold("spf/void-lookup-limit", "max", 2.0);
+        let max_void = self.threshold(VOID_LOOKUP_LIMIT_MAX);
         if f64::from(voids) > max_void {
             let mut f = self
                 .finding(
-                    "spf/void-lookup-limit",
+                    VOID_LOOKUP_LIMIT,
                     format!(
                         "SPF of {} makes {voids} lookups that return no answer; receivers allow {max_void} and return permerror",
                         self.target

@@ -6,6 +6,7 @@ pub mod lookup;
 pub mod macros;
 pub mod parser;
 pub mod record;
+pub mod rules;
 
 pub use check_host::{
     CheckHostInput, CheckHostOptions, CheckHostOutcome, DecidingTerm, SpfResult, TraceStep,

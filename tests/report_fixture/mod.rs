@@ -18,7 +18,7 @@ pub fn report() -> Report {
     zulu.findings.push(
         rules
             .finding(
-                "spf/ptr-mechanism",
+                mailaudit::spf::rules::PTR_MECHANISM,
                 "zulu.example",
                 "zulu.example uses the deprecated ptr mechanism at bytes 7..23",
             )
@@ -32,7 +32,7 @@ pub fn report() -> Report {
     zulu.findings.push(
         rules
             .finding(
-                "spf/permissive-all",
+                mailaudit::spf::rules::PERMISSIVE_ALL,
                 "zulu.example",
                 "the SPF record of zulu.example ends in ?all, so unlisted hosts get neutral",
             )
@@ -45,7 +45,7 @@ pub fn report() -> Report {
     alpha.findings.push(
         rules
             .finding(
-                "spf/lookup-limit",
+                mailaudit::spf::rules::LOOKUP_LIMIT,
                 "alpha.example",
                 "the SPF tree of alpha.example makes 12 DNS-querying lookups (limit 10)",
             )
@@ -57,7 +57,7 @@ pub fn report() -> Report {
     alpha.findings.push(
         rules
             .finding(
-                "spf/syntax",
+                mailaudit::spf::rules::SYNTAX,
                 "_spf.esp.example",
                 "_spf.esp.example: unknown mechanism \"\u{1b}[2Jx\u{202e}lla-\" at bytes 7..15\r",
             )
@@ -71,7 +71,7 @@ pub fn report() -> Report {
     alpha.findings.push(
         rules
             .finding(
-                "dns/inconclusive",
+                mailaudit::dns::rules::INCONCLUSIVE,
                 "alpha.example",
                 "TYPE99 alpha.example: SERVFAIL",
             )
@@ -84,7 +84,7 @@ pub fn report() -> Report {
     config.findings.push(
         rules
             .finding(
-                "config/unused-ignore",
+                mailaudit::config::rules::UNUSED_IGNORE,
                 "mailaudit.toml",
                 "the ignore of spf/mx-limit matched no finding",
             )

@@ -22,36 +22,24 @@ mod merge;
 mod optout;
 
 use crate::finding::{Finding, Location};
-use crate::rules::Rules;
+use crate::message::rules::{
+    BODY_ATTACHMENT, BODY_HIDDEN_TEXT, BODY_HIDDEN_TEXT_COLOR_TOLERANCE,
+    BODY_HIDDEN_TEXT_PREHEADER_MAX_CHARS, BODY_HTML_TOO_LARGE, BODY_HTML_TOO_LARGE_MAX_BYTES,
+    BODY_IMAGE_ONLY, BODY_IMAGE_ONLY_MIN_WORDS, BODY_INSECURE_LINK, BODY_LINK_DENSITY,
+    BODY_LINK_DENSITY_MIN_WORDS_PER_LINK, BODY_LINK_TEXT_MISMATCH, BODY_MULTIPLE_CTAS,
+    BODY_MULTIPLE_CTAS_MAX, BODY_NO_OPT_OUT, BODY_NO_POSTAL_ADDRESS, BODY_NO_SENDER_IDENTITY,
+    BODY_NO_SENDER_IDENTITY_CLOSING_LINES, BODY_NO_SENDER_IDENTITY_REQUIRE_CONTACT,
+    BODY_NO_TEXT_PART, BODY_TOO_MANY_LINKS, BODY_TOO_MANY_LINKS_MAX, BODY_UNRESOLVED_MERGE_TAG,
+    BODY_URL_SHORTENER, BODY_WORD_COUNT, BODY_WORD_COUNT_MAX, BODY_WORD_COUNT_MIN,
+    TEMPLATE_MERGE_TAG_SYNTAX, TEMPLATE_MIXED_SYNTAX, TEMPLATE_NO_FALLBACK,
+};
+use crate::rules::{RuleId, Rules, Threshold};
 use doc::{Doc, Kind, is_blank};
 use links::{Scheme, parse, redact, registrable};
 use lists::{Lists, normalize_token};
 use merge::{Tag, TagKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
-
-/// The rules the body analysis emits.
-pub const RULES: &[&str] = &[
-    "body/no-opt-out",
-    "body/no-postal-address",
-    "body/no-text-part",
-    "body/word-count",
-    "body/too-many-links",
-    "body/link-density",
-    "body/multiple-ctas",
-    "body/url-shortener",
-    "body/insecure-link",
-    "body/link-text-mismatch",
-    "body/image-only",
-    "body/unresolved-merge-tag",
-    "body/hidden-text",
-    "body/html-too-large",
-    "body/no-sender-identity",
-    "body/attachment",
-    "template/merge-tag-syntax",
-    "template/mixed-syntax",
-    "template/no-fallback",
-];
 
 /// Findings of one rule per draft beyond this many are summarised in the last one.
 const MAX_FINDINGS_PER_RULE: usize = 10;
@@ -183,12 +171,12 @@ struct Ctx<'i, 'a> {
 }
 
 impl Ctx<'_, '_> {
-    fn on(&self, id: &str) -> bool {
-        self.rules.is_enabled(id)
+    fn on(&self, id: RuleId) -> bool {
+        self.rules.is_enabled(id.as_str())
     }
 
-    fn threshold(&self, id: &str, key: &str, default: f64) -> f64 {
-        self.rules.threshold(id, key).unwrap_or(default)
+    fn threshold(&self, threshold: Threshold) -> f64 {
+        self.rules.threshold(threshold)
     }
 
     fn at_line(&self, line: u32) -> Location {
@@ -202,7 +190,7 @@ impl Ctx<'_, '_> {
         self.findings.push(finding);
     }
 
-    fn finding(&self, id: &str, message: impl Into<String>) -> Finding {
+    fn finding(&self, id: RuleId, message: impl Into<String>) -> Finding {
         self.rules.finding(id, self.target, message)
     }
 }
@@ -218,7 +206,7 @@ pub fn analyze_body(input: &BodyInput<'_>, rules: &Rules, target: &str) -> BodyA
         findings: Vec::new(),
     };
     let tolerance = ctx
-        .threshold("body/hidden-text", "color_tolerance", 16.0)
+        .threshold(BODY_HIDDEN_TEXT_COLOR_TOLERANCE)
         .clamp(0.0, 255.0) as u8;
     let mut parts: Vec<Part<'_, '_>> = input
         .parts
@@ -349,25 +337,25 @@ fn is_counted_link(href: &str) -> bool {
 fn check_structure(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut BodyFacts) {
     if facts.has_html_part
         && !facts.has_text_part
-        && ctx.on("body/no-text-part")
+        && ctx.on(BODY_NO_TEXT_PART)
         && let Some(html) = parts.iter().find(|p| p.is_html())
     {
         let f = ctx
             .finding(
-                "body/no-text-part",
+                BODY_NO_TEXT_PART,
                 "the message has an HTML part and no text/plain alternative",
             )
             .at(ctx.at_line(html.src.start_line));
         ctx.push(f);
     }
-    if ctx.on("body/html-too-large") {
-        let max = ctx.threshold("body/html-too-large", "max_bytes", 104_448.0);
+    if ctx.on(BODY_HTML_TOO_LARGE) {
+        let max = ctx.threshold(BODY_HTML_TOO_LARGE_MAX_BYTES);
         for p in parts.iter().filter(|p| p.is_html()) {
             let bytes = p.src.text.len();
             if bytes as f64 > max {
                 let f = ctx
                     .finding(
-                        "body/html-too-large",
+                        BODY_HTML_TOO_LARGE,
                         format!(
                             "the HTML part is {} KB ({bytes} bytes), over the {} KB at which Gmail clips a message",
                             bytes / 1024,
@@ -384,11 +372,11 @@ fn check_structure(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut Bo
 }
 
 fn no_body(ctx: &mut Ctx<'_, '_>) {
-    if ctx.on("body/word-count") {
-        let min = ctx.threshold("body/word-count", "min", 50.0);
+    if ctx.on(BODY_WORD_COUNT) {
+        let min = ctx.threshold(BODY_WORD_COUNT_MIN);
         let f = ctx
             .finding(
-                "body/word-count",
+                BODY_WORD_COUNT,
                 "the message has no text/plain or text/html part: 0 words of visible text",
             )
             .with_measured(0)
@@ -410,9 +398,9 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
         .collect();
     facts.link_count = counted.len();
 
-    if ctx.on("body/word-count") {
-        let min = ctx.threshold("body/word-count", "min", 50.0);
-        let max = ctx.threshold("body/word-count", "max", 125.0);
+    if ctx.on(BODY_WORD_COUNT) {
+        let min = ctx.threshold(BODY_WORD_COUNT_MIN);
+        let max = ctx.threshold(BODY_WORD_COUNT_MAX);
         let (bad, threshold) = if (words as f64) < min {
             (Some("under"), min)
         } else if words as f64 > max {
@@ -423,7 +411,7 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
         if let Some(side) = bad {
             let f = ctx
                 .finding(
-                    "body/word-count",
+                    BODY_WORD_COUNT,
                     format!(
                         "{words} words of visible text (footer included), {side} the {} to {} the profile allows",
                         fmt_num(min),
@@ -437,15 +425,15 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
         }
     }
 
-    if ctx.on("body/too-many-links") {
-        let max = ctx.threshold("body/too-many-links", "max", 3.0);
+    if ctx.on(BODY_TOO_MANY_LINKS) {
+        let max = ctx.threshold(BODY_TOO_MANY_LINKS_MAX);
         if counted.len() as f64 > max {
             let first_extra = counted
                 .get(max.max(0.0) as usize)
                 .map_or(p.src.start_line, |l| p.file_line(l.line));
             let f = ctx
                 .finding(
-                    "body/too-many-links",
+                    BODY_TOO_MANY_LINKS,
                     format!(
                         "{} links, more than the {} the profile allows",
                         counted.len(),
@@ -459,13 +447,13 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
         }
     }
 
-    if ctx.on("body/link-density") && !counted.is_empty() {
-        let min = ctx.threshold("body/link-density", "min_words_per_link", 20.0);
+    if ctx.on(BODY_LINK_DENSITY) && !counted.is_empty() {
+        let min = ctx.threshold(BODY_LINK_DENSITY_MIN_WORDS_PER_LINK);
         let per_link = words as f64 / counted.len() as f64;
         if per_link < min {
             let f = ctx
                 .finding(
-                    "body/link-density",
+                    BODY_LINK_DENSITY,
                     format!(
                         "{:.1} words per link ({words} words, {} links), under the {} the profile asks for",
                         per_link,
@@ -501,15 +489,15 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
         }
     }
     facts.cta_targets = ctas.iter().map(|(k, _)| k.clone()).collect();
-    if ctx.on("body/multiple-ctas") {
-        let max = ctx.threshold("body/multiple-ctas", "max", 1.0);
+    if ctx.on(BODY_MULTIPLE_CTAS) {
+        let max = ctx.threshold(BODY_MULTIPLE_CTAS_MAX);
         if ctas.len() as f64 > max {
             let line = ctas
                 .get(max.max(0.0) as usize)
                 .map_or(p.src.start_line, |c| c.1);
             let f = ctx
                 .finding(
-                    "body/multiple-ctas",
+                    BODY_MULTIPLE_CTAS,
                     format!(
                         "{} distinct call-to-action targets, more than the {} the profile allows",
                         ctas.len(),
@@ -532,7 +520,7 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
 }
 
 fn check_links(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>]) {
-    let mut seen: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    let mut seen: BTreeSet<(RuleId, String)> = BTreeSet::new();
     let mut counts = [0usize; 3];
     for p in parts {
         for l in &p.doc.links {
@@ -542,19 +530,19 @@ fn check_links(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>]) {
             }
             let line = p.file_line(l.line);
             let shown = redact(&l.href);
-            if ctx.on("body/url-shortener")
+            if ctx.on(BODY_URL_SHORTENER)
                 && let Some(shortener) = ctx
                     .lists
                     .shorteners
                     .iter()
                     .find(|s| links::host_in(&url.host, s))
-                && seen.insert(("body/url-shortener", shown.clone()))
+                && seen.insert((BODY_URL_SHORTENER, shown.clone()))
             {
                 counts[0] += 1;
                 if counts[0] <= MAX_FINDINGS_PER_RULE {
                     let f = ctx
                         .finding(
-                            "body/url-shortener",
+                            BODY_URL_SHORTENER,
                             format!("link through the URL shortener {shortener}: {shown}"),
                         )
                         .with_record(shown.clone())
@@ -562,36 +550,36 @@ fn check_links(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>]) {
                     ctx.push(f);
                 }
             }
-            if ctx.on("body/insecure-link")
+            if ctx.on(BODY_INSECURE_LINK)
                 && l.href
                     .trim()
                     .get(..7)
                     .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
-                && seen.insert(("body/insecure-link", shown.clone()))
+                && seen.insert((BODY_INSECURE_LINK, shown.clone()))
             {
                 counts[1] += 1;
                 if counts[1] <= MAX_FINDINGS_PER_RULE {
                     let f = ctx
-                        .finding("body/insecure-link", format!("plain http link: {shown}"))
+                        .finding(BODY_INSECURE_LINK, format!("plain http link: {shown}"))
                         .with_record(shown.clone())
                         .at(ctx.at_line(line));
                     ctx.push(f);
                 }
             }
-            if ctx.on("body/link-text-mismatch")
+            if ctx.on(BODY_LINK_TEXT_MISMATCH)
                 && p.is_html()
                 && let Some(text_host) = links::text_host(&l.text)
             {
                 let shown_host = text_host.strip_prefix("www.").unwrap_or(&text_host);
                 let real = url.host.strip_prefix("www.").unwrap_or(&url.host);
                 if registrable(shown_host) != registrable(real)
-                    && seen.insert(("body/link-text-mismatch", format!("{shown_host} {shown}")))
+                    && seen.insert((BODY_LINK_TEXT_MISMATCH, format!("{shown_host} {shown}")))
                 {
                     counts[2] += 1;
                     if counts[2] <= MAX_FINDINGS_PER_RULE {
                         let f = ctx
                             .finding(
-                                "body/link-text-mismatch",
+                                BODY_LINK_TEXT_MISMATCH,
                                 format!(
                                     "the link text shows {shown_host} but the link goes to {}",
                                     url.host
@@ -609,9 +597,9 @@ fn check_links(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>]) {
         }
     }
     for (i, id) in [
-        "body/url-shortener",
-        "body/insecure-link",
-        "body/link-text-mismatch",
+        BODY_URL_SHORTENER,
+        BODY_INSECURE_LINK,
+        BODY_LINK_TEXT_MISMATCH,
     ]
     .into_iter()
     .enumerate()
@@ -621,7 +609,7 @@ fn check_links(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>]) {
 }
 
 /// When a rule fired more than [`MAX_FINDINGS_PER_RULE`] times, say so in its last finding.
-fn summarise_overflow(ctx: &mut Ctx<'_, '_>, id: &str, count: usize) {
+fn summarise_overflow(ctx: &mut Ctx<'_, '_>, id: RuleId, count: usize) {
     if count > MAX_FINDINGS_PER_RULE
         && let Some(last) = ctx.findings.iter_mut().rev().find(|f| f.rule == id)
     {
@@ -633,19 +621,19 @@ fn summarise_overflow(ctx: &mut Ctx<'_, '_>, id: &str, count: usize) {
 }
 
 fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut BodyFacts) {
-    let preheader_max = ctx.threshold("body/hidden-text", "preheader_max_chars", 200.0);
+    let preheader_max = ctx.threshold(BODY_HIDDEN_TEXT_PREHEADER_MAX_CHARS);
     let mut hidden_count = 0usize;
     for p in parts.iter().filter(|p| p.is_html()) {
         let images: Vec<&doc::Image> = p.doc.images.iter().filter(|i| !i.tracking_pixel).collect();
         facts.image_count += images.len();
         facts.hidden_text_blocks += p.doc.hidden.len() + p.doc.hidden_dropped;
-        if ctx.on("body/image-only") && !images.is_empty() {
-            let min = ctx.threshold("body/image-only", "min_words", 30.0);
+        if ctx.on(BODY_IMAGE_ONLY) && !images.is_empty() {
+            let min = ctx.threshold(BODY_IMAGE_ONLY_MIN_WORDS);
             let words = count_words(&p.doc.text);
             if (words as f64) < min {
                 let f = ctx
                     .finding(
-                        "body/image-only",
+                        BODY_IMAGE_ONLY,
                         format!(
                             "{} image(s) and only {words} words of visible text (under {})",
                             images.len(),
@@ -658,7 +646,7 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
                 ctx.push(f);
             }
         }
-        if ctx.on("body/hidden-text") {
+        if ctx.on(BODY_HIDDEN_TEXT) {
             for h in &p.doc.hidden {
                 if h.at_start && (h.chars as f64) <= preheader_max {
                     // The preview text ("preheader") slot: hidden by design, shown in the
@@ -670,7 +658,7 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
                     let snippet = crate::text::truncate(h.text.trim(), 40);
                     let f = ctx
                         .finding(
-                            "body/hidden-text",
+                            BODY_HIDDEN_TEXT,
                             format!(
                                 "{} characters of text hidden with {}: \"{snippet}{}\"",
                                 h.chars,
@@ -691,7 +679,7 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
             hidden_count += p.doc.hidden_dropped;
         }
     }
-    summarise_overflow(ctx, "body/hidden-text", hidden_count);
+    summarise_overflow(ctx, BODY_HIDDEN_TEXT, hidden_count);
 }
 
 fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut BodyFacts) {
@@ -704,12 +692,12 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
     }
     facts.merge_tags = distinct.iter().map(|s| s.to_string()).collect();
 
-    let mut emitted: BTreeSet<(&'static str, &str)> = BTreeSet::new();
+    let mut emitted: BTreeSet<(RuleId, &str)> = BTreeSet::new();
     let mut counts = [0usize; 3];
     if !ctx.input.template_mode {
-        if ctx.on("body/unresolved-merge-tag") {
+        if ctx.on(BODY_UNRESOLVED_MERGE_TAG) {
             for (t, line, _) in &all {
-                if !emitted.insert(("body/unresolved-merge-tag", &t.text)) {
+                if !emitted.insert((BODY_UNRESOLVED_MERGE_TAG, &t.text)) {
                     continue;
                 }
                 counts[0] += 1;
@@ -723,7 +711,7 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
                 };
                 let f = ctx
                     .finding(
-                        "body/unresolved-merge-tag",
+                        BODY_UNRESOLVED_MERGE_TAG,
                         format!(
                             "{what} {}: the draft would go out with the placeholder",
                             t.text
@@ -733,24 +721,24 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
                     .at(ctx.at_line(*line));
                 ctx.push(f);
             }
-            summarise_overflow(ctx, "body/unresolved-merge-tag", counts[0]);
+            summarise_overflow(ctx, BODY_UNRESOLVED_MERGE_TAG, counts[0]);
         }
         return;
     }
 
-    if ctx.on("template/merge-tag-syntax") {
+    if ctx.on(TEMPLATE_MERGE_TAG_SYNTAX) {
         for (t, line, _) in &all {
             let TagKind::Malformed(why) = t.kind else {
                 continue;
             };
-            if !emitted.insert(("template/merge-tag-syntax", &t.text)) {
+            if !emitted.insert((TEMPLATE_MERGE_TAG_SYNTAX, &t.text)) {
                 continue;
             }
             counts[0] += 1;
             if counts[0] <= MAX_FINDINGS_PER_RULE {
                 let f = ctx
                     .finding(
-                        "template/merge-tag-syntax",
+                        TEMPLATE_MERGE_TAG_SYNTAX,
                         format!("malformed merge tag {}: {why}", t.text),
                     )
                     .with_record(t.text.clone())
@@ -758,10 +746,10 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
                 ctx.push(f);
             }
         }
-        summarise_overflow(ctx, "template/merge-tag-syntax", counts[0]);
+        summarise_overflow(ctx, TEMPLATE_MERGE_TAG_SYNTAX, counts[0]);
     }
 
-    if ctx.on("template/mixed-syntax") {
+    if ctx.on(TEMPLATE_MIXED_SYNTAX) {
         let mut families: Vec<(&str, &str, u32)> = Vec::new();
         for (t, line, _) in &all {
             if t.kind == TagKind::Tag && !families.iter().any(|(f, _, _)| *f == t.family) {
@@ -776,7 +764,7 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
                 .join(", ");
             let f = ctx
                 .finding(
-                    "template/mixed-syntax",
+                    TEMPLATE_MIXED_SYNTAX,
                     format!(
                         "merge tags of {} platform syntaxes in one draft: {list}",
                         families.len()
@@ -789,7 +777,7 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
         }
     }
 
-    if ctx.on("template/no-fallback") {
+    if ctx.on(TEMPLATE_NO_FALLBACK) {
         let tags: Vec<Tag> = all.iter().map(|(t, _, _)| t.clone()).collect();
         let guarded = merge::guarded_fields(&tags);
         for (t, line, _) in &all {
@@ -800,7 +788,7 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
                 || t.has_fallback
                 || !ctx.lists.fields.contains(field)
                 || guarded.contains(field)
-                || !emitted.insert(("template/no-fallback", &t.text))
+                || !emitted.insert((TEMPLATE_NO_FALLBACK, &t.text))
             {
                 continue;
             }
@@ -808,7 +796,7 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
             if counts[1] <= MAX_FINDINGS_PER_RULE {
                 let f = ctx
                     .finding(
-                        "template/no-fallback",
+                        TEMPLATE_NO_FALLBACK,
                         format!(
                             "merge tag {} has no default: a recipient without this field gets an empty gap",
                             t.text
@@ -819,7 +807,7 @@ fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
                 ctx.push(f);
             }
         }
-        summarise_overflow(ctx, "template/no-fallback", counts[1]);
+        summarise_overflow(ctx, TEMPLATE_NO_FALLBACK, counts[1]);
     }
 }
 
@@ -843,7 +831,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
         .find_map(|p| p.marks.first().map(|m| m.what.clone()));
     presence_rule(
         ctx,
-        "body/no-opt-out",
+        BODY_NO_OPT_OUT,
         parts,
         |p| !p.marks.is_empty(),
         "no opt-out in the body: no unsubscribe link and no opt-out wording",
@@ -870,7 +858,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
     }
     presence_rule(
         ctx,
-        "body/no-postal-address",
+        BODY_NO_POSTAL_ADDRESS,
         parts,
         |p| p.address.is_some() || address_token(p),
         "no physical postal address in the body",
@@ -882,7 +870,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
         return;
     };
     let closing_lines = ctx
-        .threshold("body/no-sender-identity", "closing_lines", 8.0)
+        .threshold(BODY_NO_SENDER_IDENTITY_CLOSING_LINES)
         .max(0.0) as usize;
     let end = p.footer.unwrap_or(p.doc.text.len());
     let mut start = end;
@@ -918,9 +906,8 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
     );
     facts.sender_identity = id.name.clone();
     facts.sender_contact = id.contact.map(str::to_string);
-    if ctx.on("body/no-sender-identity") {
-        let require_contact =
-            ctx.threshold("body/no-sender-identity", "require_contact", 1.0) >= 1.0;
+    if ctx.on(BODY_NO_SENDER_IDENTITY) {
+        let require_contact = ctx.threshold(BODY_NO_SENDER_IDENTITY_REQUIRE_CONTACT) >= 1.0;
         let line = p.line_at(start);
         let message = match (&id.name, id.contact) {
             (None, _) => Some(
@@ -933,7 +920,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
         };
         if let Some(message) = message {
             let f = ctx
-                .finding("body/no-sender-identity", message)
+                .finding(BODY_NO_SENDER_IDENTITY, message)
                 .at(ctx.at_line(line));
             ctx.push(f);
         }
@@ -944,7 +931,7 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
 /// that does not.
 fn presence_rule(
     ctx: &mut Ctx<'_, '_>,
-    id: &str,
+    id: RuleId,
     parts: &[Part<'_, '_>],
     has: impl Fn(&Part<'_, '_>) -> bool,
     none_message: &str,
@@ -979,7 +966,7 @@ fn presence_rule(
 }
 
 fn check_attachments(ctx: &mut Ctx<'_, '_>) {
-    if !ctx.on("body/attachment") {
+    if !ctx.on(BODY_ATTACHMENT) {
         return;
     }
     for a in &ctx.input.attachments {
@@ -989,7 +976,7 @@ fn check_attachments(ctx: &mut Ctx<'_, '_>) {
             .unwrap_or_else(|| "(unnamed)".to_string());
         let f = ctx
             .finding(
-                "body/attachment",
+                BODY_ATTACHMENT,
                 format!(
                     "attachment {name} ({}, {} KB)",
                     crate::text::truncate(a.content_type, 60),

@@ -15,15 +15,15 @@
 //! thresholds against the rule data. [`Suppressor`] applies the ignores and reports the ones
 //! that matched nothing.
 
+pub mod rules;
+
+use crate::config::rules::UNUSED_IGNORE;
 use crate::finding::{Finding, Location, Severity};
-use crate::rules::Rules;
+use crate::rules::{RuleId, Rules};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use toml::Spanned;
-
-/// The rules this module emits.
-pub const RULES: &[&str] = &["config/unused-ignore"];
 
 /// The configuration file read from the working directory when present.
 pub const DEFAULT_FILE: &str = "mailaudit.toml";
@@ -333,13 +333,13 @@ impl<'c> Suppressor<'c> {
 
     /// The ignores that suppressed nothing although this run could have produced a finding
     /// for them: their rule is in `rules_run`, and their target (if any) was audited.
-    pub fn unused(&self, rules_run: &[&str]) -> Vec<&'c Ignore> {
+    pub fn unused(&self, rules_run: &[RuleId]) -> Vec<&'c Ignore> {
         self.ignores
             .iter()
             .zip(&self.used)
             .filter(|(ignore, used)| {
                 !**used
-                    && rules_run.contains(&ignore.rule.as_str())
+                    && rules_run.iter().any(|id| ignore.rule == *id)
                     && ignore
                         .target
                         .as_deref()
@@ -367,12 +367,13 @@ pub fn unused_ignore_findings(rules: &Rules, unused: &[&Ignore]) -> Vec<Finding>
                 ),
                 None => format!("the ignore of {} matched no finding", ignore.rule),
             };
-            let mut finding = rules
-                .finding("config/unused-ignore", &ignore.source, message)
-                .at(Location::Line {
-                    file: ignore.source.clone(),
-                    line: u32::try_from(ignore.line).unwrap_or(u32::MAX),
-                });
+            let mut finding =
+                rules
+                    .finding(UNUSED_IGNORE, &ignore.source, message)
+                    .at(Location::Line {
+                        file: ignore.source.clone(),
+                        line: u32::try_from(ignore.line).unwrap_or(u32::MAX),
+                    });
             finding.evidence.record = Some(format!("reason = {:?}", ignore.reason));
             finding
         })
@@ -383,7 +384,7 @@ pub fn unused_ignore_findings(rules: &Rules, unused: &[&Ignore]) -> Vec<Finding>
 mod tests {
     use super::*;
 
-    fn finding(rule: &str, target: &str) -> Finding {
+    fn finding(rule: RuleId, target: &str) -> Finding {
         Rules::builtin().unwrap().finding(rule, target, "m")
     }
 
@@ -392,7 +393,7 @@ mod tests {
         let text = "[rules.\"spf/lookup-limit\"]\nseverity = \"warning\"\nthresholds = { warn_from = 9 }\n\n[[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"legacy.example.com\"\nreason = \"vendor\"\n";
         let config = Config::parse(text, "m.toml").unwrap();
         let ov = &config.overrides()[0];
-        assert_eq!(ov.rule, "spf/lookup-limit");
+        assert_eq!(ov.rule, crate::spf::rules::LOOKUP_LIMIT);
         assert_eq!(ov.level, Some(Level::On(Severity::Warning)));
         assert_eq!(ov.line, 1);
         assert_eq!(ov.thresholds["warn_from"], (toml::Value::Integer(9), 3));
@@ -450,22 +451,22 @@ mod tests {
         let config = Config::parse(text, "m.toml").unwrap();
         let mut s = Suppressor::new(&config);
         let mut findings = vec![
-            finding("spf/ptr-mechanism", "legacy.example.com"),
-            finding("spf/ptr-mechanism", "other.example.com"),
+            finding(crate::spf::rules::PTR_MECHANISM, "legacy.example.com"),
+            finding(crate::spf::rules::PTR_MECHANISM, "other.example.com"),
         ];
         assert_eq!(s.suppress("legacy.example.com", &mut findings), 1);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].target, "other.example.com");
         // mx-limit ran and matched nothing; syntax's target was never audited.
-        let unused = s.unused(crate::spf::audit::RULES);
+        let unused = s.unused(crate::spf::rules::RULES);
         assert_eq!(unused.len(), 1);
-        assert_eq!(unused[0].rule, "spf/mx-limit");
+        assert_eq!(unused[0].rule, crate::spf::rules::MX_LIMIT);
         // A rule the command does not check is not reported.
-        assert!(s.unused(&["dkim/missing"]).is_empty());
+        assert!(s.unused(&[crate::dkim::rules::MISSING]).is_empty());
 
         let rules = Rules::builtin().unwrap();
         let out = unused_ignore_findings(&rules, &unused);
-        assert_eq!(out[0].rule, "config/unused-ignore");
+        assert_eq!(out[0].rule, crate::config::rules::UNUSED_IGNORE);
         assert_eq!(out[0].target, "m.toml");
         assert_eq!(
             out[0].location,
@@ -486,7 +487,10 @@ mod tests {
         );
         rules.apply(&config).unwrap();
         assert_eq!(
-            rules.get("spf/ptr-mechanism").unwrap().severity,
+            rules
+                .get(crate::spf::rules::PTR_MECHANISM.as_str())
+                .unwrap()
+                .severity,
             Severity::Info
         );
         assert_eq!(config.sources(), ["a", "b"]);
@@ -533,16 +537,19 @@ mod tests {
         )
         .unwrap();
         rules.apply(&config).unwrap();
-        assert_eq!(rules.threshold("spf/lookup-limit", "warn_from"), Some(9.0));
+        assert_eq!(
+            rules.threshold(crate::spf::rules::LOOKUP_LIMIT_WARN_FROM),
+            9.0
+        );
         let mut findings = vec![
             rules
-                .finding("spf/lookup-limit", "a.example", "m")
+                .finding(crate::spf::rules::LOOKUP_LIMIT, "a.example", "m")
                 .with_severity(Severity::Warning),
-            rules.finding("spf/ptr-mechanism", "a.example", "m"),
+            rules.finding(crate::spf::rules::PTR_MECHANISM, "a.example", "m"),
         ];
         rules.apply_levels(&mut findings);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Info);
-        assert!(!rules.is_enabled("spf/ptr-mechanism"));
+        assert!(!rules.is_enabled(crate::spf::rules::PTR_MECHANISM.as_str()));
     }
 }

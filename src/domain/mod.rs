@@ -1,8 +1,11 @@
 //! The domain audit: everything `mailaudit domain` checks for one sending domain.
 
+pub mod rules;
+
 use crate::dkim::audit::{DkimFacts, audit_dkim};
 use crate::dmarc::{DmarcFacts, audit_dmarc};
 use crate::dns::Resolver;
+use crate::domain::rules::{INVALID_NAME, SPF_IP_NOT_PERMITTED};
 use crate::finding::Finding;
 use crate::mx::{MxFacts, RdnsFacts, audit_mx, audit_reverse_dns};
 use crate::rules::Rules;
@@ -17,13 +20,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::task::JoinSet;
-
-/// The rules this module emits itself (the SPF tree rules come from `spf::audit`).
-pub const RULES: &[&str] = &[
-    "spf/ip-not-permitted",
-    "domain/invalid-name",
-    crate::score::RULE,
-];
 
 /// What to audit for one domain.
 #[derive(Clone, Debug, Default)]
@@ -94,7 +90,7 @@ pub fn ip_verdict_findings(
     }
     vec![
         rules
-            .finding("spf/ip-not-permitted", domain, message)
+            .finding(SPF_IP_NOT_PERMITTED, domain, message)
             .with_measured(outcome.result.as_str())
             .with_threshold("pass"),
     ]
@@ -110,7 +106,7 @@ pub async fn audit_domain(
     if !crate::dns::is_valid_query_name(&domain) || domain.contains(['/', '@', ' ', ':']) {
         let finding = rules
             .finding(
-                "domain/invalid-name",
+                INVALID_NAME,
                 &domain,
                 format!("`{domain}` is not a domain name that DNS can be asked about"),
             )

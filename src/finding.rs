@@ -121,6 +121,13 @@ impl Finding {
     }
 }
 
+/// What a check of one target produced: its measured facts and its findings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Audit<F> {
+    pub facts: F,
+    pub findings: Vec<Finding>,
+}
+
 /// Sort findings into the report's deterministic order.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

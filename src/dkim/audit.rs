@@ -9,7 +9,7 @@ use crate::dkim::rules::{
     BAD_KEY, MISSING, MULTIPLE_RECORDS, NO_USABLE_HASH, NOT_FOR_EMAIL, REVOKED, SHA1_ONLY, SYNTAX,
     TESTING_MODE, UNKNOWN_KEY_TYPE, WEAK_KEY, WEAK_KEY_ERROR_BELOW, WEAK_KEY_WARN_BELOW,
 };
-use crate::dns::rules::INCONCLUSIVE;
+use crate::dns::rules::inconclusive;
 use crate::dns::{Answer, DnsFailure, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules};
@@ -45,11 +45,8 @@ pub struct SelectorFacts {
     pub revoked: bool,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct DkimAudit {
-    pub facts: DkimFacts,
-    pub findings: Vec<Finding>,
-}
+/// What the DKIM key-record audit found.
+pub type DkimAudit = crate::finding::Audit<DkimFacts>;
 
 /// Audit the DKIM key records of `domain` at `selectors`, or at the common selectors when
 /// `selectors` is empty. All queries run concurrently; findings come in selector order.
@@ -186,15 +183,14 @@ impl Audit<'_> {
 
     fn inconclusive(&mut self, selector: &str, name: &str, why: &DnsFailure) {
         let query = format!("TXT {name}");
-        let f = self
-            .finding(
-                INCONCLUSIVE,
-                name,
-                format!(
-                    "DNS query {query} failed ({why}); the DKIM key of selector {selector} could not be checked"
-                ),
-            )
-            .with_measured(query);
+        let f = inconclusive(
+            self.rules,
+            self.target,
+            query,
+            why,
+            format_args!("the DKIM key of selector {selector} could not be checked"),
+        )
+        .with_chain(vec![name.to_string()]);
         self.push(f);
     }
 

@@ -11,9 +11,9 @@ use crate::dmarc::rules::{
     REPORT_UNAUTHORIZED, REPORT_UNDELIVERABLE, SUBDOMAIN_WEAKER, SYNTAX,
 };
 use crate::dns::orgdomain::{organizational_domain, same_organization};
-use crate::dns::rules::INCONCLUSIVE;
+use crate::dns::rules::audit_inconclusive;
 use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver, normalize_name};
-use crate::finding::{Finding, Location, Severity, sort_findings};
+use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules};
 use futures_util::future::join_all;
 use serde::Serialize;
@@ -59,11 +59,8 @@ pub struct DmarcFacts {
     pub incomplete: bool,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct DmarcAudit {
-    pub facts: DmarcFacts,
-    pub findings: Vec<Finding>,
-}
+/// What the DMARC audit found.
+pub type DmarcAudit = crate::finding::Audit<DmarcFacts>;
 
 /// The TXT records at one `_dmarc` name, sorted.
 #[derive(Default)]
@@ -160,8 +157,7 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    fn finish(mut self) -> DmarcAudit {
-        sort_findings(&mut self.audit.findings);
+    fn finish(self) -> DmarcAudit {
         self.audit
     }
 
@@ -171,14 +167,7 @@ impl Check<'_> {
 
     fn inconclusive(&mut self, query: String, why: &DnsFailure) {
         self.audit.facts.incomplete = true;
-        let f = self
-            .rules
-            .finding(
-                INCONCLUSIVE,
-                self.domain,
-                format!("DNS query {query} failed ({why}); the DMARC audit could not conclude"),
-            )
-            .with_measured(query);
+        let f = audit_inconclusive(self.rules, self.domain, query, why, "DMARC audit");
         self.push(f);
     }
 

@@ -166,7 +166,6 @@ pub async fn audit_domain(
     }
     let score = authentication_score(rules, &findings);
     findings.extend(low_score_finding(rules, &domain, &score));
-    crate::finding::sort_findings(&mut findings);
     DomainAudit {
         domain,
         facts: DomainFacts {

@@ -211,7 +211,6 @@ pub fn audit_draft(
     audit.facts.attachments = input.attachments.len();
     audit.facts.parts = parts.summaries;
     audit.facts.inline_ignores = ignore::apply(&draft, rules, target, &mut audit.findings);
-    crate::finding::sort_findings(&mut audit.findings);
     audit
 }
 

@@ -1,13 +1,13 @@
 //! Where mail to a sending domain goes: its MX set (RFC 5321 §5.1), a null MX (RFC 7505),
 //! the addresses of its MX hosts, and its MTA-STS and TLS-RPT records (syntax only).
 
-use super::inconclusive;
 use super::records::{
     MTA_STS_VERSION, RecordSyntaxError, TLS_RPT_VERSION, is_mta_sts_candidate,
     is_tls_rpt_candidate, parse_mta_sts, parse_tls_rpt,
 };
+use crate::dns::rules::audit_inconclusive;
 use crate::dns::{Answer, Rdata, RecordType, Resolver, normalize_name};
-use crate::finding::{Finding, Location, Severity, sort_findings};
+use crate::finding::{Finding, Location, Severity};
 use crate::mx::rules::{
     HOST_UNRESOLVABLE, IMPLICIT_MX, MISSING, MTASTS_MULTIPLE_RECORDS, MTASTS_SYNTAX, NULL_MX,
     TLSRPT_MULTIPLE_RECORDS, TLSRPT_SYNTAX,
@@ -105,11 +105,8 @@ pub struct MxFacts {
     pub incomplete: bool,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct MxAudit {
-    pub facts: MxFacts,
-    pub findings: Vec<Finding>,
-}
+/// What the MX, MTA-STS and TLS-RPT audit found.
+pub type MxAudit = crate::finding::Audit<MxFacts>;
 
 /// Audit where mail to `domain` goes, and its MTA-STS and TLS-RPT records.
 pub async fn audit_mx(resolver: &Resolver, rules: &Rules, domain: &str) -> MxAudit {
@@ -156,9 +153,7 @@ pub async fn audit_mx(resolver: &Resolver, rules: &Rules, domain: &str) -> MxAud
         usable: p.usable.is_some(),
         rua: p.usable.unwrap_or_default(),
     });
-    let mut audit = check.audit;
-    sort_findings(&mut audit.findings);
-    audit
+    check.audit
 }
 
 struct Check<'a> {
@@ -217,7 +212,7 @@ impl Check<'_> {
 
     fn inconclusive(&mut self, query: String, why: &crate::dns::DnsFailure) {
         self.audit.facts.incomplete = true;
-        let f = inconclusive(self.rules, self.domain, query, why, "MX audit");
+        let f = audit_inconclusive(self.rules, self.domain, query, why, "MX audit");
         self.push(f);
     }
 
@@ -398,7 +393,7 @@ impl Check<'_> {
             Answer::NxDomain | Answer::NoData => return None,
             Answer::Failure(why) => {
                 self.audit.facts.incomplete = true;
-                let f = inconclusive(
+                let f = audit_inconclusive(
                     self.rules,
                     self.domain,
                     format!("TXT {name}"),

@@ -12,25 +12,3 @@ pub use audit::{
 };
 pub use rdns::{ForwardLookup, RdnsAudit, RdnsFacts, audit_reverse_dns, reverse_name};
 pub use records::{MtaStsRecord, RecordSyntaxError, TlsRptRecord, parse_mta_sts, parse_tls_rpt};
-
-use crate::dns::DnsFailure;
-use crate::dns::rules::INCONCLUSIVE;
-use crate::finding::Finding;
-use crate::rules::Rules;
-
-/// `dns/inconclusive` for one failed query (`query` is "TYPE name").
-fn inconclusive(
-    rules: &Rules,
-    target: &str,
-    query: String,
-    why: &DnsFailure,
-    what: &str,
-) -> Finding {
-    rules
-        .finding(
-            INCONCLUSIVE,
-            target,
-            format!("DNS query {query} failed ({why}); the {what} could not conclude"),
-        )
-        .with_measured(query)
-}

@@ -1,9 +1,8 @@
 //! Forward-confirmed reverse DNS of a sending IP: its PTR names, and whether one of them
 //! resolves back to it (A for IPv4, AAAA for IPv6).
 
-use super::inconclusive;
+use crate::dns::rules::audit_inconclusive;
 use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver, normalize_name};
-use crate::finding::{Finding, sort_findings};
 use crate::mx::rules::{RDNS_MISMATCH, RDNS_MISSING};
 use crate::rules::Rules;
 use serde::Serialize;
@@ -43,11 +42,8 @@ pub struct RdnsFacts {
     pub incomplete: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct RdnsAudit {
-    pub facts: RdnsFacts,
-    pub findings: Vec<Finding>,
-}
+/// What the reverse-DNS audit found.
+pub type RdnsAudit = crate::finding::Audit<RdnsFacts>;
 
 /// The name holding the PTR records of `ip`: `d.c.b.a.in-addr.arpa` for IPv4 (RFC 1035
 /// §3.5), 32 reversed nibbles under `ip6.arpa` for IPv6 (RFC 3596 §2.5).
@@ -113,7 +109,7 @@ pub async fn audit_reverse_dns(
         }
         Answer::Failure(why) => {
             facts.incomplete = true;
-            findings.push(inconclusive(
+            findings.push(audit_inconclusive(
                 rules,
                 &target,
                 format!("PTR {reverse}"),
@@ -165,7 +161,7 @@ pub async fn audit_reverse_dns(
         // A name whose lookup failed might have confirmed the IP: no verdict.
         facts.incomplete = true;
         for (query, why) in failures {
-            findings.push(inconclusive(
+            findings.push(audit_inconclusive(
                 rules,
                 &target,
                 query,
@@ -173,7 +169,6 @@ pub async fn audit_reverse_dns(
                 "reverse-DNS audit",
             ));
         }
-        sort_findings(&mut findings);
         return RdnsAudit { facts, findings };
     }
     let resolved: Vec<String> = facts

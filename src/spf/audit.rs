@@ -1,7 +1,7 @@
 //! Static audit of a domain's published SPF policy: the whole include/redirect tree, counted
 //! as receivers count it (RFC 7208 §4.6.4).
 
-use crate::dns::rules::INCONCLUSIVE;
+use crate::dns::rules::audit_inconclusive;
 use crate::dns::{Answer, RecordType, Resolver};
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules, Threshold};
@@ -49,11 +49,8 @@ pub struct SpfTreeNode {
     pub lookups: u32,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct SpfAudit {
-    pub facts: SpfFacts,
-    pub findings: Vec<Finding>,
-}
+/// What the SPF policy audit found.
+pub type SpfAudit = crate::finding::Audit<SpfFacts>;
 
 /// Audit the SPF policy published by `domain`.
 pub async fn audit_spf(resolver: &Resolver, rules: &Rules, domain: &str) -> SpfAudit {
@@ -111,11 +108,9 @@ impl TreeWalk<'_> {
 
     fn inconclusive(&mut self, query: String, why: impl std::fmt::Display) {
         self.audit.facts.incomplete = true;
-        let f = self.finding(
-            INCONCLUSIVE,
-            format!("DNS query {query} failed ({why}); the SPF audit could not conclude"),
-        );
-        self.push(f.with_measured(query));
+        let f = audit_inconclusive(self.rules, &self.target, query, why, "SPF audit")
+            .with_chain(self.stack.clone());
+        self.push(f);
     }
 
     async fn deprecated_rr(&mut self, domain: &str) {

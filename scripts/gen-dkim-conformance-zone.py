@@ -4,14 +4,14 @@
 Sources (byte-for-byte copies in fixtures/conformance/dkim/, see SOURCE.md):
   mail-auth/NNN.txt       leading "<name> <TXT value>" lines, up to the first blank line
   mail-dkim/FAKE_DNS.dat  "<name> <TXT value>" lines; NXDOMAIN / ~~Query timed out~~ / ~~SERVFAIL~~
-                          are not records (tests/dkim_signatures.rs makes the last two fail);
+                          are not records (tests/integration/dkim_signatures.rs makes the last two fail);
                           the value "" is one empty string
   dkimpy/eximtest.dns     the record alone, published at sed._domainkey.test.ex (the selector
                           and domain of dkimpy/ed25519test2.msg, as dkimpy's test does)
 A value is the rest of the line after the name and the blanks after it, trailing blanks kept.
 
 Usage: python3 scripts/gen-dkim-conformance-zone.py > fixtures/zones/dkim-conformance.zone
-tests/dkim_signatures.rs reads the same sources and checks that the zone answers every name
+tests/integration/dkim_signatures.rs reads the same sources and checks that the zone answers every name
 with exactly these bytes, so the file cannot drift from them.
 """
 import os

@@ -1,6 +1,7 @@
 //! A bulk domain audit over live DNS sends each (name, type) question at most once: the run's
 //! cache and in-flight merging cover every domain, so a shared include is fetched once.
 
+#[path = "integration/support/mod.rs"]
 mod support;
 
 use mailaudit::dns::Resolver;

@@ -1,5 +1,6 @@
 //! Colour on: its own test binary, because `colored::control` is process-wide.
 
+#[path = "integration/report_fixture/mod.rs"]
 mod report_fixture;
 
 use mailaudit::report::{self, Format};

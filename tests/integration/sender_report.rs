@@ -2,7 +2,7 @@
 //! spike with providers, a new IP next to a bulk-sending one), in the human and json
 //! formats, pinned with insta.
 
-mod report_fixture;
+use crate::report_fixture;
 
 use mailaudit::report::Format;
 use mailaudit::rules::Rules;

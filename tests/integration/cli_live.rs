@@ -2,7 +2,7 @@
 //! DNS (an in-process server on 127.0.0.1 serving the fixture zones) as offline from the same
 //! zone files.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

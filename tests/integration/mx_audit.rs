@@ -2,7 +2,7 @@
 //! DNS failures are dns/inconclusive, never "missing"; the live path through an in-process
 //! DNS server gives the same facts and findings as the offline resolver.
 
-mod support;
+use crate::support;
 
 use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::finding::{Finding, Location, Severity};

@@ -2,8 +2,8 @@
 //! the runner's rules, then a plain summary line; no control byte from the input reaches the
 //! log.
 
-mod report_fixture;
-mod report_runs;
+use crate::report_fixture;
+use crate::report_runs;
 
 use mailaudit::report::github::{escape_data, escape_property};
 use mailaudit::report::{self, Format, RenderContext, SarifContext};

@@ -1,4 +1,4 @@
-mod report_fixture;
+use crate::report_fixture;
 
 use mailaudit::report::{self, Format};
 use mailaudit::run::{Mode, Report};

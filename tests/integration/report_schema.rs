@@ -5,7 +5,7 @@
 //! in fixtures/schema/). The schemas are also shown to reject broken documents, so a schema
 //! that accepts anything cannot pass.
 
-mod report_runs;
+use crate::report_runs;
 
 use report_runs::{errors, runs, schema, validator};
 use serde_json::{Value, json};

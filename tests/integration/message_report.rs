@@ -2,7 +2,7 @@
 //! sequence: a clean one, one with header problems, one that changes the sender), in the
 //! human and json formats, pinned with insta.
 
-mod report_fixture;
+use crate::report_fixture;
 
 use mailaudit::message::{DraftOptions, audit_paths};
 use mailaudit::report::Format;

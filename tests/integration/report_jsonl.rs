@@ -1,4 +1,4 @@
-mod report_fixture;
+use crate::report_fixture;
 
 use mailaudit::report::{self, Format, JsonlWriter};
 use serde_json::Value;

@@ -3,8 +3,8 @@
 //! stable partial fingerprints, deterministic output. Validation against the official schema
 //! is in tests/report_schema.rs.
 
-mod report_fixture;
-mod report_runs;
+use crate::report_fixture;
+use crate::report_runs;
 
 use mailaudit::finding::{Location, Severity};
 use mailaudit::report::sarif::{self, FINGERPRINT_KEY, SRCROOT};

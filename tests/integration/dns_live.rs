@@ -1,7 +1,7 @@
 //! The live resolver against an in-process authoritative server, compared with the offline
 //! resolver on the same zone files; failures, truncation and the per-run cache.
 
-mod support;
+use crate::support;
 
 use mailaudit::dns::{Answer, DnsFailure, LiveConfig, Rdata, RecordType, Resolver, ZoneSet};
 use std::path::{Path, PathBuf};

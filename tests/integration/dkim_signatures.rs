@@ -6,7 +6,7 @@
 //! - every rule of `dkim::rules::SIGNATURE_RULES` fires on a fixture draft of `fixtures/drafts/dkim/`
 //!   and stays silent on a correct one (keys in `fixtures/zones/dkim-drafts.zone`).
 
-mod support;
+use crate::support;
 
 use mailaudit::dkim::rules::SIGNATURE_RULES as RULES;
 use mailaudit::dkim::{SignatureFacts, SignatureInput, check_signatures};

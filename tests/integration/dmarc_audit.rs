@@ -3,7 +3,7 @@
 //! documented findings; the live path through an in-process DNS server gives the same facts
 //! and findings as the offline resolver.
 
-mod support;
+use crate::support;
 
 use mailaudit::dmarc::{Alignment, DmarcAudit, Outcome, Policy, audit_dmarc};
 use mailaudit::dns::{Resolver, ZoneSet};

@@ -391,7 +391,7 @@ mod tests {
 
     #[tokio::test]
     async fn offline_answers_come_straight_from_the_zone_data() {
-        // The cache sits in front of live DNS only (tests/dns_live.rs covers it): zone data
+        // The cache sits in front of live DNS only (tests/integration/dns_live.rs covers it): zone data
         // is already in memory, and answers share its records instead of copying them.
         let mut zones = ZoneSet::new();
         zones.insert("example.com", Rdata::A(Ipv4Addr::new(192, 0, 2, 1)));

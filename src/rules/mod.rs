@@ -334,7 +334,7 @@ impl Rules {
     /// user who skipped that.
     pub fn threshold(&self, threshold: Threshold) -> f64 {
         self.threshold_value(threshold).unwrap_or_else(|| {
-            panic!("rules/*.toml has no numeric {threshold} (a bug: see tests/rules_registry.rs)")
+            panic!("rules/*.toml has no numeric {threshold} (a bug: see tests/integration/rules_registry.rs)")
         })
     }
 

@@ -12,7 +12,7 @@ use mailaudit::domain::{DomainRequest, audit_domains};
 use mailaudit::finding::Severity;
 use mailaudit::report::{self, Format, Output, ResultSink, SarifContext};
 use mailaudit::rules::Rules;
-use mailaudit::run::{Mode, Report, TargetResult};
+use mailaudit::run::{Kind, Mode, Report, TargetResult};
 use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
 use std::io::{self, IsTerminal};
 use std::net::{IpAddr, SocketAddr};
@@ -662,7 +662,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
             let audit = audit.map_err(|domain| {
                 anyhow::anyhow!("the audit of {domain} stopped unexpectedly (a bug in mailaudit)")
             })?;
-            let mut result = TargetResult::new(audit.domain, "domain");
+            let mut result = TargetResult::new(audit.domain, Kind::Domain);
             result.facts = serde_json::to_value(&audit.facts)?;
             result.findings = audit.findings;
             Ok(sink.emit(result)?)
@@ -707,7 +707,7 @@ fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<
     };
     let outcome = runtime.block_on(check_host(&resolver, &input, &CheckHostOptions::default()));
     sink.checked(mailaudit::domain::RULES);
-    let mut result = TargetResult::new(domain.clone(), "spf");
+    let mut result = TargetResult::new(domain.clone(), Kind::Spf);
     result.findings = mailaudit::domain::ip_verdict_findings(ctx.rules, &domain, &input, &outcome);
     let mut facts = serde_json::to_value(&outcome)?;
     if let Some(map) = facts.as_object_mut() {

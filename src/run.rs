@@ -2,6 +2,7 @@
 //! families fill it; renderers (`report`) read it.
 
 use crate::finding::{Finding, Severity};
+use std::fmt;
 
 /// Where DNS answers came from in this run, or, for a run that makes no DNS queries, how its
 /// files were read.
@@ -18,12 +19,65 @@ pub enum Mode {
     Stats { files: Vec<String> },
 }
 
+/// What an audited target is: the `kind` of its result in every output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A sending domain (`mailaudit domain`, and each domain of `mailaudit check`).
+    Domain,
+    /// One `check_host()` evaluation (`mailaudit spf`).
+    Spf,
+    /// One draft (`.eml`) of `mailaudit message` or of a campaign.
+    Draft,
+    /// The drafts of one directory as a sequence.
+    Sequence,
+    /// A directory of drafts that could not be listed.
+    Directory,
+    /// A campaign file (`mailaudit check`).
+    Campaign,
+    /// A sending domain judged from its statistics (`mailaudit sender`, campaign stats).
+    Sender,
+    /// A configuration file (`config/unused-ignore`).
+    Config,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Domain,
+        Kind::Spf,
+        Kind::Draft,
+        Kind::Sequence,
+        Kind::Directory,
+        Kind::Campaign,
+        Kind::Sender,
+        Kind::Config,
+    ];
+
+    /// The name outputs write: "domain", "spf", "draft", ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Domain => "domain",
+            Kind::Spf => "spf",
+            Kind::Draft => "draft",
+            Kind::Sequence => "sequence",
+            Kind::Directory => "directory",
+            Kind::Campaign => "campaign",
+            Kind::Sender => "sender",
+            Kind::Config => "config",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything one audited target produced: its measured facts and its findings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetResult {
     pub target: String,
-    /// What the target is: "domain", "spf", "config", ...
-    pub kind: String,
+    pub kind: Kind,
     /// Measured facts (record text, lookup count, policy, ...), as the check reports them.
     pub facts: serde_json::Value,
     /// The one verdict of a single-verdict command (`spf`: the check_host() result).
@@ -33,10 +87,10 @@ pub struct TargetResult {
 
 impl TargetResult {
     /// A result with no facts and no findings yet.
-    pub fn new(target: impl Into<String>, kind: impl Into<String>) -> TargetResult {
+    pub fn new(target: impl Into<String>, kind: Kind) -> TargetResult {
         TargetResult {
             target: target.into(),
-            kind: kind.into(),
+            kind,
             facts: serde_json::Value::Object(Default::default()),
             result: None,
             findings: Vec::new(),
@@ -118,10 +172,10 @@ impl Report {
         self.results.iter().filter_map(|r| r.max_severity()).max()
     }
 
-    /// The results in report order: by target, then kind (stable for equal keys).
+    /// The results in report order: by target, then kind name (stable for equal keys).
     pub fn sorted_results(&self) -> Vec<&TargetResult> {
         let mut results: Vec<&TargetResult> = self.results.iter().collect();
-        results.sort_by(|a, b| (&a.target, &a.kind).cmp(&(&b.target, &b.kind)));
+        results.sort_by(|a, b| (&a.target, a.kind.as_str()).cmp(&(&b.target, b.kind.as_str())));
         results
     }
 }

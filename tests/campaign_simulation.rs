@@ -8,7 +8,7 @@ use mailaudit::campaign::{Campaign, CheckOptions, DmarcResult, KeyStatus, check_
 use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::finding::{Location, Severity};
 use mailaudit::rules::Rules;
-use mailaudit::run::TargetResult;
+use mailaudit::run::{Kind, TargetResult};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -33,7 +33,10 @@ struct Checked {
 
 impl Checked {
     fn campaign(&self) -> &TargetResult {
-        self.results.iter().find(|r| r.kind == "campaign").unwrap()
+        self.results
+            .iter()
+            .find(|r| r.kind == Kind::Campaign)
+            .unwrap()
     }
 
     fn sim(&self) -> &Value {
@@ -55,7 +58,7 @@ impl Checked {
     fn domain(&self, name: &str) -> &TargetResult {
         self.results
             .iter()
-            .find(|r| r.kind == "domain" && r.target == name)
+            .find(|r| r.kind == Kind::Domain && r.target == name)
             .unwrap_or_else(|| panic!("no domain result for {name}"))
     }
 }

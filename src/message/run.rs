@@ -7,7 +7,7 @@ use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
 use crate::rules::Rules;
-use crate::run::TargetResult;
+use crate::run::{Kind, TargetResult};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
@@ -34,16 +34,16 @@ impl MessageResult {
             MessageResult::Draft(audit) => {
                 let audit = *audit;
                 let facts = serde_json::to_value(&audit.facts);
-                (audit.target, "draft", facts, audit.findings)
+                (audit.target, Kind::Draft, facts, audit.findings)
             }
             MessageResult::Sequence {
                 dir,
                 facts,
                 findings,
-            } => (dir, "sequence", serde_json::to_value(&facts), findings),
+            } => (dir, Kind::Sequence, serde_json::to_value(&facts), findings),
             MessageResult::Directory { dir, findings } => (
                 dir,
-                "directory",
+                Kind::Directory,
                 Ok(serde_json::Value::Object(Default::default())),
                 findings,
             ),

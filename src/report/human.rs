@@ -27,7 +27,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "{} ({})",
             escape_untrusted(&result.target).bold(),
-            escape_untrusted(&result.kind)
+            result.kind
         )?;
         write_facts(result, out)?;
         let findings = result.sorted_findings();

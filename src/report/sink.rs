@@ -5,7 +5,7 @@ use super::{Format, JsonlWriter, RenderContext, SarifContext};
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding, Severity};
 use crate::rules::Rules;
-use crate::run::{Report, Summary, TargetResult};
+use crate::run::{Kind, Report, Summary, TargetResult};
 use std::collections::BTreeMap;
 
 /// Receives each target's result as the audit finishes it and settles it (the user's rule
@@ -93,7 +93,7 @@ impl<'a> ResultSink<'a> {
         }
         for (file, mut findings) in by_file {
             self.rules.apply_levels(&mut findings);
-            let mut result = TargetResult::new(file, "config");
+            let mut result = TargetResult::new(file, Kind::Config);
             result.findings = findings;
             self.push(result)?;
         }
@@ -144,7 +144,7 @@ mod tests {
         );
         let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
         sink.checked(crate::spf::audit::RULES);
-        let mut result = TargetResult::new("a.example", "domain");
+        let mut result = TargetResult::new("a.example", Kind::Domain);
         result.findings = vec![
             rules.finding("spf/ptr-mechanism", "a.example", "ptr"),
             rules.finding("spf/lookup-limit", "a.example", "12 lookups"),

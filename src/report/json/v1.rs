@@ -230,7 +230,7 @@ impl<'a> ResultV1<'a> {
     pub fn from_result(result: &'a TargetResult) -> ResultV1<'a> {
         ResultV1 {
             target: &result.target,
-            kind: &result.kind,
+            kind: result.kind.as_str(),
             result: result.result.as_deref(),
             facts: &result.facts,
             findings: result

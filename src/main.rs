@@ -13,7 +13,7 @@ use mailaudit::finding::Severity;
 use mailaudit::report::{self, Format, Output, ResultSink, SarifContext};
 use mailaudit::rules::Rules;
 use mailaudit::run::{Kind, Mode, Report, TargetResult};
-use mailaudit::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
+use mailaudit::spf::check_host::{CheckHostFacts, CheckHostInput, CheckHostOptions, check_host};
 use std::io::{self, IsTerminal};
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
@@ -663,7 +663,7 @@ fn run_domain(args: &DomainArgs, ctx: &AuditContext, sink: &mut ResultSink) -> R
                 anyhow::anyhow!("the audit of {domain} stopped unexpectedly (a bug in mailaudit)")
             })?;
             let mut result = TargetResult::new(audit.domain, Kind::Domain);
-            result.facts = serde_json::to_value(&audit.facts)?;
+            result.facts = audit.facts.into();
             result.findings = audit.findings;
             Ok(sink.emit(result)?)
         },
@@ -709,14 +709,14 @@ fn run_spf(args: &SpfArgs, ctx: &AuditContext, sink: &mut ResultSink) -> Result<
     sink.checked(mailaudit::domain::RULES);
     let mut result = TargetResult::new(domain.clone(), Kind::Spf);
     result.findings = mailaudit::domain::ip_verdict_findings(ctx.rules, &domain, &input, &outcome);
-    let mut facts = serde_json::to_value(&outcome)?;
-    if let Some(map) = facts.as_object_mut() {
-        map.insert("ip".into(), args.ip.to_string().into());
-        map.insert("sender".into(), input.sender.clone().into());
-        map.insert("helo".into(), input.helo.clone().into());
-    }
-    result.facts = facts;
     result.result = Some(outcome.result.as_str().to_string());
+    result.facts = CheckHostFacts {
+        outcome,
+        ip: input.ip,
+        sender: input.sender,
+        helo: input.helo,
+    }
+    .into();
     Ok(sink.emit(result)?)
 }
 

@@ -1,7 +1,18 @@
 //! The run model: what one run of an audit command produced, target by target. Check
 //! families fill it; renderers (`report`) read it.
+//!
+//! A result's facts stay typed ([`Facts`]) all the way to the renderers: the terminal report
+//! reads their fields, and only the JSON writers (`report::json`) turn them into JSON, as
+//! they write.
 
+use crate::campaign::check::CampaignFacts;
+use crate::domain::DomainFacts;
 use crate::finding::{Finding, Severity};
+use crate::message::audit::DraftFacts;
+use crate::message::sequence::SequenceFacts;
+use crate::sender::SenderFacts;
+use crate::spf::check_host::CheckHostFacts;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
 
 /// Where DNS answers came from in this run, or, for a run that makes no DNS queries, how its
@@ -73,13 +84,108 @@ impl fmt::Display for Kind {
     }
 }
 
+/// The measured facts of one result, as the check family produced them: one variant per kind
+/// of result that has facts.
+///
+/// `Serialize` writes the inner value's fields in declaration order; the JSON writers go
+/// through `serde_json::Value` (sorted keys) instead, which is the order the JSON formats
+/// have always had.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Facts {
+    /// No facts (a configuration file, a directory that could not be listed): `{}` in JSON.
+    #[default]
+    None,
+    Domain(Box<DomainFacts>),
+    Spf(Box<CheckHostFacts>),
+    Draft(Box<DraftFacts>),
+    Sequence(SequenceFacts),
+    Campaign(Box<CampaignFacts>),
+    Sender(Box<SenderFacts>),
+    /// Facts that no check family of mailaudit produced (a caller's own check, a report
+    /// built by hand).
+    Given(Box<GivenFacts>),
+}
+
+/// Facts from outside mailaudit's check families: the JSON the machine formats write for
+/// them, and the lines the terminal report shows above the findings (escaped and indented
+/// by the renderer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GivenFacts {
+    pub json: serde_json::Value,
+    pub lines: Vec<String>,
+}
+
+impl Facts {
+    /// Facts given by the caller: `json` for the machine formats, `lines` for a person.
+    pub fn given(
+        json: serde_json::Value,
+        lines: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Facts {
+        Facts::Given(Box::new(GivenFacts {
+            json,
+            lines: lines.into_iter().map(Into::into).collect(),
+        }))
+    }
+}
+
+impl Serialize for Facts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Facts::None => serializer.serialize_map(Some(0))?.end(),
+            Facts::Domain(facts) => facts.serialize(serializer),
+            Facts::Spf(facts) => facts.serialize(serializer),
+            Facts::Draft(facts) => facts.serialize(serializer),
+            Facts::Sequence(facts) => facts.serialize(serializer),
+            Facts::Campaign(facts) => facts.serialize(serializer),
+            Facts::Sender(facts) => facts.serialize(serializer),
+            Facts::Given(facts) => facts.json.serialize(serializer),
+        }
+    }
+}
+
+impl From<DomainFacts> for Facts {
+    fn from(facts: DomainFacts) -> Facts {
+        Facts::Domain(Box::new(facts))
+    }
+}
+
+impl From<CheckHostFacts> for Facts {
+    fn from(facts: CheckHostFacts) -> Facts {
+        Facts::Spf(Box::new(facts))
+    }
+}
+
+impl From<DraftFacts> for Facts {
+    fn from(facts: DraftFacts) -> Facts {
+        Facts::Draft(Box::new(facts))
+    }
+}
+
+impl From<SequenceFacts> for Facts {
+    fn from(facts: SequenceFacts) -> Facts {
+        Facts::Sequence(facts)
+    }
+}
+
+impl From<CampaignFacts> for Facts {
+    fn from(facts: CampaignFacts) -> Facts {
+        Facts::Campaign(Box::new(facts))
+    }
+}
+
+impl From<SenderFacts> for Facts {
+    fn from(facts: SenderFacts) -> Facts {
+        Facts::Sender(Box::new(facts))
+    }
+}
+
 /// Everything one audited target produced: its measured facts and its findings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetResult {
     pub target: String,
     pub kind: Kind,
     /// Measured facts (record text, lookup count, policy, ...), as the check reports them.
-    pub facts: serde_json::Value,
+    pub facts: Facts,
     /// The one verdict of a single-verdict command (`spf`: the check_host() result).
     pub result: Option<String>,
     pub findings: Vec<Finding>,
@@ -91,7 +197,7 @@ impl TargetResult {
         TargetResult {
             target: target.into(),
             kind,
-            facts: serde_json::Value::Object(Default::default()),
+            facts: Facts::None,
             result: None,
             findings: Vec::new(),
         }

@@ -162,7 +162,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
             }
         };
         let mut result = TargetResult::new(audit.domain.clone(), Kind::Domain);
-        result.facts = serde_json::to_value(&audit.facts).unwrap_or_default();
+        result.facts = audit.facts.into();
         result.findings = audit.findings;
         if audit.domain != campaign.dkim_domain() {
             // The campaign signs with the signing domain's key: that the probe found no key
@@ -216,7 +216,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
         bulk_sender: bulk,
         simulation: dns.simulation,
     };
-    result.facts = serde_json::to_value(&facts).unwrap_or_default();
+    result.facts = facts.into();
     each(Ok(result))?;
 
     if !campaign.drafts.is_empty() {

@@ -74,8 +74,7 @@ impl SenderResult {
     /// The report's form: target = domain, kind = sender.
     pub fn into_target_result(self) -> TargetResult {
         let mut result = TargetResult::new(self.domain, Kind::Sender);
-        // Serialising plain structs of numbers, strings and dates cannot fail.
-        result.facts = serde_json::to_value(&self.facts).unwrap_or_default();
+        result.facts = self.facts.into();
         result.findings = self.findings;
         result
     }

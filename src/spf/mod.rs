@@ -8,8 +8,8 @@ pub mod parser;
 pub mod record;
 
 pub use check_host::{
-    CheckHostInput, CheckHostOptions, CheckHostOutcome, DecidingTerm, SpfResult, TraceStep,
-    check_host,
+    CheckHostFacts, CheckHostInput, CheckHostOptions, CheckHostOutcome, DecidingTerm, SpfResult,
+    TraceStep, check_host,
 };
 pub use lookup::{SpfFetch, fetch_spf_record};
 pub use parser::{SpfSyntaxError, is_spf_record, parse};

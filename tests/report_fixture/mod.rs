@@ -7,14 +7,17 @@
 use mailaudit::finding::{Location, Severity};
 use mailaudit::report::{self, Format};
 use mailaudit::rules::Rules;
-use mailaudit::run::{Kind, Mode, Report, TargetResult};
+use mailaudit::run::{Facts, Kind, Mode, Report, TargetResult};
 use serde_json::json;
 
 pub fn report() -> Report {
     let rules = Rules::builtin().unwrap();
 
     let mut zulu = TargetResult::new("zulu.example", Kind::Domain);
-    zulu.facts = json!({ "spf": { "record": "v=spf1 ptr:zulu.example ?all", "lookups": 1 } });
+    zulu.facts = Facts::given(
+        json!({ "spf": { "record": "v=spf1 ptr:zulu.example ?all", "lookups": 1 } }),
+        ["spf: v=spf1 ptr:zulu.example ?all"],
+    );
     zulu.findings.push(
         rules
             .finding(
@@ -41,7 +44,10 @@ pub fn report() -> Report {
     );
 
     let mut alpha = TargetResult::new("alpha.example", Kind::Domain);
-    alpha.facts = json!({ "spf": { "record": "v=spf1 include:a include:b -all", "lookups": 12 } });
+    alpha.facts = Facts::given(
+        json!({ "spf": { "record": "v=spf1 include:a include:b -all", "lookups": 12 } }),
+        ["spf: v=spf1 include:a include:b -all"],
+    );
     alpha.findings.push(
         rules
             .finding(

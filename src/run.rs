@@ -1,7 +1,19 @@
 //! The run model: what one run of an audit command produced, target by target. Check
 //! families fill it; renderers (`report`) read it.
+//!
+//! A result's facts stay typed ([`Facts`]) all the way to the renderers: the terminal report
+//! reads their fields, and only the JSON writers (`report::json`) turn them into JSON, as
+//! they write.
 
+use crate::campaign::check::CampaignFacts;
+use crate::domain::DomainFacts;
 use crate::finding::{Finding, Severity};
+use crate::message::audit::DraftFacts;
+use crate::message::sequence::SequenceFacts;
+use crate::sender::SenderFacts;
+use crate::spf::check_host::CheckHostFacts;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::fmt;
 
 /// Where DNS answers came from in this run, or, for a run that makes no DNS queries, how its
 /// files were read.
@@ -18,14 +30,162 @@ pub enum Mode {
     Stats { files: Vec<String> },
 }
 
+/// What an audited target is: the `kind` of its result in every output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A sending domain (`mailaudit domain`, and each domain of `mailaudit check`).
+    Domain,
+    /// One `check_host()` evaluation (`mailaudit spf`).
+    Spf,
+    /// One draft (`.eml`) of `mailaudit message` or of a campaign.
+    Draft,
+    /// The drafts of one directory as a sequence.
+    Sequence,
+    /// A directory of drafts that could not be listed.
+    Directory,
+    /// A campaign file (`mailaudit check`).
+    Campaign,
+    /// A sending domain judged from its statistics (`mailaudit sender`, campaign stats).
+    Sender,
+    /// A configuration file (`config/unused-ignore`).
+    Config,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Domain,
+        Kind::Spf,
+        Kind::Draft,
+        Kind::Sequence,
+        Kind::Directory,
+        Kind::Campaign,
+        Kind::Sender,
+        Kind::Config,
+    ];
+
+    /// The name outputs write: "domain", "spf", "draft", ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Domain => "domain",
+            Kind::Spf => "spf",
+            Kind::Draft => "draft",
+            Kind::Sequence => "sequence",
+            Kind::Directory => "directory",
+            Kind::Campaign => "campaign",
+            Kind::Sender => "sender",
+            Kind::Config => "config",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The measured facts of one result, as the check family produced them: one variant per kind
+/// of result that has facts.
+///
+/// `Serialize` writes the inner value's fields in declaration order; the JSON writers go
+/// through `serde_json::Value` (sorted keys) instead, which is the order the JSON formats
+/// have always had.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Facts {
+    /// No facts (a configuration file, a directory that could not be listed): `{}` in JSON.
+    #[default]
+    None,
+    Domain(Box<DomainFacts>),
+    Spf(Box<CheckHostFacts>),
+    Draft(Box<DraftFacts>),
+    Sequence(SequenceFacts),
+    Campaign(Box<CampaignFacts>),
+    Sender(Box<SenderFacts>),
+    /// Facts that no check family of mailaudit produced (a caller's own check, a report
+    /// built by hand).
+    Given(Box<GivenFacts>),
+}
+
+/// Facts from outside mailaudit's check families: the JSON the machine formats write for
+/// them, and the lines the terminal report shows above the findings (escaped and indented
+/// by the renderer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GivenFacts {
+    pub json: serde_json::Value,
+    pub lines: Vec<String>,
+}
+
+impl Facts {
+    /// Facts given by the caller: `json` for the machine formats, `lines` for a person.
+    pub fn given(
+        json: serde_json::Value,
+        lines: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Facts {
+        Facts::Given(Box::new(GivenFacts {
+            json,
+            lines: lines.into_iter().map(Into::into).collect(),
+        }))
+    }
+}
+
+impl Serialize for Facts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Facts::None => serializer.serialize_map(Some(0))?.end(),
+            Facts::Domain(facts) => facts.serialize(serializer),
+            Facts::Spf(facts) => facts.serialize(serializer),
+            Facts::Draft(facts) => facts.serialize(serializer),
+            Facts::Sequence(facts) => facts.serialize(serializer),
+            Facts::Campaign(facts) => facts.serialize(serializer),
+            Facts::Sender(facts) => facts.serialize(serializer),
+            Facts::Given(facts) => facts.json.serialize(serializer),
+        }
+    }
+}
+
+impl From<DomainFacts> for Facts {
+    fn from(facts: DomainFacts) -> Facts {
+        Facts::Domain(Box::new(facts))
+    }
+}
+
+impl From<CheckHostFacts> for Facts {
+    fn from(facts: CheckHostFacts) -> Facts {
+        Facts::Spf(Box::new(facts))
+    }
+}
+
+impl From<DraftFacts> for Facts {
+    fn from(facts: DraftFacts) -> Facts {
+        Facts::Draft(Box::new(facts))
+    }
+}
+
+impl From<SequenceFacts> for Facts {
+    fn from(facts: SequenceFacts) -> Facts {
+        Facts::Sequence(facts)
+    }
+}
+
+impl From<CampaignFacts> for Facts {
+    fn from(facts: CampaignFacts) -> Facts {
+        Facts::Campaign(Box::new(facts))
+    }
+}
+
+impl From<SenderFacts> for Facts {
+    fn from(facts: SenderFacts) -> Facts {
+        Facts::Sender(Box::new(facts))
+    }
+}
+
 /// Everything one audited target produced: its measured facts and its findings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetResult {
     pub target: String,
-    /// What the target is: "domain", "spf", "config", ...
-    pub kind: String,
+    pub kind: Kind,
     /// Measured facts (record text, lookup count, policy, ...), as the check reports them.
-    pub facts: serde_json::Value,
+    pub facts: Facts,
     /// The one verdict of a single-verdict command (`spf`: the check_host() result).
     pub result: Option<String>,
     pub findings: Vec<Finding>,
@@ -33,11 +193,11 @@ pub struct TargetResult {
 
 impl TargetResult {
     /// A result with no facts and no findings yet.
-    pub fn new(target: impl Into<String>, kind: impl Into<String>) -> TargetResult {
+    pub fn new(target: impl Into<String>, kind: Kind) -> TargetResult {
         TargetResult {
             target: target.into(),
-            kind: kind.into(),
-            facts: serde_json::Value::Object(Default::default()),
+            kind,
+            facts: Facts::None,
             result: None,
             findings: Vec::new(),
         }
@@ -118,10 +278,10 @@ impl Report {
         self.results.iter().filter_map(|r| r.max_severity()).max()
     }
 
-    /// The results in report order: by target, then kind (stable for equal keys).
+    /// The results in report order: by target, then kind name (stable for equal keys).
     pub fn sorted_results(&self) -> Vec<&TargetResult> {
         let mut results: Vec<&TargetResult> = self.results.iter().collect();
-        results.sort_by(|a, b| (&a.target, &a.kind).cmp(&(&b.target, &b.kind)));
+        results.sort_by(|a, b| (&a.target, a.kind.as_str()).cmp(&(&b.target, b.kind.as_str())));
         results
     }
 }

@@ -6,7 +6,7 @@ use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use crate::domain::{DomainRequest, audit_domains};
 use crate::report::SarifContext;
-use crate::run::TargetResult;
+use crate::run::{Kind, TargetResult};
 use anyhow::{Context, Result, bail};
 use std::io::{self, IsTerminal};
 use std::net::IpAddr;
@@ -86,8 +86,8 @@ pub(super) fn run(
             let audit = audit.map_err(|domain| {
                 anyhow::anyhow!("the audit of {domain} stopped unexpectedly (a bug in mailaudit)")
             })?;
-            let mut result = TargetResult::new(audit.domain, "domain");
-            result.facts = serde_json::to_value(&audit.facts)?;
+            let mut result = TargetResult::new(audit.domain, Kind::Domain);
+            result.facts = audit.facts.into();
             result.findings = audit.findings;
             Ok(sink.emit(result)?)
         },

@@ -5,7 +5,7 @@
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding};
 use crate::rules::{RuleId, Rules};
-use crate::run::TargetResult;
+use crate::run::{Kind, TargetResult};
 use std::collections::BTreeMap;
 
 pub struct Settler<'a> {
@@ -52,7 +52,7 @@ impl<'a> Settler<'a> {
             .map(|(file, mut findings)| {
                 self.rules.apply_levels(&mut findings);
                 finding::sort_findings(&mut findings);
-                let mut result = TargetResult::new(file, "config");
+                let mut result = TargetResult::new(file, Kind::Config);
                 result.findings = findings;
                 result
             })

@@ -120,7 +120,7 @@ mod tests {
         );
         let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
         sink.checked(crate::spf::rules::RULES);
-        let mut result = TargetResult::new("a.example", "domain");
+        let mut result = TargetResult::new("a.example", crate::run::Kind::Domain);
         result.findings = vec![
             rules.finding(crate::spf::rules::PTR_MECHANISM, "a.example", "ptr"),
             rules.finding(crate::spf::rules::LOOKUP_LIMIT, "a.example", "12 lookups"),

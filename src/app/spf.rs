@@ -5,8 +5,8 @@
 use super::context::{AuditContext, runtime};
 use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
-use crate::run::TargetResult;
-use crate::spf::check_host::{CheckHostInput, CheckHostOptions, check_host};
+use crate::run::{Kind, TargetResult};
+use crate::spf::check_host::{CheckHostFacts, CheckHostInput, CheckHostOptions, check_host};
 use anyhow::Result;
 use std::net::IpAddr;
 
@@ -37,15 +37,15 @@ pub(super) fn run(options: &SpfOptions, ctx: &AuditContext, sink: &mut ResultSin
     };
     let outcome = runtime.block_on(check_host(&resolver, &input, &CheckHostOptions::default()));
     sink.checked(&rules_run_by(CommandRules::Spf));
-    let mut result = TargetResult::new(domain.clone(), "spf");
+    let mut result = TargetResult::new(domain.clone(), Kind::Spf);
     result.findings = crate::domain::ip_verdict_findings(ctx.rules, &domain, &input, &outcome);
-    let mut facts = serde_json::to_value(&outcome)?;
-    if let Some(map) = facts.as_object_mut() {
-        map.insert("ip".into(), options.ip.to_string().into());
-        map.insert("sender".into(), input.sender.clone().into());
-        map.insert("helo".into(), input.helo.clone().into());
-    }
-    result.facts = facts;
     result.result = Some(outcome.result.as_str().to_string());
+    result.facts = CheckHostFacts {
+        outcome,
+        ip: input.ip,
+        sender: input.sender,
+        helo: input.helo,
+    }
+    .into();
     Ok(sink.emit(result)?)
 }

@@ -19,7 +19,7 @@ use crate::domain::{DomainAudit, DomainRequest, audit_domains};
 use crate::finding::{Finding, Location};
 use crate::message::{DkimVerifier, DraftOptions, MessageResult, audit_paths};
 use crate::rules::Rules;
-use crate::run::TargetResult;
+use crate::run::{Kind, TargetResult};
 use serde::Serialize;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -141,8 +141,8 @@ pub fn check_campaign<E: From<StatsInputError>>(
                 continue;
             }
         };
-        let mut result = TargetResult::new(audit.domain.clone(), "domain");
-        result.facts = serde_json::to_value(&audit.facts).unwrap_or_default();
+        let mut result = TargetResult::new(audit.domain.clone(), Kind::Domain);
+        result.facts = audit.facts.into();
         result.findings = audit.findings;
         if audit.domain != campaign.dkim_domain() {
             // The campaign signs with the signing domain's key: that the probe found no key
@@ -160,7 +160,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
         each(Ok(result))?;
     }
 
-    let mut result = TargetResult::new(campaign.source.clone(), "campaign");
+    let mut result = TargetResult::new(campaign.source.clone(), Kind::Campaign);
     for (ip, mut finding) in would_fail_findings(rules, &dns.simulation) {
         let line = ip_line(campaign, ip).unwrap_or(campaign.lines.from);
         finding.location = Some(campaign_line(campaign, line));
@@ -198,7 +198,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
         bulk_sender: bulk,
         simulation: dns.simulation,
     };
-    result.facts = serde_json::to_value(&facts).unwrap_or_default();
+    result.facts = facts.into();
     each(Ok(result))?;
 
     if !campaign.drafts.is_empty() {

@@ -1,7 +1,7 @@
 //! The audit of one draft: read it (within `--max-size`), parse it, run the header,
 //! unsubscribe and subject checks and the body analysis, and collect the facts.
 
-use super::body::analyze_body;
+use super::body::{BodyFacts, analyze_body};
 use super::headers::{self, Sender};
 use super::ignore::{self, InlineIgnore};
 use super::parse::{self, PartSummary};
@@ -76,7 +76,7 @@ pub struct HeaderFacts {
 }
 
 /// Everything measured for one draft. Recipients (To, Cc) and body text are never kept.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct DraftFacts {
     /// Size of the file in bytes.
     pub size: u64,
@@ -90,8 +90,8 @@ pub struct DraftFacts {
     /// The MIME leaf parts, in order.
     pub parts: Vec<PartSummary>,
     pub attachments: usize,
-    /// The body analysis's facts.
-    pub body: Option<serde_json::Value>,
+    /// The body analysis's facts (absent when the draft was not parsed).
+    pub body: Option<Box<BodyFacts>>,
     /// Each `DKIM-Signature`: d=, s=, signed headers, alignment and, with DNS, the result.
     pub dkim_signatures: Vec<SignatureFacts>,
     /// The draft's `X-Mailaudit-Ignore` headers that were applied (absent when none).
@@ -207,7 +207,7 @@ pub fn audit_draft(
     let input = draft.body_input(&parts, target, from_domain.as_deref(), options.template);
     let analysis = analyze_body(&input, rules, target);
     findings.extend(analysis.findings);
-    audit.facts.body = serde_json::to_value(&analysis.facts).ok();
+    audit.facts.body = Some(Box::new(analysis.facts));
     audit.facts.attachments = input.attachments.len();
     audit.facts.parts = parts.summaries;
     audit.facts.inline_ignores = ignore::apply(&draft, rules, target, &mut audit.findings);

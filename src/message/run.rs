@@ -7,7 +7,7 @@ use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
 use crate::rules::Rules;
-use crate::run::TargetResult;
+use crate::run::{Facts, Kind, TargetResult};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
@@ -33,24 +33,24 @@ impl MessageResult {
         let (target, kind, facts, findings) = match self {
             MessageResult::Draft(audit) => {
                 let audit = *audit;
-                let facts = serde_json::to_value(&audit.facts);
-                (audit.target, "draft", facts, audit.findings)
+                (
+                    audit.target,
+                    Kind::Draft,
+                    audit.facts.into(),
+                    audit.findings,
+                )
             }
             MessageResult::Sequence {
                 dir,
                 facts,
                 findings,
-            } => (dir, "sequence", serde_json::to_value(&facts), findings),
-            MessageResult::Directory { dir, findings } => (
-                dir,
-                "directory",
-                Ok(serde_json::Value::Object(Default::default())),
-                findings,
-            ),
+            } => (dir, Kind::Sequence, facts.into(), findings),
+            MessageResult::Directory { dir, findings } => {
+                (dir, Kind::Directory, Facts::None, findings)
+            }
         };
         let mut result = TargetResult::new(target, kind);
-        // Serialising these plain structs cannot fail (string keys only).
-        result.facts = facts.unwrap_or_default();
+        result.facts = facts;
         result.findings = findings;
         result
     }

@@ -50,7 +50,7 @@ pub fn write(report: &Report, ctx: &RenderContext<'_>, out: &mut dyn Write) -> i
             // Name the domain when the annotation's file (a campaign file, a zone file), or
             // its absence, does not say which one this is about, and the message does not.
             for (name, needed) in [
-                (&result.target, !is_file_kind(&result.kind)),
+                (&result.target, !is_file_kind(result.kind)),
                 (&finding.target, finding.target != result.target),
             ] {
                 if needed && !finding.message.contains(name.as_str()) {

@@ -4,11 +4,18 @@
 //! this module only asks for it. Every string that may hold input bytes (targets, messages,
 //! records, file names) goes through [`escape_untrusted`] first.
 
+use crate::campaign::{CampaignFacts, KeyStatus};
+use crate::dmarc::{Alignment, Policy};
+use crate::domain::DomainFacts;
 use crate::finding::Severity;
-use crate::run::{Mode, Report, Summary, TargetResult};
+use crate::message::DraftFacts;
+use crate::message::sequence::SequenceFacts;
+use crate::run::{Facts, Mode, Report, Summary, TargetResult};
+use crate::sender::analysis::{Stage, StartSource};
+use crate::sender::{ScopeFacts, SenderFacts};
+use crate::spf::check_host::{CheckHostFacts, SpfResult};
 use crate::text::{escape_untrusted, plural};
 use colored::{ColoredString, Colorize};
-use serde_json::Value;
 use std::io::{self, Write};
 
 fn paint(severity: Severity) -> ColoredString {
@@ -27,7 +34,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "{} ({})",
             escape_untrusted(&result.target).bold(),
-            escape_untrusted(&result.kind)
+            result.kind
         )?;
         write_facts(result, out)?;
         let findings = result.sorted_findings();
@@ -70,253 +77,277 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// The few facts a person wants above the findings; the rest are in the JSON.
 fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
-    let facts = &result.facts;
-    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
     if let Some(verdict) = &result.result {
         writeln!(out, "  result: {}", escape_untrusted(verdict).bold())?;
     }
-    match result.kind.as_str() {
-        "spf" => {
-            if let Some(term) = facts.get("deciding_term").filter(|t| !t.is_null()) {
-                writeln!(
-                    out,
-                    "  decided by: {} (in {})",
-                    text(&term["term"]).unwrap_or_default(),
-                    text(&term["domain"]).unwrap_or_default()
-                )?;
+    match &result.facts {
+        Facts::None => Ok(()),
+        Facts::Spf(facts) => write_spf_facts(facts, out),
+        Facts::Domain(facts) => write_domain_facts(facts, out),
+        Facts::Draft(facts) => write_draft_facts(facts, out),
+        Facts::Campaign(facts) => write_campaign_facts(facts, out),
+        Facts::Sender(facts) => write_sender_facts(facts, out),
+        Facts::Sequence(facts) => write_sequence_facts(facts, out),
+        Facts::Given(facts) => {
+            for line in &facts.lines {
+                writeln!(out, "  {}", escape_untrusted(line))?;
             }
-            for (key, label) in [("explanation", "explanation"), ("problem", "problem")] {
-                if let Some(value) = facts.get(key).and_then(text) {
-                    writeln!(out, "  {label}: {value}")?;
-                }
-            }
-            if let (Some(l), Some(v)) = (facts.get("lookups"), facts.get("void_lookups")) {
-                writeln!(out, "  lookups: {l} (void: {v})")?;
-            }
-            if let Some(trace) = facts.get("trace").and_then(Value::as_array) {
-                writeln!(out, "  trace:")?;
-                for step in trace {
-                    let depth = step["depth"].as_u64().unwrap_or(0).min(32) as usize;
-                    writeln!(
-                        out,
-                        "    {}{}",
-                        "  ".repeat(depth),
-                        text(&step["event"]).unwrap_or_default()
-                    )?;
-                }
-            }
+            Ok(())
         }
-        "domain" => {
-            if let Some(score) = facts["score"]["value"].as_u64() {
-                let note = if facts["score"]["complete"] == false {
-                    " (incomplete: a DNS query failed)"
-                } else {
-                    ""
-                };
-                writeln!(out, "  score: {score}/100{note}")?;
-            }
-            let spf = &facts["spf"];
-            if let Some(record) = spf.get("record").and_then(text) {
-                writeln!(out, "  spf: {record}")?;
-            }
-            if let (Some(l), Some(v)) = (
-                spf["lookup_count"].as_u64(),
-                spf["void_lookup_count"].as_u64(),
-            ) {
-                writeln!(out, "  spf lookups: {l} (void: {v})")?;
-            }
-            let keys: Vec<String> = facts["dkim"]["selectors"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|k| k["record"].is_string())
-                .map(|k| {
-                    let kind = text(&k["key_type"]).unwrap_or_else(|| "?".into());
-                    match k["key_bits"].as_u64() {
-                        Some(bits) => format!(
-                            "{} ({kind} {bits})",
-                            text(&k["selector"]).unwrap_or_default()
-                        ),
-                        None => format!("{} ({kind})", text(&k["selector"]).unwrap_or_default()),
-                    }
-                })
-                .collect();
-            if !keys.is_empty() {
-                writeln!(out, "  dkim: {}", keys.join(", "))?;
-            }
-            let mx: Vec<String> = facts["mx"]["hosts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|h| {
-                    format!(
-                        "{} {}",
-                        h["preference"],
-                        text(&h["host"]).unwrap_or_default()
-                    )
-                })
-                .collect();
-            if !mx.is_empty() {
-                writeln!(out, "  mx: {}", mx.join(", "))?;
-            }
-            let dmarc = &facts["dmarc"];
-            if let Some(p) = dmarc.get("p").and_then(text) {
-                let list = |key: &str| {
-                    let uris: Vec<String> = dmarc[key]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(text)
-                        .collect();
-                    if uris.is_empty() {
-                        "none".to_string()
-                    } else {
-                        uris.join(",")
-                    }
-                };
-                let mut line = format!(
-                    "  dmarc: p={p} sp={} pct={} rua={}",
-                    dmarc.get("sp").and_then(text).unwrap_or_default(),
-                    dmarc["pct"],
-                    list("rua")
-                );
-                if dmarc["inherited"].as_bool() == Some(true)
-                    && let Some(location) = dmarc.get("location").and_then(text)
-                {
-                    line.push_str(&format!(" (from {location})"));
-                }
-                writeln!(out, "{line}")?;
-            }
-            for rdns in facts["reverse_dns"].as_array().into_iter().flatten() {
-                let ip = text(&rdns["ip"]).unwrap_or_default();
-                match rdns["confirmed_name"].as_str() {
-                    Some(name) => writeln!(
-                        out,
-                        "  rdns for {ip}: {} (forward-confirmed)",
-                        escape_untrusted(name)
-                    )?,
-                    None => writeln!(out, "  rdns for {ip}: not confirmed")?,
-                }
-            }
-            for verdict in facts["spf_results"].as_array().into_iter().flatten() {
-                writeln!(
-                    out,
-                    "  spf for {}: {}",
-                    text(&verdict["ip"]).unwrap_or_default(),
-                    text(&verdict["result"]).unwrap_or_default()
-                )?;
-            }
+    }
+}
+
+/// `check_host()`: the deciding term, explanation or problem, the lookups and the trace.
+fn write_spf_facts(facts: &CheckHostFacts, out: &mut dyn Write) -> io::Result<()> {
+    let outcome = &facts.outcome;
+    if let Some(term) = &outcome.deciding_term {
+        writeln!(
+            out,
+            "  decided by: {} (in {})",
+            escape_untrusted(&term.term),
+            escape_untrusted(&term.domain)
+        )?;
+    }
+    for (value, label) in [
+        (&outcome.explanation, "explanation"),
+        (&outcome.problem, "problem"),
+    ] {
+        if let Some(value) = value {
+            writeln!(out, "  {label}: {}", escape_untrusted(value))?;
         }
-        "draft" => write_draft_facts(facts, out)?,
-        "campaign" => write_campaign_facts(facts, out)?,
-        "sender" => write_sender_facts(facts, out)?,
-        "sequence" => {
-            let files: Vec<String> = facts["files"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(text)
-                .collect();
-            writeln!(out, "  touches: {} ({})", files.len(), files.join(", "))?;
-            let domains: Vec<String> = facts["from_domains"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(text)
-                .collect();
-            if !domains.is_empty() {
-                writeln!(out, "  from: {}", domains.join(", "))?;
-            }
-        }
-        _ => {}
+    }
+    writeln!(
+        out,
+        "  lookups: {} (void: {})",
+        outcome.lookups, outcome.void_lookups
+    )?;
+    writeln!(out, "  trace:")?;
+    for step in &outcome.trace {
+        let depth = step.depth.min(32) as usize;
+        writeln!(
+            out,
+            "    {}{}",
+            "  ".repeat(depth),
+            escape_untrusted(&step.event)
+        )?;
     }
     Ok(())
 }
 
+/// A domain: score, SPF record and lookups, DKIM keys, MX hosts, DMARC policy, and per
+/// `--ip` its reverse DNS and SPF result.
+fn write_domain_facts(facts: &DomainFacts, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(score) = &facts.score {
+        let note = if score.complete {
+            ""
+        } else {
+            " (incomplete: a DNS query failed)"
+        };
+        writeln!(out, "  score: {}/100{note}", score.value)?;
+    }
+    let spf = &facts.spf;
+    if let Some(record) = &spf.record {
+        writeln!(out, "  spf: {}", escape_untrusted(record))?;
+    }
+    writeln!(
+        out,
+        "  spf lookups: {} (void: {})",
+        spf.lookup_count, spf.void_lookup_count
+    )?;
+    let keys: Vec<String> = facts
+        .dkim
+        .selectors
+        .iter()
+        .filter(|k| k.record.is_some())
+        .map(|k| {
+            let kind = k
+                .key_type
+                .as_deref()
+                .map_or_else(|| "?".into(), escape_untrusted);
+            let selector = escape_untrusted(&k.selector);
+            match k.key_bits {
+                Some(bits) => format!("{selector} ({kind} {bits})"),
+                None => format!("{selector} ({kind})"),
+            }
+        })
+        .collect();
+    if !keys.is_empty() {
+        writeln!(out, "  dkim: {}", keys.join(", "))?;
+    }
+    let mx: Vec<String> = facts
+        .mx
+        .iter()
+        .flat_map(|mx| &mx.hosts)
+        .map(|h| format!("{} {}", h.preference, escape_untrusted(&h.host)))
+        .collect();
+    if !mx.is_empty() {
+        writeln!(out, "  mx: {}", mx.join(", "))?;
+    }
+    if let Some(dmarc) = &facts.dmarc
+        && let Some(p) = dmarc.p
+    {
+        let rua: Vec<String> = dmarc
+            .rua
+            .iter()
+            .map(|uri| escape_untrusted(uri).into_owned())
+            .collect();
+        let mut line = format!(
+            "  dmarc: p={} sp={} pct={} rua={}",
+            p.as_str(),
+            dmarc.sp.map(Policy::as_str).unwrap_or_default(),
+            // As the JSON has it: the number, or null without one.
+            dmarc
+                .pct
+                .map_or_else(|| "null".to_string(), |pct| pct.to_string()),
+            if rua.is_empty() {
+                "none".to_string()
+            } else {
+                rua.join(",")
+            }
+        );
+        if dmarc.inherited
+            && let Some(location) = &dmarc.location
+        {
+            line.push_str(&format!(" (from {})", escape_untrusted(location)));
+        }
+        writeln!(out, "{line}")?;
+    }
+    for rdns in &facts.reverse_dns {
+        let ip = rdns.ip;
+        match &rdns.confirmed_name {
+            Some(name) => writeln!(
+                out,
+                "  rdns for {ip}: {} (forward-confirmed)",
+                escape_untrusted(name)
+            )?,
+            None => writeln!(out, "  rdns for {ip}: not confirmed")?,
+        }
+    }
+    for verdict in &facts.spf_results {
+        writeln!(out, "  spf for {}: {}", verdict.ip, verdict.result.as_str())?;
+    }
+    Ok(())
+}
+
+/// A sequence: its touches and the From domains they use.
+fn write_sequence_facts(facts: &SequenceFacts, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "  touches: {} ({})",
+        facts.files.len(),
+        escaped_list(&facts.files, ", ")
+    )?;
+    if !facts.from_domains.is_empty() {
+        writeln!(out, "  from: {}", escaped_list(&facts.from_domains, ", "))?;
+    }
+    Ok(())
+}
+
+/// `items`, each escaped, joined with `separator`.
+fn escaped_list(items: &[String], separator: &str) -> String {
+    items
+        .iter()
+        .map(|item| escape_untrusted(item).into_owned())
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
+/// An alignment mode as the JSON names it.
+fn alignment_name(mode: Alignment) -> &'static str {
+    match mode {
+        Alignment::Relaxed => "relaxed",
+        Alignment::Strict => "strict",
+    }
+}
+
+/// A DKIM key status as the JSON names it.
+fn key_status_name(status: KeyStatus) -> &'static str {
+    match status {
+        KeyStatus::Usable => "usable",
+        KeyStatus::Missing => "missing",
+        KeyStatus::Unusable => "unusable",
+        KeyStatus::Unknown => "unknown",
+    }
+}
+
 /// A campaign: what it sends as, and the DMARC outcome simulated for each sending IP.
-fn write_campaign_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
-    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
-    if let Some(name) = facts.get("name").and_then(text) {
-        writeln!(out, "  name: {name}")?;
+fn write_campaign_facts(facts: &CampaignFacts, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(name) = &facts.name {
+        writeln!(out, "  name: {}", escape_untrusted(name))?;
     }
     writeln!(
         out,
         "  from: {}; envelope: {}; dkim: {}",
-        text(&facts["from"]).unwrap_or_default(),
-        text(&facts["envelope_from"]).unwrap_or_default(),
-        text(&facts["dkim_key"]).unwrap_or_default()
+        escape_untrusted(&facts.from),
+        escape_untrusted(&facts.envelope_from),
+        escape_untrusted(&facts.dkim_key)
     )?;
-    let drafts: Vec<String> = facts["drafts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(text)
-        .collect();
     let mode = format!(
         "profile {}, {}",
-        text(&facts["profile"]).unwrap_or_default(),
-        if facts["templates"] == Value::Bool(true) {
+        escape_untrusted(&facts.profile),
+        if facts.templates {
             "template mode"
         } else {
             "rendered drafts"
         }
     );
-    if drafts.is_empty() {
+    if facts.drafts.is_empty() {
         writeln!(out, "  drafts: none given")?;
     } else {
-        writeln!(out, "  drafts: {} ({mode})", drafts.join(", "))?;
+        writeln!(
+            out,
+            "  drafts: {} ({mode})",
+            escaped_list(&facts.drafts, ", ")
+        )?;
     }
-    let sim = &facts["simulation"];
-    let policy = &sim["policy"];
-    if policy.is_object() {
+    let sim = &facts.simulation;
+    if let Some(policy) = &sim.policy {
         let mut line = format!(
             "  dmarc policy: {}={}",
-            text(&policy["tag"]).unwrap_or_default(),
-            text(&policy["policy"]).unwrap_or_default()
+            escape_untrusted(policy.tag),
+            policy.policy.as_str()
         );
-        if policy["pct"].as_u64().is_some_and(|pct| pct < 100) {
-            line.push_str(&format!(" pct={}", policy["pct"]));
+        if policy.pct < 100 {
+            line.push_str(&format!(" pct={}", policy.pct));
         }
-        if let Some(location) = policy.get("location").and_then(text) {
-            line.push_str(&format!(" (from {location})"));
+        if let Some(location) = &policy.location {
+            line.push_str(&format!(" (from {})", escape_untrusted(location)));
         }
         writeln!(
             out,
             "{line}; alignment aspf={} adkim={}",
-            text(&sim["aspf"]).unwrap_or_default(),
-            text(&sim["adkim"]).unwrap_or_default()
+            alignment_name(sim.aspf),
+            alignment_name(sim.adkim)
         )?;
     } else {
         writeln!(out, "  dmarc policy: none applies to the From domain")?;
     }
-    let key = &sim["dkim_key"];
-    let mut line = format!("  dkim key: {}", text(&key["status"]).unwrap_or_default());
-    if let (Some(kind), Some(bits)) = (key.get("key_type").and_then(text), key["key_bits"].as_u64())
-    {
-        line.push_str(&format!(" ({kind} {bits})"));
+    let key = &sim.dkim_key;
+    let mut line = format!("  dkim key: {}", key_status_name(key.status));
+    if let (Some(kind), Some(bits)) = (&key.key_type, key.key_bits) {
+        line.push_str(&format!(" ({} {bits})", escape_untrusted(kind)));
     }
-    line.push_str(if sim["dkim_aligned"] == Value::Bool(true) {
+    line.push_str(if sim.dkim_aligned {
         ", aligned"
     } else {
         ", not aligned"
     });
-    if key["status"] == "usable" {
+    if key.status == KeyStatus::Usable {
         line.push_str("; assumed to verify (mailaudit does not sign)");
     }
     writeln!(out, "{line}")?;
-    if let Some(note) = key.get("note").and_then(text) {
-        writeln!(out, "    {note}")?;
+    if let Some(note) = &key.note {
+        writeln!(out, "    {}", escape_untrusted(note))?;
     }
-    for ip in sim["ips"].as_array().into_iter().flatten() {
-        let spf = text(&ip["spf"]).unwrap_or_else(|| "not evaluated".into());
-        let spf_part = if ip["spf_aligned_pass"] == Value::Bool(true) {
+    for ip in &sim.ips {
+        let spf_part = if ip.spf_aligned_pass {
             "spf aligned pass".to_string()
-        } else if sim["spf_aligned"] == Value::Bool(false) && ip["spf"] == "pass" {
+        } else if !sim.spf_aligned && ip.spf == Some(SpfResult::Pass) {
             "spf pass, not aligned".to_string()
         } else {
-            format!("spf {spf}")
+            format!("spf {}", ip.spf.map_or("not evaluated", SpfResult::as_str))
         };
-        let dkim_part = if ip["dkim_aligned_pass"] == Value::Bool(true) {
+        let dkim_part = if ip.dkim_aligned_pass {
             "dkim aligned pass"
         } else {
             "no aligned dkim pass"
@@ -324,26 +355,24 @@ fn write_campaign_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "  dmarc for {}: {} ({spf_part}; {dkim_part}) -> {}",
-            text(&ip["ip"]).unwrap_or_default(),
-            text(&ip["dmarc"]).unwrap_or_default().bold(),
-            text(&ip["disposition"]).unwrap_or_default()
+            ip.ip,
+            ip.dmarc.as_str().bold(),
+            escape_untrusted(&ip.disposition)
         )?;
     }
-    let stats = &facts["stats"];
-    if let Some(path) = stats.get("path").and_then(text) {
-        let scored: Vec<String> = stats["domains"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(text)
-            .collect();
-        if scored.is_empty() {
+    if let Some(stats) = &facts.stats {
+        let path = escape_untrusted(&stats.path);
+        if stats.domains.is_empty() {
             writeln!(out, "  stats: {path} (no rows for the campaign's domains)")?;
         } else {
-            writeln!(out, "  stats: {path} (scored: {})", scored.join(", "))?;
+            writeln!(
+                out,
+                "  stats: {path} (scored: {})",
+                escaped_list(&stats.domains, ", ")
+            )?;
         }
     }
-    if facts["bulk_sender"] == Value::Bool(true) {
+    if facts.bulk_sender {
         writeln!(
             out,
             "  bulk sender: the bulk-sender requirements are errors"
@@ -372,11 +401,12 @@ fn volume_sparkline(values: &[u64]) -> String {
 }
 
 /// Daily complaint rate: `▁` for none, a full bar at `scale` (the error level) or above,
-/// `·` for a day with nothing delivered.
-fn rate_sparkline(values: &[Value], scale: f64) -> String {
+/// `·` for a day with nothing delivered (no rate, or one that is not a number, which the
+/// JSON writes as null).
+fn rate_sparkline(values: &[Option<f64>], scale: f64) -> String {
     values
         .iter()
-        .map(|v| match v.as_f64() {
+        .map(|v| match v.filter(|r| r.is_finite()) {
             None => '·',
             Some(r) if r <= 0.0 || scale <= 0.0 => BARS[0],
             Some(r) => {
@@ -387,107 +417,106 @@ fn rate_sparkline(values: &[Value], scale: f64) -> String {
         .collect()
 }
 
+/// A rate or factor as the report uses it: one that is not a number (null in the JSON)
+/// counts as 0.
+fn finite_or_zero(value: f64) -> f64 {
+    if value.is_finite() { value } else { 0.0 }
+}
+
+/// A warm-up stage in words.
+fn stage_text(stage: &Stage) -> String {
+    match stage {
+        Stage::WarmingUp {
+            day,
+            days,
+            start,
+            source,
+        } => format!(
+            "warm-up day {day} of {days} (since {start}, {})",
+            match source {
+                StartSource::Option => "from --warmup-start",
+                StartSource::Detected => "detected from the data",
+            }
+        ),
+        Stage::Scheduled { start, .. } => format!("warm-up starts on {start}"),
+        Stage::Established {
+            warm_up_ended: Some(end),
+        } => format!("established (warm-up ended {end})"),
+        Stage::Established {
+            warm_up_ended: None,
+        } => "established".to_string(),
+    }
+}
+
 /// A sending domain: its data, stage, sparklines of daily volume and complaint rate, score
 /// and tomorrow's largest safe volume, then the same in one line per IP and provider.
-fn write_sender_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
+fn write_sender_facts(facts: &SenderFacts, out: &mut dyn Write) -> io::Result<()> {
     use crate::text::{factor, fmt_count, pct};
-    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
-    let date = |v: &Value| text(v).unwrap_or_else(|| "?".to_string());
-    let stage = |stage: &Value| -> String {
-        match stage["state"].as_str() {
-            Some("warming_up") => format!(
-                "warm-up day {} of {} (since {}, {})",
-                stage["day"],
-                stage["days"],
-                date(&stage["start"]),
-                if stage["source"] == "option" {
-                    "from --warmup-start"
-                } else {
-                    "detected from the data"
-                }
-            ),
-            Some("scheduled") => format!("warm-up starts on {}", date(&stage["start"])),
-            _ => match stage["warm_up_ended"].as_str() {
-                Some(end) => format!("established (warm-up ended {})", escape_untrusted(end)),
-                None => "established".to_string(),
-            },
-        }
-    };
-    let count = |v: &Value| v.as_u64().map(fmt_count).unwrap_or_else(|| "?".to_string());
     writeln!(
         out,
         "  data: {} to {}, {} with rows, as of {}",
-        date(&facts["first_date"]),
-        date(&facts["last_date"]),
-        plural(
-            facts["days_with_data"].as_u64().unwrap_or(0) as usize,
-            "day",
-            "days"
-        ),
-        date(&facts["as_of"])
+        facts.first_date,
+        facts.last_date,
+        plural(facts.days_with_data, "day", "days"),
+        facts.as_of
     )?;
-    writeln!(out, "  stage: {}", stage(&facts["stage"]))?;
-    let recent = &facts["recent"];
-    let sent: Vec<u64> = recent["sent"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|v| v.as_u64().unwrap_or(0))
-        .collect();
-    if !sent.is_empty() {
+    writeln!(out, "  stage: {}", stage_text(&facts.stage))?;
+    let recent = &facts.recent;
+    if !recent.sent.is_empty() {
         writeln!(
             out,
             "  volume     {} {} to {}, peak {}/day",
-            volume_sparkline(&sent),
-            date(&recent["from"]),
-            date(&recent["to"]),
-            fmt_count(sent.iter().copied().max().unwrap_or(0))
+            volume_sparkline(&recent.sent),
+            recent.from,
+            recent.to,
+            fmt_count(recent.sent.iter().copied().max().unwrap_or(0))
         )?;
-        let rates = recent["complaint_rate"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let scale = recent["complaint_scale"].as_f64().unwrap_or(0.0);
-        let window = &facts["window"];
+        let scale = finite_or_zero(recent.complaint_scale);
+        let window = &facts.window;
         writeln!(
             out,
             "  complaints {} {} from {} to {} (a full bar is {})",
-            rate_sparkline(&rates, scale),
-            pct(window["complaint_rate"].as_f64().unwrap_or(0.0)),
-            date(&window["from"]),
-            date(&window["to"]),
+            rate_sparkline(&recent.complaint_rate, scale),
+            pct(finite_or_zero(window.complaint_rate)),
+            window.from,
+            window.to,
             pct(scale)
         )?;
     }
-    let score = &facts["score"];
-    if let Some(value) = score["value"].as_u64() {
-        let part = |key: &str| factor(score["parts"][key].as_f64().unwrap_or(0.0));
-        writeln!(
-            out,
-            "  score: {value}/100 (complaints {}, bounces {}, unsubscribes {}, volume {})",
-            part("complaints"),
-            part("bounces"),
-            part("unsubscribes"),
-            part("volume")
-        )?;
-    }
-    let next = &facts["next_day"];
+    let score = &facts.score;
+    let parts = &score.parts;
+    writeln!(
+        out,
+        "  score: {}/100 (complaints {}, bounces {}, unsubscribes {}, volume {})",
+        score.value,
+        factor(finite_or_zero(parts.complaints)),
+        factor(finite_or_zero(parts.bounces)),
+        factor(finite_or_zero(parts.unsubscribes)),
+        factor(finite_or_zero(parts.volume))
+    )?;
+    let next = &facts.next_day;
     writeln!(
         out,
         "  tomorrow ({}): at most {} ({})",
-        date(&next["date"]),
-        count(&next["cap"]),
-        text(&next["reason"]).unwrap_or_default()
+        next.date,
+        fmt_count(next.cap),
+        escape_untrusted(&next.reason)
     )?;
-    for (key, label) in [("by_ip", "ip"), ("by_provider", "provider")] {
-        for scope in facts[key].as_array().into_iter().flatten() {
-            let name = text(&scope[label]).unwrap_or_else(|| "(none)".to_string());
+    type Name = fn(&ScopeFacts) -> Option<&str>;
+    let ip: Name = |scope| scope.ip.as_ref().and_then(|ip| ip.as_deref());
+    let provider: Name = |scope| scope.provider.as_ref().and_then(|p| p.as_deref());
+    for (scopes, label, name) in [
+        (&facts.by_ip, "ip", ip),
+        (&facts.by_provider, "provider", provider),
+    ] {
+        for scope in scopes {
+            let name = name(scope).map_or_else(|| "(none)".into(), escape_untrusted);
             writeln!(
                 out,
                 "  {label} {name}: {}, score {}, tomorrow at most {}",
-                stage(&scope["stage"]),
-                scope["score"]["value"],
-                count(&scope["next_day"]["cap"])
+                stage_text(&scope.stage),
+                scope.score.value,
+                fmt_count(scope.next_day.cap)
             )?;
         }
     }
@@ -495,58 +524,58 @@ fn write_sender_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A draft: sender, subject length, unsubscribe URIs, parts, and the body's counts.
-fn write_draft_facts(facts: &Value, out: &mut dyn Write) -> io::Result<()> {
-    let text = |v: &Value| v.as_str().map(|s| escape_untrusted(s).into_owned());
-    let headers = &facts["headers"];
-    if let Some(domain) = headers.get("from_domain").and_then(text) {
-        match headers.get("from_name").and_then(text) {
-            Some(name) => writeln!(out, "  from: {name} at {domain}")?,
-            None => writeln!(out, "  from: {domain}")?,
+fn write_draft_facts(facts: &DraftFacts, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(headers) = &facts.headers {
+        if let Some(domain) = &headers.from_domain {
+            let domain = escape_untrusted(domain);
+            match &headers.from_name {
+                Some(name) => writeln!(out, "  from: {} at {domain}", escape_untrusted(name))?,
+                None => writeln!(out, "  from: {domain}")?,
+            }
+        }
+        if let Some(length) = headers.subject_length {
+            writeln!(out, "  subject: {length} characters")?;
         }
     }
-    if let Some(length) = headers["subject_length"].as_u64() {
-        writeln!(out, "  subject: {length} characters")?;
-    }
-    let unsubscribe = &facts["unsubscribe"];
-    if unsubscribe.is_object() {
-        let uris: Vec<String> = unsubscribe["uris"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(text)
-            .collect();
-        let one_click = if unsubscribe["one_click"] == Value::Bool(true) {
+    if let Some(unsubscribe) = &facts.unsubscribe {
+        let one_click = if unsubscribe.one_click {
             "; one-click"
         } else {
             ""
         };
-        if uris.is_empty() {
+        if unsubscribe.uris.is_empty() {
             writeln!(out, "  unsubscribe: none{one_click}")?;
         } else {
-            writeln!(out, "  unsubscribe: {}{one_click}", uris.join(", "))?;
+            writeln!(
+                out,
+                "  unsubscribe: {}{one_click}",
+                escaped_list(&unsubscribe.uris, ", ")
+            )?;
         }
     }
-    let parts: Vec<String> = facts["parts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|p| p["role"] == "body")
-        .filter_map(|p| text(&p["content_type"]))
+    let parts: Vec<String> = facts
+        .parts
+        .iter()
+        .filter(|p| p.role == "body")
+        .map(|p| escape_untrusted(&p.content_type).into_owned())
         .collect();
-    let attachments = facts["attachments"].as_u64().unwrap_or(0);
+    let attachments = facts.attachments;
     if !parts.is_empty() || attachments > 0 {
         let mut line = parts.join(", ");
         if attachments > 0 {
             if !line.is_empty() {
                 line.push_str("; ");
             }
-            line.push_str(&plural(attachments as usize, "attachment", "attachments"));
+            line.push_str(&plural(attachments, "attachment", "attachments"));
         }
         writeln!(out, "  parts: {line}")?;
     }
-    let body = &facts["body"];
-    if let (Some(words), Some(links)) = (body["word_count"].as_u64(), body["link_count"].as_u64()) {
-        writeln!(out, "  words: {words}, links: {links}")?;
+    if let Some(body) = &facts.body {
+        writeln!(
+            out,
+            "  words: {}, links: {}",
+            body.word_count, body.link_count
+        )?;
     }
     Ok(())
 }
@@ -592,20 +621,60 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// The human report names enum values as the JSON does.
+    #[test]
+    fn names_are_the_json_names() {
+        for mode in [Alignment::Relaxed, Alignment::Strict] {
+            assert_eq!(json_name(&mode), alignment_name(mode));
+        }
+        for status in [
+            KeyStatus::Usable,
+            KeyStatus::Missing,
+            KeyStatus::Unusable,
+            KeyStatus::Unknown,
+        ] {
+            assert_eq!(json_name(&status), key_status_name(status));
+        }
+        for policy in [Policy::None, Policy::Quarantine, Policy::Reject] {
+            assert_eq!(json_name(&policy), policy.as_str());
+        }
+        for result in [
+            SpfResult::None,
+            SpfResult::Neutral,
+            SpfResult::Pass,
+            SpfResult::Fail,
+            SpfResult::SoftFail,
+            SpfResult::TempError,
+            SpfResult::PermError,
+        ] {
+            assert_eq!(json_name(&result), result.as_str());
+        }
+        use crate::campaign::DmarcResult;
+        for result in [
+            DmarcResult::Pass,
+            DmarcResult::Fail,
+            DmarcResult::TempError,
+            DmarcResult::None,
+        ] {
+            assert_eq!(json_name(&result), result.as_str());
+        }
+    }
+
+    /// The JSON of a value that serializes as a string.
+    fn json_name(value: &impl serde::Serialize) -> String {
+        let json = serde_json::to_value(value).unwrap();
+        json.as_str().unwrap().to_string()
+    }
+
     #[test]
     fn sparklines_scale_volume_to_the_peak_and_rates_to_the_error_level() {
         use super::{rate_sparkline, volume_sparkline};
-        use serde_json::json;
         assert_eq!(volume_sparkline(&[0, 1, 4, 8]), "·▁▄█");
         assert_eq!(volume_sparkline(&[]), "");
         assert_eq!(volume_sparkline(&[u64::MAX, 1]), "█▁");
-        let rates = [
-            json!(null),
-            json!(0.0),
-            json!(0.0015),
-            json!(0.003),
-            json!(0.01),
-        ];
+        let rates = [None, Some(0.0), Some(0.0015), Some(0.003), Some(0.01)];
         assert_eq!(rate_sparkline(&rates, 0.003), "·▁▅██");
         assert_eq!(rate_sparkline(&rates, 0.0), "·▁▁▁▁");
     }

@@ -19,7 +19,7 @@ use super::RenderContext;
 use super::json::v1::ModeV1;
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleMeta, Rules};
-use crate::run::{Report, TargetResult};
+use crate::run::{Kind, Report, TargetResult};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -36,10 +36,6 @@ pub const SARIF_SCHEMA: &str =
 pub const FINGERPRINT_KEY: &str = "mailauditFinding/v1";
 /// Relative URIs are relative to the directory the tool ran in: the repository root in CI.
 pub const SRCROOT: &str = "%SRCROOT%";
-
-/// Result kinds whose target is a path (a draft, a directory of drafts, a configuration
-/// file): a finding about one of them without a line points at the path itself.
-const FILE_KINDS: &[&str] = &["draft", "sequence", "directory", "config"];
 
 /// Where the inputs of a run named its targets, so that findings without a file of their own
 /// (DNS findings about a domain or an IP) can point somewhere in the repository. `main.rs`
@@ -104,9 +100,13 @@ impl SarifContext {
     }
 }
 
-/// True for result kinds whose target is a path (a draft, a directory, a configuration file).
-pub(crate) fn is_file_kind(kind: &str) -> bool {
-    FILE_KINDS.contains(&kind)
+/// True for result kinds whose target is a path (a draft, a directory of drafts, a
+/// configuration file): a finding about one of them without a line points at the path itself.
+pub(crate) fn is_file_kind(kind: Kind) -> bool {
+    match kind {
+        Kind::Draft | Kind::Sequence | Kind::Directory | Kind::Config => true,
+        Kind::Domain | Kind::Spf | Kind::Campaign | Kind::Sender => false,
+    }
 }
 
 fn target_key(target: &str) -> String {
@@ -134,7 +134,7 @@ pub(crate) struct Logical {
 
 /// Settle where `finding` (of `result`) is shown; see the module documentation.
 pub(crate) fn anchor(ctx: &SarifContext, result: &TargetResult, finding: &Finding) -> Anchor {
-    let file_kind = is_file_kind(&result.kind);
+    let file_kind = is_file_kind(result.kind);
     let mut logical = Vec::new();
     let mut file = None;
     let mut named_here = None;
@@ -356,7 +356,7 @@ fn build<'a>(report: &'a Report, rules: Option<&'a Rules>, ctx: &SarifContext) -
                 partial_fingerprints: fingerprints,
                 properties: ResultProperties {
                     target: &finding.target,
-                    kind: &result.kind,
+                    kind: result.kind.as_str(),
                     reference: &finding.reference,
                     help: &finding.help,
                 },

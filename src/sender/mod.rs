@@ -21,7 +21,7 @@ pub use schedule::WarmupSchedule;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::Rules;
-use crate::run::TargetResult;
+use crate::run::{Kind, TargetResult};
 use crate::text::{escape_untrusted, factor, fmt_count, pct, plural};
 use analysis::{
     Day, Declared, NextDay, Params, RateBreach, RateParams, SeriesAnalysis, Stage, Window,
@@ -61,11 +61,10 @@ pub struct SenderResult {
 }
 
 impl SenderResult {
-    /// The report's form: target = domain, kind = "sender".
+    /// The report's form: target = domain, kind = sender.
     pub fn into_target_result(self) -> TargetResult {
-        let mut result = TargetResult::new(self.domain, "sender");
-        // Serialising plain structs of numbers, strings and dates cannot fail.
-        result.facts = serde_json::to_value(&self.facts).unwrap_or_default();
+        let mut result = TargetResult::new(self.domain, Kind::Sender);
+        result.facts = self.facts.into();
         result.findings = self.findings;
         result
     }

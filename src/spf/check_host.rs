@@ -151,6 +151,17 @@ pub struct CheckHostOutcome {
     pub trace: Vec<TraceStep>,
 }
 
+/// The facts of one `mailaudit spf` run: the outcome of `check_host()` and the input it was
+/// evaluated for (the IP, the MAIL FROM and the HELO name), all in one object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CheckHostFacts {
+    #[serde(flatten)]
+    pub outcome: CheckHostOutcome,
+    pub ip: IpAddr,
+    pub sender: String,
+    pub helo: String,
+}
+
 /// Nesting bound independent of the options, so no setting makes recursion unbounded.
 const MAX_DEPTH: u32 = 32;
 /// Total DNS queries per evaluation, whatever the options say.

@@ -9,8 +9,8 @@ pub mod record;
 pub mod rules;
 
 pub use check_host::{
-    CheckHostInput, CheckHostOptions, CheckHostOutcome, DecidingTerm, SpfResult, TraceStep,
-    check_host,
+    CheckHostFacts, CheckHostInput, CheckHostOptions, CheckHostOutcome, DecidingTerm, SpfResult,
+    TraceStep, check_host,
 };
 pub use lookup::{SpfFetch, fetch_spf_record};
 pub use parser::{SpfSyntaxError, is_spf_record, parse};

@@ -7,6 +7,7 @@
 use mailaudit::message::{DraftOptions, audit_paths};
 use mailaudit::report::JsonlWriter;
 use mailaudit::rules::Rules;
+use mailaudit::run::Kind;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -57,7 +58,7 @@ fn every_corpus_message_is_audited_without_panic() {
                     return Ok::<(), std::io::Error>(());
                 }
             };
-            if result.kind == "draft" {
+            if result.kind == Kind::Draft {
                 drafts += 1;
             }
             for finding in &result.findings {

@@ -10,7 +10,7 @@ use mailaudit::finding::{Location, Severity};
 use mailaudit::report::sarif::{self, FINGERPRINT_KEY, SRCROOT};
 use mailaudit::report::{self, Format, RenderContext, SarifContext};
 use mailaudit::rules::Rules;
-use mailaudit::run::{Mode, Report, TargetResult};
+use mailaudit::run::{Kind, Mode, Report, TargetResult};
 use report_runs::{Run, runs};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -328,7 +328,7 @@ fn draft_findings_point_at_their_file_and_line() {
 /// A report with one DNS target, for the library-level tests.
 fn dns_report(message: &str) -> Report {
     let rules = Rules::builtin().unwrap();
-    let mut result = TargetResult::new("example.com", "domain");
+    let mut result = TargetResult::new("example.com", Kind::Domain);
     result.findings.push(rules.finding(
         mailaudit::spf::rules::LOOKUP_LIMIT,
         "example.com",
@@ -460,7 +460,7 @@ fn fingerprints_ignore_measured_numbers_but_not_the_rule_or_target() {
 #[test]
 fn equal_fingerprints_in_one_run_are_told_apart_by_occurrence() {
     let rules = Rules::builtin().unwrap();
-    let mut result = TargetResult::new("example.com", "domain");
+    let mut result = TargetResult::new("example.com", Kind::Domain);
     for n in [11, 12] {
         result.findings.push(rules.finding(
             mailaudit::spf::rules::LOOKUP_LIMIT,

@@ -4,8 +4,8 @@
 
 use crate::finding::{Evidence, Finding, Location};
 use crate::rules::{RuleMeta, Rules};
-use crate::run::{Mode, Report, Summary, TargetResult};
-use serde::Serialize;
+use crate::run::{Facts, Mode, Report, Summary, TargetResult};
+use serde::{Serialize, Serializer};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -91,8 +91,24 @@ pub struct ResultV1<'a> {
     /// temperror, permerror); absent for audits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<&'a str>,
-    pub facts: &'a serde_json::Value,
+    pub facts: FactsV1<'a>,
     pub findings: Vec<FindingV1<'a>>,
+}
+
+/// A result's typed facts, turned into JSON as the result is written. They go through
+/// `serde_json::Value`, whose objects keep their keys sorted, so every facts object lists
+/// its keys in sorted order (not in the order of the Rust fields). Facts that cannot be
+/// represented in JSON make the write fail with that error; they are never written as an
+/// empty object or `null`.
+#[derive(Debug)]
+pub struct FactsV1<'a>(pub &'a Facts);
+
+impl Serialize for FactsV1<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_json::to_value(self.0)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(serializer)
+    }
 }
 
 /// The `jsonl` format: one of these per line; each line carries its schema version.
@@ -230,9 +246,9 @@ impl<'a> ResultV1<'a> {
     pub fn from_result(result: &'a TargetResult) -> ResultV1<'a> {
         ResultV1 {
             target: &result.target,
-            kind: &result.kind,
+            kind: result.kind.as_str(),
             result: result.result.as_deref(),
-            facts: &result.facts,
+            facts: FactsV1(&result.facts),
             findings: result
                 .sorted_findings()
                 .into_iter()

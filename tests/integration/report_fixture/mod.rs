@@ -7,14 +7,17 @@
 use mailaudit::finding::{Location, Severity};
 use mailaudit::report::{self, Format};
 use mailaudit::rules::Rules;
-use mailaudit::run::{Mode, Report, TargetResult};
+use mailaudit::run::{Facts, Kind, Mode, Report, TargetResult};
 use serde_json::json;
 
 pub fn report() -> Report {
     let rules = Rules::builtin().unwrap();
 
-    let mut zulu = TargetResult::new("zulu.example", "domain");
-    zulu.facts = json!({ "spf": { "record": "v=spf1 ptr:zulu.example ?all", "lookups": 1 } });
+    let mut zulu = TargetResult::new("zulu.example", Kind::Domain);
+    zulu.facts = Facts::given(
+        json!({ "spf": { "record": "v=spf1 ptr:zulu.example ?all", "lookups": 1 } }),
+        ["spf: v=spf1 ptr:zulu.example ?all"],
+    );
     zulu.findings.push(
         rules
             .finding(
@@ -40,8 +43,11 @@ pub fn report() -> Report {
             .with_record("v=spf1 ptr:zulu.example ?all"),
     );
 
-    let mut alpha = TargetResult::new("alpha.example", "domain");
-    alpha.facts = json!({ "spf": { "record": "v=spf1 include:a include:b -all", "lookups": 12 } });
+    let mut alpha = TargetResult::new("alpha.example", Kind::Domain);
+    alpha.facts = Facts::given(
+        json!({ "spf": { "record": "v=spf1 include:a include:b -all", "lookups": 12 } }),
+        ["spf: v=spf1 include:a include:b -all"],
+    );
     alpha.findings.push(
         rules
             .finding(
@@ -78,9 +84,9 @@ pub fn report() -> Report {
             .with_severity(Severity::Info),
     );
 
-    let quiet = TargetResult::new("quiet.example", "domain");
+    let quiet = TargetResult::new("quiet.example", Kind::Domain);
 
-    let mut config = TargetResult::new("mailaudit.toml", "config");
+    let mut config = TargetResult::new("mailaudit.toml", Kind::Config);
     config.findings.push(
         rules
             .finding(

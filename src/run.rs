@@ -5,12 +5,13 @@
 //! reads their fields, and only the JSON writers (`report::json`) turn them into JSON, as
 //! they write.
 
-use crate::campaign::check::CampaignFacts;
-use crate::domain::DomainFacts;
+use crate::campaign::check::{CampaignFacts, CampaignResult, CheckResult};
+use crate::domain::{DomainAudit, DomainFacts};
 use crate::finding::{Finding, Severity};
+use crate::message::MessageResult;
 use crate::message::audit::DraftFacts;
 use crate::message::sequence::SequenceFacts;
-use crate::sender::SenderFacts;
+use crate::sender::{SenderFacts, SenderResult};
 use crate::spf::check_host::CheckHostFacts;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::fmt;
@@ -283,5 +284,77 @@ impl Report {
         let mut results: Vec<&TargetResult> = self.results.iter().collect();
         results.sort_by(|a, b| (&a.target, a.kind.as_str()).cmp(&(&b.target, b.kind.as_str())));
         results
+    }
+}
+
+// The families' typed results as the report holds them: target, kind, typed facts, findings.
+
+impl From<DomainAudit> for TargetResult {
+    fn from(audit: DomainAudit) -> TargetResult {
+        let mut result = TargetResult::new(audit.domain, Kind::Domain);
+        result.facts = audit.facts.into();
+        result.findings = audit.findings;
+        result
+    }
+}
+
+impl From<MessageResult> for TargetResult {
+    /// Kind `draft`, `sequence` or `directory`.
+    fn from(done: MessageResult) -> TargetResult {
+        let (target, kind, facts, findings) = match done {
+            MessageResult::Draft(audit) => {
+                let audit = *audit;
+                (
+                    audit.target,
+                    Kind::Draft,
+                    audit.facts.into(),
+                    audit.findings,
+                )
+            }
+            MessageResult::Sequence {
+                dir,
+                facts,
+                findings,
+            } => (dir, Kind::Sequence, facts.into(), findings),
+            MessageResult::Directory { dir, findings } => {
+                (dir, Kind::Directory, Facts::None, findings)
+            }
+        };
+        let mut result = TargetResult::new(target, kind);
+        result.facts = facts;
+        result.findings = findings;
+        result
+    }
+}
+
+impl From<SenderResult> for TargetResult {
+    /// Target = the sending domain, kind `sender`.
+    fn from(sender: SenderResult) -> TargetResult {
+        let mut result = TargetResult::new(sender.domain, Kind::Sender);
+        result.facts = sender.facts.into();
+        result.findings = sender.findings;
+        result
+    }
+}
+
+impl From<CampaignResult> for TargetResult {
+    /// Target = the campaign file, kind `campaign`, result = the simulated DMARC verdict.
+    fn from(campaign: CampaignResult) -> TargetResult {
+        let mut result = TargetResult::new(campaign.source, Kind::Campaign);
+        result.facts = campaign.facts.into();
+        result.findings = campaign.findings;
+        result.result = Some(campaign.verdict);
+        result
+    }
+}
+
+impl From<CheckResult> for TargetResult {
+    fn from(done: CheckResult) -> TargetResult {
+        match done {
+            CheckResult::Domain(audit) => audit.into(),
+            CheckResult::Campaign(campaign) => (*campaign).into(),
+            CheckResult::Message(message) => message.into(),
+            CheckResult::Sender(sender) => sender.into(),
+        }
     }
 }

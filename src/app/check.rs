@@ -84,7 +84,7 @@ fn check(
             let result = done.map_err(|name| {
                 anyhow::anyhow!("the audit of {name} stopped unexpectedly (a bug in mailaudit)")
             })?;
-            Ok::<(), anyhow::Error>(sink.emit(result)?)
+            Ok::<(), anyhow::Error>(sink.emit(result.into())?)
         },
     )
 }

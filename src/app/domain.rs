@@ -6,7 +6,6 @@ use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use crate::domain::{DomainRequest, audit_domains};
 use crate::report::SarifContext;
-use crate::run::{Kind, TargetResult};
 use anyhow::{Context, Result, bail};
 use std::io::{self, IsTerminal};
 use std::net::IpAddr;
@@ -86,10 +85,7 @@ pub(super) fn run(
             let audit = audit.map_err(|domain| {
                 anyhow::anyhow!("the audit of {domain} stopped unexpectedly (a bug in mailaudit)")
             })?;
-            let mut result = TargetResult::new(audit.domain, Kind::Domain);
-            result.facts = audit.facts.into();
-            result.findings = audit.findings;
-            Ok(sink.emit(result)?)
+            Ok(sink.emit(audit.into())?)
         },
     ));
     progress.finish_and_clear();

@@ -70,6 +70,6 @@ pub(super) fn run(
         let done = done.map_err(|path| {
             anyhow::anyhow!("the audit of {path} stopped unexpectedly (a bug in mailaudit)")
         })?;
-        Ok(sink.emit(done.into_target_result())?)
+        Ok(sink.emit(done.into())?)
     })
 }

@@ -44,7 +44,7 @@ pub(super) fn run(
     sink.checked(&rules_run_by(CommandRules::Sender));
     let run = crate::sender::audit_files(&options.files, ctx.rules, &sender)?;
     for result in run.results {
-        sink.emit(result.into_target_result())?;
+        sink.emit(result.into())?;
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ use crate::domain::{DomainAudit, DomainRequest, audit_domains};
 use crate::finding::{Finding, Location};
 use crate::message::{DkimVerifier, DraftOptions, MessageResult, audit_paths};
 use crate::rules::Rules;
-use crate::run::{Kind, TargetResult};
+use crate::sender::SenderResult;
 use serde::Serialize;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -113,6 +113,31 @@ pub struct CampaignFacts {
     pub simulation: Simulation,
 }
 
+/// One result of a campaign check, in the family's own types (the run model turns each into
+/// a report result).
+#[derive(Debug)]
+pub enum CheckResult {
+    /// The domain audit of one of the campaign's domains.
+    Domain(DomainAudit),
+    /// The campaign itself: what it sends as, and the simulated DMARC outcome.
+    Campaign(Box<CampaignResult>),
+    /// A draft, a sequence or an unreadable directory of drafts.
+    Message(MessageResult),
+    /// The sender scoring of one of the campaign's domains.
+    Sender(SenderResult),
+}
+
+/// The campaign file's own result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignResult {
+    /// The campaign file.
+    pub source: String,
+    pub facts: CampaignFacts,
+    pub findings: Vec<Finding>,
+    /// The DMARC outcome simulated over the sending IPs.
+    pub verdict: String,
+}
+
 /// Check one campaign; see the module documentation for what `each` receives. An audit that
 /// panicked (a bug) reaches `each` as `Err(name)`. Stops at the first error `each` returns;
 /// a stats file that is not valid statistics is an error too.
@@ -122,7 +147,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
     runtime: &tokio::runtime::Handle,
     rules: &Rules,
     options: &CheckOptions,
-    mut each: impl FnMut(Result<TargetResult, String>) -> Result<(), E>,
+    mut each: impl FnMut(Result<CheckResult, String>) -> Result<(), E>,
 ) -> Result<(), E> {
     let domains = campaign.domains();
     // The statistics first: a bulk sender changes the severities of everything else.
@@ -141,10 +166,8 @@ pub fn check_campaign<E: From<StatsInputError>>(
                 continue;
             }
         };
-        let mut result = TargetResult::new(audit.domain.clone(), Kind::Domain);
-        result.facts = audit.facts.into();
-        result.findings = audit.findings;
-        if audit.domain != campaign.dkim_domain() {
+        let mut result = audit;
+        if result.domain != campaign.dkim_domain() {
             // The campaign signs with the signing domain's key: that the probe found no key
             // at another of its domains is no problem of this campaign.
             result
@@ -152,30 +175,30 @@ pub fn check_campaign<E: From<StatsInputError>>(
                 .retain(|f| f.rule != crate::dkim::rules::MISSING);
         }
         for finding in &mut result.findings {
-            locate(campaign, &audit.domain, finding);
+            locate(campaign, &result.domain, finding);
         }
         if bulk {
             apply_bulk_requirements(&mut result.findings);
         }
-        each(Ok(result))?;
+        each(Ok(CheckResult::Domain(result)))?;
     }
 
-    let mut result = TargetResult::new(campaign.source.clone(), Kind::Campaign);
+    let mut findings = Vec::new();
     for (ip, mut finding) in would_fail_findings(rules, &dns.simulation) {
         let line = ip_line(campaign, ip).unwrap_or(campaign.lines.from);
         finding.location = Some(campaign_line(campaign, line));
-        result.findings.push(finding);
+        findings.push(finding);
     }
     if let Some(mut finding) = stats.finding.clone() {
         finding.target = campaign.source.clone();
         let line = campaign.lines.stats.unwrap_or(campaign.lines.from);
         finding.location = Some(campaign_line(campaign, line));
-        result.findings.push(finding);
+        findings.push(finding);
     }
     if bulk {
-        apply_bulk_requirements(&mut result.findings);
+        apply_bulk_requirements(&mut findings);
     }
-    result.result = Some(dns.simulation.verdict.as_str().to_string());
+    let verdict = dns.simulation.verdict.as_str().to_string();
     let facts = CampaignFacts {
         name: campaign.name.clone(),
         from: campaign.from.clone(),
@@ -192,14 +215,19 @@ pub fn check_campaign<E: From<StatsInputError>>(
         templates: campaign.templates,
         stats: campaign.stats.as_ref().map(|path| StatsFacts {
             path: path.display().to_string(),
-            domains: stats.results.iter().map(|r| r.target.clone()).collect(),
+            domains: stats.results.iter().map(|r| r.domain.clone()).collect(),
             other_domains: stats.other_domains.clone(),
         }),
         bulk_sender: bulk,
         simulation: dns.simulation,
     };
-    result.facts = facts.into();
-    each(Ok(result))?;
+    let result = CampaignResult {
+        source: campaign.source.clone(),
+        facts,
+        findings,
+        verdict,
+    };
+    each(Ok(CheckResult::Campaign(Box::new(result))))?;
 
     if !campaign.drafts.is_empty() {
         let draft_options = DraftOptions {
@@ -221,18 +249,18 @@ pub fn check_campaign<E: From<StatsInputError>>(
                     MessageResult::Draft(audit) => from_mismatch(campaign, rules, audit),
                     _ => None,
                 };
-                let mut result = done.into_target_result();
-                result.findings.extend(mismatch);
+                let mut result = done;
+                result.findings_mut().extend(mismatch);
                 if bulk {
-                    apply_bulk_requirements(&mut result.findings);
+                    apply_bulk_requirements(result.findings_mut());
                 }
-                each(Ok(result))
+                each(Ok(CheckResult::Message(result)))
             },
         )?;
     }
 
     for result in stats.results {
-        each(Ok(result))?;
+        each(Ok(CheckResult::Sender(result)))?;
     }
     Ok(())
 }

@@ -17,7 +17,8 @@ pub mod simulate;
 pub mod stats;
 
 pub use check::{
-    CampaignFacts, CheckOptions, StatsInputError, check_campaign, is_bulk, score_stats,
+    CampaignFacts, CampaignResult, CheckOptions, CheckResult, StatsInputError, check_campaign,
+    is_bulk, score_stats,
 };
 pub use file::{Campaign, CampaignError, KeyLines};
 pub use simulate::{DmarcResult, KeyStatus, Simulation, simulate};

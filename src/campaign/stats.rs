@@ -4,15 +4,14 @@
 use crate::dns::normalize_name;
 use crate::finding::Finding;
 use crate::rules::Rules;
-use crate::run::TargetResult;
-use crate::sender::{SenderOptions, audit_files};
+use crate::sender::{SenderOptions, SenderResult, audit_files};
 use std::path::Path;
 
 /// What the sender scoring contributes to a campaign check.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatsOutcome {
     /// One result per campaign domain found in the statistics (kind `sender`).
-    pub results: Vec<TargetResult>,
+    pub results: Vec<SenderResult>,
     /// The campaign's domains the statistics show as bulk senders (`sender/bulk-sender`: 5,000
     /// or more a day to one provider).
     pub bulk_domains: Vec<String>,
@@ -51,7 +50,7 @@ pub fn stats_results(
         {
             outcome.bulk_domains.push(domain);
         }
-        outcome.results.push(result.into_target_result());
+        outcome.results.push(result);
     }
     if outcome.results.is_empty() {
         let shown = if outcome.other_domains.is_empty() {

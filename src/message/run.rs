@@ -7,7 +7,6 @@ use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
 use crate::rules::Rules;
-use crate::run::{Facts, Kind, TargetResult};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
@@ -28,31 +27,13 @@ pub enum MessageResult {
 }
 
 impl MessageResult {
-    /// The result as the report holds it: kind `draft`, `sequence` or `directory`.
-    pub fn into_target_result(self) -> TargetResult {
-        let (target, kind, facts, findings) = match self {
-            MessageResult::Draft(audit) => {
-                let audit = *audit;
-                (
-                    audit.target,
-                    Kind::Draft,
-                    audit.facts.into(),
-                    audit.findings,
-                )
-            }
-            MessageResult::Sequence {
-                dir,
-                facts,
-                findings,
-            } => (dir, Kind::Sequence, facts.into(), findings),
-            MessageResult::Directory { dir, findings } => {
-                (dir, Kind::Directory, Facts::None, findings)
-            }
-        };
-        let mut result = TargetResult::new(target, kind);
-        result.facts = facts;
-        result.findings = findings;
-        result
+    /// The findings of the result, whatever its kind.
+    pub fn findings_mut(&mut self) -> &mut Vec<Finding> {
+        match self {
+            MessageResult::Draft(audit) => &mut audit.findings,
+            MessageResult::Sequence { findings, .. }
+            | MessageResult::Directory { findings, .. } => findings,
+        }
     }
 }
 

@@ -21,7 +21,6 @@ pub use schedule::WarmupSchedule;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::Rules;
-use crate::run::{Kind, TargetResult};
 use crate::text::{escape_untrusted, factor, fmt_count, pct, plural};
 use analysis::{
     Day, Declared, NextDay, Params, RateBreach, RateParams, SeriesAnalysis, Stage, Window,
@@ -58,16 +57,6 @@ pub struct SenderResult {
     pub domain: String,
     pub facts: SenderFacts,
     pub findings: Vec<Finding>,
-}
-
-impl SenderResult {
-    /// The report's form: target = domain, kind = sender.
-    pub fn into_target_result(self) -> TargetResult {
-        let mut result = TargetResult::new(self.domain, Kind::Sender);
-        result.facts = self.facts.into();
-        result.findings = self.findings;
-        result
-    }
 }
 
 /// A whole run: one result per domain, in domain order.

@@ -88,7 +88,7 @@ fn check_text(text: &str) -> Checked {
         &rules,
         &CheckOptions::default(),
         |done| {
-            results.push(done.expect("no audit panics"));
+            results.push(TargetResult::from(done.expect("no audit panics")));
             Ok(())
         },
     )

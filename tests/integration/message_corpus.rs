@@ -7,7 +7,7 @@
 use mailaudit::message::{DraftOptions, audit_paths};
 use mailaudit::report::JsonlWriter;
 use mailaudit::rules::Rules;
-use mailaudit::run::Kind;
+use mailaudit::run::{Kind, TargetResult};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -52,7 +52,7 @@ fn every_corpus_message_is_audited_without_panic() {
         2,
         |done| {
             let result = match done {
-                Ok(result) => result.into_target_result(),
+                Ok(result) => TargetResult::from(result),
                 Err(path) => {
                     panics.push(path);
                     return Ok::<(), std::io::Error>(());

@@ -7,7 +7,7 @@ use crate::report_fixture;
 use mailaudit::message::{DraftOptions, audit_paths};
 use mailaudit::report::Format;
 use mailaudit::rules::Rules;
-use mailaudit::run::{Mode, Report};
+use mailaudit::run::{Mode, Report, TargetResult};
 use report_fixture::render;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -32,7 +32,7 @@ fn report(template: bool) -> Report {
         &options,
         2,
         |done| {
-            let mut result = done.unwrap().into_target_result();
+            let mut result = TargetResult::from(done.unwrap());
             rules.apply_levels(&mut result.findings);
             report.results.push(result);
             Ok::<(), ()>(())

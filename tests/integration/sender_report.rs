@@ -6,7 +6,7 @@ use crate::report_fixture;
 
 use mailaudit::report::Format;
 use mailaudit::rules::Rules;
-use mailaudit::run::{Mode, Report};
+use mailaudit::run::{Mode, Report, TargetResult};
 use mailaudit::sender::{SenderOptions, audit_files};
 use report_fixture::render;
 use std::path::PathBuf;
@@ -26,7 +26,7 @@ fn report() -> Report {
         },
     );
     for result in run.results {
-        let mut result = result.into_target_result();
+        let mut result = TargetResult::from(result);
         mailaudit::finding::sort_findings(&mut result.findings);
         report.results.push(result);
     }

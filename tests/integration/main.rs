@@ -18,6 +18,7 @@ mod campaign_suppressions;
 mod cli_cases;
 mod cli_hostile;
 mod cli_live;
+mod contract;
 mod dkim_audit;
 mod dkim_key_records;
 mod dkim_properties;

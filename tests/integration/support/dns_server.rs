@@ -46,6 +46,8 @@ struct State {
     /// (lower-case name without trailing dot, type code) -> requests.
     per_query: Mutex<HashMap<(String, u16), usize>>,
     servfail: Mutex<HashSet<String>>,
+    /// Answer every query with SERVFAIL.
+    servfail_all: std::sync::atomic::AtomicBool,
     silent: Mutex<HashSet<String>>,
 }
 
@@ -86,7 +88,7 @@ impl RequestHandler for Handler {
                 counts: HeaderCounts::default(),
             });
         }
-        if lock(&state.servfail).contains(&name) {
+        if state.servfail_all.load(Ordering::SeqCst) || lock(&state.servfail).contains(&name) {
             let response = MessageResponseBuilder::from_message_request(request)
                 .error_msg(&request.metadata, ResponseCode::ServFail);
             if let Ok(info) = response_handle.send_response(response).await {
@@ -197,6 +199,11 @@ impl TestDnsServer {
     /// Answer every query for `name` with SERVFAIL.
     pub fn servfail(&self, name: &str) {
         lock(&self.state.servfail).insert(dns::normalize_name(name));
+    }
+
+    /// Answer every query, for any name, with SERVFAIL.
+    pub fn servfail_everything(&self) {
+        self.state.servfail_all.store(true, Ordering::SeqCst);
     }
 
     /// Never answer queries for `name`.

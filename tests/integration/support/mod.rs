@@ -3,7 +3,6 @@
 
 pub mod dns_server;
 
-use mailaudit::rules::Rules;
 use std::path::{Path, PathBuf};
 
 /// Every `*.zone` file of `fixtures/zones/`, sorted.
@@ -25,16 +24,4 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .build()
         .unwrap()
         .block_on(future)
-}
-
-/// The finding message a rule's documented example shows: the text after
-/// `"{severity} {id}: "` on a line of its `example`.
-pub fn documented_message(rules: &Rules, id: &str) -> String {
-    let meta = rules.get(id).expect("rule data");
-    let prefix = format!("{} {id}: ", meta.severity);
-    meta.example
-        .lines()
-        .find_map(|line| line.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("{id}: the example shows no \"{prefix}...\" line"))
-        .to_string()
 }

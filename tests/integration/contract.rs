@@ -1,0 +1,597 @@
+//! The family contract, driven by the registry (`mailaudit::app::registry::FAMILIES`): every
+//! rule of every family has an entry in `fixtures/contract/<family>.toml` with a firing and a
+//! silent input, and
+//! - fires: the firing input yields at least one finding of the rule, with help and a
+//!   reference (and a location, where the manifest says the family gives locations);
+//! - silent: the silent input yields none;
+//! - documented example: the message its documentation shows (`rules/*.toml`, the text after
+//!   "{severity} {id}: " in `example`) is what a finding of the rule says, on the entry's
+//!   `example` input or else on the firing one (`example_unchecked = "why"` lists, with the
+//!   reason, an example the harness cannot reproduce; `example_todo` one whose input is still
+//!   to be written);
+//! - DNS inputs: the firing input gives the same findings through an in-process DNS server
+//!   on 127.0.0.1 (`Resolver::live`) as offline from the same zone files, and with a server
+//!   that answers every query with SERVFAIL the audit yields `dns/inconclusive` and no
+//!   finding of the rule (`servfail_unchecked = "why"` for a rule that is not about DNS
+//!   answers);
+//! - a manifest lists only rules its family has.
+//!
+//! An input is one of (the keys decide which):
+//! - `domain` (+ `zones`, zone files; `zone`, inline zone text; `selectors`; `ips`;
+//!   `timeout`, names that time out offline): the domain audit (`mailaudit domain`);
+//! - `drafts` (files or directories; + `template`, `profile`, `max_size`, and `zones`, and the clock
+//!   `dkim_now`, to verify DKIM signatures): the draft lint (`mailaudit message`);
+//! - `stats` (files; + `as_of`, `profile`): the sender checks (`mailaudit sender`);
+//! - `campaign` (a campaign file): `mailaudit check`;
+//! - `config` (a configuration file; + `command`, `targets` it audited): the ignores the
+//!   command's rules left unused.
+//!
+//! Paths are relative to the repository root.
+
+use crate::support;
+
+use mailaudit::app::registry::{CommandRules, FAMILIES, Family, rules_run_by};
+use mailaudit::campaign::{Campaign, CheckOptions, check_campaign};
+use mailaudit::config::{Config, Suppressor, unused_ignore_findings};
+use mailaudit::date::Date;
+use mailaudit::dns::{Resolver, ZoneSet};
+use mailaudit::domain::{DomainRequest, audit_domain};
+use mailaudit::finding::Finding;
+use mailaudit::message::{DkimVerifier, DraftOptions, audit_paths};
+use mailaudit::rules::Rules;
+use mailaudit::sender::{SenderOptions, audit_files};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// One family's manifest, `fixtures/contract/<family>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    /// Every finding of the family's firing inputs has a location (a header, a line, a record
+    /// span); an entry's `located` overrides it.
+    #[serde(default)]
+    located: bool,
+    #[serde(default)]
+    rule: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    fires: Input,
+    silent: Input,
+    /// An input that reproduces the documented example, when the firing one does not.
+    example: Option<Input>,
+    /// Why the documented example cannot be reproduced (the documentation and the check
+    /// disagree, or the example is not in the "{severity} {id}: MESSAGE" form).
+    example_unchecked: Option<String>,
+    /// The documented example is not reproduced yet: an `example` input is still to be
+    /// written (what the firing input says instead).
+    example_todo: Option<String>,
+    /// Why the firing input is not checked against a SERVFAIL server.
+    servfail_unchecked: Option<String>,
+    located: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Input {
+    domain: Option<String>,
+    #[serde(default)]
+    zones: Vec<String>,
+    zone: Option<String>,
+    #[serde(default)]
+    selectors: Vec<String>,
+    #[serde(default)]
+    ips: Vec<String>,
+    #[serde(default)]
+    timeout: Vec<String>,
+    mail_from: Option<String>,
+
+    #[serde(default)]
+    drafts: Vec<String>,
+    #[serde(default)]
+    template: bool,
+    profile: Option<String>,
+    max_size: Option<u64>,
+    dkim_now: Option<u64>,
+
+    #[serde(default)]
+    stats: Vec<String>,
+    as_of: Option<String>,
+
+    campaign: Option<String>,
+
+    config: Option<String>,
+    command: Option<String>,
+    /// The targets the command audited (with no findings).
+    #[serde(default)]
+    targets: Vec<String>,
+
+    /// Configuration text (`[rules."ID"]` levels and thresholds) applied to the rules.
+    settings: Option<String>,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn manifest_path(family: &str) -> PathBuf {
+    root().join(format!("fixtures/contract/{family}.toml"))
+}
+
+fn rules_for(input: &Input) -> Rules {
+    let mut rules = Rules::builtin().expect("builtin rules");
+    if let Some(profile) = &input.profile {
+        rules.apply_profile(profile).expect("profile");
+    }
+    if let Some(text) = &input.settings {
+        let config = Config::parse(text, "settings").expect("settings parse");
+        rules.apply(&config).expect("settings apply");
+    }
+    rules
+}
+
+impl Input {
+    fn is_dns(&self) -> bool {
+        self.domain.is_some()
+    }
+
+    /// The zone files of the input; its inline zone text is written to a file of its own.
+    fn zone_files(&self) -> Vec<PathBuf> {
+        let paths: Vec<PathBuf> = self.zones.iter().map(|z| root().join(z)).collect();
+        let mut files = mailaudit::app::context::expand_zone_paths(&paths).expect("zone paths");
+        if let Some(text) = &self.zone {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut hasher);
+            let file = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("contract-{:016x}.zone", hasher.finish()));
+            // Written once per process and moved into place whole: tests run in parallel.
+            static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let part = file.with_extension(format!("{}-{n}.part", std::process::id()));
+            if !file.exists() {
+                std::fs::write(&part, text).expect("inline zone written");
+                std::fs::rename(&part, &file).expect("inline zone in place");
+            }
+            files.push(file);
+        }
+        files
+    }
+
+    /// The zones of the input, offline: its files, its inline text, its timeouts.
+    fn zone_set(&self) -> ZoneSet {
+        let mut zones = ZoneSet::load_files(&self.zone_files()).expect("zone files load");
+        for name in &self.timeout {
+            zones.insert_timeout(name);
+        }
+        zones
+    }
+
+    fn request(&self) -> DomainRequest {
+        DomainRequest {
+            domain: self.domain.clone().unwrap_or_default(),
+            selectors: self.selectors.clone(),
+            ips: self
+                .ips
+                .iter()
+                .map(|ip| ip.parse().expect("an IP address"))
+                .collect(),
+            mail_from: self.mail_from.clone(),
+            helo: None,
+        }
+    }
+
+    /// The findings of the input's check, offline.
+    fn run(&self) -> Vec<Finding> {
+        let rules = rules_for(self);
+        if self.is_dns() {
+            let resolver = Resolver::offline(self.zone_set());
+            return support::block_on(audit_domain(&resolver, &rules, &self.request())).findings;
+        }
+        if !self.drafts.is_empty() {
+            return self.run_drafts(&rules);
+        }
+        if !self.stats.is_empty() {
+            let paths: Vec<PathBuf> = self.stats.iter().map(|s| root().join(s)).collect();
+            let options = SenderOptions {
+                as_of: self
+                    .as_of
+                    .as_deref()
+                    .map(|d| Date::parse(d).expect("as_of is a date")),
+                ..SenderOptions::default()
+            };
+            let run = audit_files(&paths, &rules, &options).expect("stats read");
+            return run.results.into_iter().flat_map(|r| r.findings).collect();
+        }
+        if let Some(campaign) = &self.campaign {
+            return self.run_campaign(&root().join(campaign));
+        }
+        if let Some(config) = &self.config {
+            let config = Config::load(&root().join(config)).expect("config loads");
+            let command = match self.command.as_deref() {
+                Some("domain") | None => CommandRules::Domain,
+                Some("message") => CommandRules::Message,
+                Some("sender") => CommandRules::Sender,
+                Some("check") => CommandRules::Check,
+                Some(other) => panic!("unknown command {other}"),
+            };
+            let mut suppressor = Suppressor::new(&config);
+            for target in &self.targets {
+                suppressor.suppress(target, &mut Vec::new());
+            }
+            return unused_ignore_findings(&rules, &suppressor.unused(&rules_run_by(command)));
+        }
+        panic!("an input names a domain, drafts, stats, a campaign or a config: {self:?}")
+    }
+
+    fn run_drafts(&self, rules: &Rules) -> Vec<Finding> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        // With zones, DKIM signatures are verified against them.
+        let dkim = (!self.zones.is_empty() || self.zone.is_some()).then(|| DkimVerifier {
+            resolver: Resolver::offline(self.zone_set()),
+            runtime: runtime.handle().clone(),
+            now: self.dkim_now,
+        });
+        let options = DraftOptions {
+            template: self.template,
+            max_size: self.max_size.unwrap_or(DraftOptions::default().max_size),
+            dkim,
+        };
+        let paths: Vec<PathBuf> = self.drafts.iter().map(PathBuf::from).collect();
+        let mut findings = Vec::new();
+        with_root(|| {
+            audit_paths::<()>(&paths, rules, &options, 1, |done| {
+                findings.extend(done.expect("no audit panics").into_target_result().findings);
+                Ok(())
+            })
+            .expect("the drafts are audited");
+        });
+        findings
+    }
+
+    fn run_campaign(&self, path: &Path) -> Vec<Finding> {
+        let campaign = Campaign::load(path).expect("campaign loads");
+        let rules = rules_for(self);
+        let zones = if self.zones.is_empty() {
+            mailaudit::app::context::expand_zone_paths(&campaign.zones).expect("campaign zones")
+        } else {
+            self.zone_files()
+        };
+        let resolver = Resolver::offline(ZoneSet::load_files(&zones).expect("zones load"));
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut findings = Vec::new();
+        check_campaign::<Box<dyn std::error::Error>>(
+            &campaign,
+            &resolver,
+            runtime.handle(),
+            &rules,
+            &CheckOptions::default(),
+            |done| {
+                findings.extend(done.expect("no audit panics").findings);
+                Ok(())
+            },
+        )
+        .expect("the check runs");
+        findings
+    }
+}
+
+/// Run `f` with the repository root as the working directory (draft targets and locations are
+/// the paths as given, as on the command line). Tests run in the package root already.
+fn with_root(f: impl FnOnce()) {
+    assert_eq!(
+        std::env::current_dir().unwrap(),
+        root(),
+        "integration tests run in the package root"
+    );
+    f()
+}
+
+/// The finding message a rule's documented example shows: the text after
+/// `"{severity} {id}: "` and the lines that continue it, up to a blank line, joined by spaces.
+fn documented(rules: &Rules, id: &str) -> Option<String> {
+    let meta = rules.get(id)?;
+    let prefix = format!("{} {id}: ", meta.severity);
+    let mut lines = meta.example.lines();
+    let first = lines.find_map(|line| line.strip_prefix(&prefix))?;
+    let mut text = first.trim().to_string();
+    for line in lines.take_while(|l| !l.trim().is_empty()) {
+        text.push(' ');
+        text.push_str(line.trim());
+    }
+    Some(text)
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn of_rule<'a>(findings: &'a [Finding], id: &str) -> Vec<&'a Finding> {
+    findings.iter().filter(|f| f.rule == id).collect()
+}
+
+fn ids(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().map(|f| f.rule.as_str()).collect()
+}
+
+/// Check every rule of `family` against its manifest; the problems found, one line each.
+fn check_family(family: &Family) -> Vec<String> {
+    let name = family.name;
+    let path = manifest_path(name);
+    let shown = format!("fixtures/contract/{name}.toml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            return vec![format!(
+                "family {name}: no contract manifest {shown} ({e}): add it with one [[rule]] per rule of the family"
+            )];
+        }
+    };
+    let manifest: Manifest = match toml::from_str(&text) {
+        Ok(m) => m,
+        Err(e) => return vec![format!("{shown}: {e}")],
+    };
+    let mut problems = Vec::new();
+    for entry in &manifest.rule {
+        if !family.rules.iter().any(|id| *id == entry.id.as_str()) {
+            problems.push(format!(
+                "{shown} lists {}, which is not a rule of the registry's {name} family",
+                entry.id
+            ));
+        }
+        if manifest.rule.iter().filter(|e| e.id == entry.id).count() > 1 {
+            problems.push(format!("{shown} lists {} more than once", entry.id));
+        }
+    }
+    for id in family.rules {
+        let Some(entry) = manifest.rule.iter().find(|e| e.id == id.as_str()) else {
+            problems.push(format!(
+                "rule {id} of family {name} has no fixture pair: add [[rule]] id = \"{id}\" with a `fires` and a `silent` input to {shown} (drafts under fixtures/drafts/rules/, records in fixtures/zones/, stats in fixtures/stats/)"
+            ));
+            continue;
+        };
+        check_entry(
+            &shown,
+            entry,
+            entry.located.unwrap_or(manifest.located),
+            &mut problems,
+        );
+    }
+    problems.dedup();
+    problems
+}
+
+fn check_entry(shown: &str, entry: &Entry, located: bool, problems: &mut Vec<String>) {
+    let id = entry.id.as_str();
+    let rules = rules_for(&entry.fires);
+    if rules.get(id).is_none() {
+        problems.push(format!("{id}: no rule data in rules/*.toml"));
+        return;
+    }
+    let fired = entry.fires.run();
+    let hits = of_rule(&fired, id);
+    if hits.is_empty() {
+        problems.push(format!(
+            "{id}: its firing input ({shown}) yields no {id} finding; it yields {:?}",
+            ids(&fired)
+        ));
+    }
+    for hit in &hits {
+        if hit.help.is_empty() || hit.reference.is_empty() {
+            problems.push(format!("{id}: a finding without help or reference"));
+        }
+        if located && hit.location.is_none() {
+            problems.push(format!(
+                "{id}: a finding without a location: {}",
+                hit.message
+            ));
+        }
+    }
+    let silent = entry.silent.run();
+    if let Some(f) = of_rule(&silent, id).first() {
+        problems.push(format!(
+            "{id}: its silent input ({shown}) yields {id}: {}",
+            f.message
+        ));
+    }
+
+    match (
+        entry.example_unchecked.as_ref().or(entry.example_todo.as_ref()),
+        documented(&rules, id),
+    ) {
+        (Some(_), _) => {}
+        (None, None) => problems.push(format!(
+            "{id}: the example in rules/ shows no \"{} {id}: ...\" line; say why in `example_unchecked` in {shown}",
+            rules.get(id).unwrap().severity
+        )),
+        (None, Some(want)) => {
+            let findings = match &entry.example {
+                Some(example) => example.run(),
+                None => fired.clone(),
+            };
+            let got: Vec<String> = of_rule(&findings, id)
+                .iter()
+                .map(|f| one_line(&f.message))
+                .collect();
+            let matches = |m: &String| match want.strip_suffix(" ...") {
+                Some(head) => m.starts_with(head),
+                None => *m == want,
+            };
+            if !got.iter().any(matches) {
+                let input = if entry.example.is_some() {
+                    "example"
+                } else {
+                    "firing"
+                };
+                problems.push(format!(
+                    "{id}: documented example {want:?}, but its {input} input ({shown}) says {got:?}"
+                ));
+            }
+        }
+    }
+
+    if entry.fires.is_dns() && !hits.is_empty() {
+        check_live(id, &entry.fires, entry, &fired, problems);
+    }
+}
+
+/// The firing input over live DNS: the same findings as offline, and SERVFAIL for every query
+/// is `dns/inconclusive`, never the rule.
+fn check_live(
+    id: &str,
+    input: &Input,
+    entry: &Entry,
+    offline: &[Finding],
+    problems: &mut Vec<String>,
+) {
+    if !input.timeout.is_empty() {
+        // A zone file cannot say "this name times out"; the timeout is the SERVFAIL check.
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let files = input.zone_files();
+    let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let server = runtime.block_on(support::dns_server::start(&refs));
+    let rules = rules_for(input);
+    let request = input.request();
+    let live = {
+        let _guard = runtime.enter();
+        Resolver::live(server.live_config()).expect("live resolver")
+    };
+    let got = runtime
+        .block_on(audit_domain(&live, &rules, &request))
+        .findings;
+    if got != offline {
+        problems.push(format!(
+            "{id}: live DNS gives {:?}, offline {:?}",
+            ids(&got),
+            ids(offline)
+        ));
+    }
+    if entry.servfail_unchecked.is_some() {
+        return;
+    }
+    server.servfail_everything();
+    let fresh = {
+        let _guard = runtime.enter();
+        Resolver::live(server.live_config()).expect("live resolver")
+    };
+    let got = runtime
+        .block_on(audit_domain(&fresh, &rules, &request))
+        .findings;
+    if !got.iter().any(|f| f.rule == "dns/inconclusive")
+        || (id != "dns/inconclusive" && got.iter().any(|f| f.rule == id))
+    {
+        problems.push(format!(
+            "{id}: with SERVFAIL for every query, the audit gives {:?}: want dns/inconclusive and no {id}",
+            ids(&got)
+        ));
+    }
+}
+
+fn family(name: &str) -> &'static Family {
+    FAMILIES
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no family {name} in the registry"))
+}
+
+fn assert_contract(name: &str) {
+    let problems = check_family(family(name));
+    assert!(
+        problems.is_empty(),
+        "family contract of {name}:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The families a test below checks; `every_family_has_a_contract_test` holds it to the
+/// registry.
+const TESTED: &[&str] = &[
+    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "campaign", "config", "dns",
+];
+
+#[test]
+fn every_family_has_a_contract_test() {
+    let registered: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
+    assert_eq!(
+        registered, TESTED,
+        "a family was added to or removed from the registry: add or remove its contract test and fixtures/contract/<family>.toml"
+    );
+}
+
+#[test]
+fn no_manifest_without_a_family() {
+    for entry in std::fs::read_dir(root().join("fixtures/contract")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            assert!(
+                TESTED.contains(&stem.as_str()),
+                "{}: no family {stem} in the registry",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn spf() {
+    assert_contract("spf");
+}
+
+#[test]
+fn domain() {
+    assert_contract("domain");
+}
+
+#[test]
+fn dkim() {
+    assert_contract("dkim");
+}
+
+#[test]
+fn dmarc() {
+    assert_contract("dmarc");
+}
+
+#[test]
+fn mx() {
+    assert_contract("mx");
+}
+
+#[test]
+fn message() {
+    assert_contract("message");
+}
+
+#[test]
+fn sender() {
+    assert_contract("sender");
+}
+
+#[test]
+fn campaign() {
+    assert_contract("campaign");
+}
+
+#[test]
+fn config() {
+    assert_contract("config");
+}
+
+#[test]
+fn dns() {
+    assert_contract("dns");
+}

@@ -39,6 +39,7 @@ use mailaudit::domain::{DomainRequest, audit_domain};
 use mailaudit::finding::Finding;
 use mailaudit::message::{DkimVerifier, DraftOptions, audit_paths};
 use mailaudit::rules::Rules;
+use mailaudit::run::TargetResult;
 use mailaudit::sender::{SenderOptions, audit_files};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -248,7 +249,7 @@ impl Input {
         let mut findings = Vec::new();
         with_root(|| {
             audit_paths::<()>(&paths, rules, &options, 1, |done| {
-                findings.extend(done.expect("no audit panics").into_target_result().findings);
+                findings.extend(TargetResult::from(done.expect("no audit panics")).findings);
                 Ok(())
             })
             .expect("the drafts are audited");
@@ -274,7 +275,7 @@ impl Input {
             &rules,
             &CheckOptions::default(),
             |done| {
-                findings.extend(done.expect("no audit panics").findings);
+                findings.extend(TargetResult::from(done.expect("no audit panics")).findings);
                 Ok(())
             },
         )

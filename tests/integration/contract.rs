@@ -19,8 +19,9 @@
 //! An input is one of (the keys decide which):
 //! - `domain` (+ `zones`, zone files; `zone`, inline zone text; `selectors`; `ips`;
 //!   `timeout`, names that time out offline): the domain audit (`mailaudit domain`);
-//! - `drafts` (files or directories; + `template`, `profile`, `max_size`, and `zones`, and the clock
-//!   `dkim_now`, to verify DKIM signatures): the draft lint (`mailaudit message`);
+//! - `drafts` (files or directories; + `template`, `profile`, `max_size`, `fill_to` (files made
+//!   that large at run time), and `zones`, and the clock `dkim_now`, to verify DKIM
+//!   signatures): the draft lint (`mailaudit message`);
 //! - `stats` (files; + `as_of`, `profile`): the sender checks (`mailaudit sender`);
 //! - `campaign` (a campaign file): `mailaudit check`;
 //! - `config` (a configuration file; + `command`, `targets` it audited): the ignores the
@@ -96,6 +97,9 @@ struct Input {
     profile: Option<String>,
     max_size: Option<u64>,
     dkim_now: Option<u64>,
+    /// Each draft is written, at run time, to a file of exactly this many bytes: its
+    /// `@FILL@` line is replaced by lines of `A`s (for sizes too large to commit).
+    fill_to: Option<usize>,
 
     #[serde(default)]
     stats: Vec<String>,
@@ -244,7 +248,10 @@ impl Input {
             max_size: self.max_size.unwrap_or(DraftOptions::default().max_size),
             dkim,
         };
-        let paths: Vec<PathBuf> = self.drafts.iter().map(PathBuf::from).collect();
+        let paths: Vec<PathBuf> = match self.fill_to {
+            Some(size) => self.drafts.iter().map(|d| filled(d, size)).collect(),
+            None => self.drafts.iter().map(PathBuf::from).collect(),
+        };
         let mut findings = Vec::new();
         with_root(|| {
             audit_paths::<()>(&paths, rules, &options, 1, |done| {
@@ -281,6 +288,40 @@ impl Input {
         .expect("the check runs");
         findings
     }
+}
+
+/// `draft` with its `@FILL@` line replaced by `A`s so that it is `size` bytes long, written
+/// to a directory of its own under the target's temporary directory (same file name).
+fn filled(draft: &str, size: usize) -> PathBuf {
+    const MARK: &str = "@FILL@\n";
+    let text = std::fs::read_to_string(root().join(draft)).expect("draft to fill read");
+    let at = text
+        .find(MARK)
+        .unwrap_or_else(|| panic!("{draft}: `fill_to` needs a line `@FILL@`"));
+    let need = (size + MARK.len())
+        .checked_sub(text.len())
+        .unwrap_or_else(|| panic!("{draft} is longer than fill_to = {size}"));
+    let mut fill = String::with_capacity(need);
+    while fill.len() < need {
+        let line = (need - fill.len()).min(76);
+        fill.extend(std::iter::repeat_n('A', line - 1));
+        fill.push('\n');
+    }
+    let out = format!("{}{fill}{}", &text[..at], &text[at + MARK.len()..]);
+    assert_eq!(out.len(), size, "{draft} filled");
+    // Moved into place whole: tests run in parallel.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "contract-fill-{size}-{}",
+        draft.replace(['/', '.'], "-")
+    ));
+    std::fs::create_dir_all(&dir).expect("fill directory");
+    let path = dir.join(Path::new(draft).file_name().expect("a draft file name"));
+    let part = dir.join(format!(".{}-{n}.part", std::process::id()));
+    std::fs::write(&part, out).expect("filled draft written");
+    std::fs::rename(&part, &path).expect("filled draft in place");
+    path
 }
 
 /// Run `f` with the repository root as the working directory (draft targets and locations are

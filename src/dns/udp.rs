@@ -26,14 +26,16 @@ pub(crate) enum UdpError {
     Io,
 }
 
-type Pending = Mutex<HashMap<u16, oneshot::Sender<Vec<u8>>>>;
+/// Queries waiting on one socket, by DNS id. An id stays in the map, its sender taken once a
+/// datagram for it arrived, until its query ends.
+type Pending = Mutex<HashMap<u16, Option<oneshot::Sender<Vec<u8>>>>>;
 
 struct Slot {
     socket: Arc<UdpSocket>,
     pending: Arc<Pending>,
 }
 
-fn lock(p: &Pending) -> MutexGuard<'_, HashMap<u16, oneshot::Sender<Vec<u8>>>> {
+fn lock(p: &Pending) -> MutexGuard<'_, HashMap<u16, Option<oneshot::Sender<Vec<u8>>>>> {
     p.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -99,7 +101,7 @@ impl UdpTransport {
                 id = rand_id();
             }
             let (sender, receiver) = oneshot::channel();
-            pending.insert(id, sender);
+            pending.insert(id, Some(sender));
             (id, receiver)
         };
         let _unregister = Unregister {
@@ -138,7 +140,7 @@ impl UdpTransport {
                             // A reply to another question under our id: keep waiting.
                             _ => {
                                 let (sender, again) = oneshot::channel();
-                                lock(&slot.pending).insert(id, sender);
+                                lock(&slot.pending).insert(id, Some(sender));
                                 receiver = again;
                             }
                         }
@@ -194,7 +196,10 @@ async fn receive(socket: Arc<UdpSocket>, pending: std::sync::Weak<Pending>, serv
             continue;
         }
         let id = u16::from_be_bytes([buffer[0], buffer[1]]);
-        if let Some(sender) = lock(&pending).remove(&id) {
+        // Take the sender but keep the id reserved: it stays the waiting query's until that
+        // query ends (Unregister), so no new query can pick it and lose its sender then.
+        let sender = lock(&pending).get_mut(&id).and_then(Option::take);
+        if let Some(sender) = sender {
             let _ = sender.send(buffer[..len].to_vec());
         }
     }

@@ -82,7 +82,8 @@ pub enum CommandRules {
 }
 
 impl CommandRules {
-    /// The rule lists of the checks the command runs.
+    /// The rule lists of the checks the command runs itself (`check` also runs every rule of
+    /// the commands in [`CommandRules::includes`]).
     const fn lists(self) -> &'static [&'static [RuleId]] {
         const DOMAIN: &[&[RuleId]] = &[
             spf::rules::RULES,
@@ -97,24 +98,25 @@ impl CommandRules {
             config::rules::RULES,
         ];
         const SENDER: &[&[RuleId]] = &[sender::rules::RULES];
-        const CHECK: &[&[RuleId]] = &[
-            spf::rules::RULES,
-            domain::rules::RULES,
-            dkim::rules::KEY_RULES,
-            mx::rules::RULES,
-            dmarc::rules::RULES,
-            campaign::rules::RULES,
-            sender::rules::RULES,
-            message::rules::RULES,
-            dkim::rules::SIGNATURE_RULES,
-            config::rules::RULES,
-        ];
         match self {
             CommandRules::Domain => DOMAIN,
             CommandRules::Spf => &[domain::rules::RULES],
             CommandRules::Message => MESSAGE,
-            CommandRules::Check => CHECK,
+            CommandRules::Check => &[campaign::rules::RULES],
             CommandRules::Sender => SENDER,
+        }
+    }
+
+    /// The commands whose rules this one runs too: `check` audits the campaign's domains,
+    /// drafts and statistics as `domain`, `message` and `sender` do.
+    const fn includes(self) -> &'static [CommandRules] {
+        match self {
+            CommandRules::Check => &[
+                CommandRules::Domain,
+                CommandRules::Message,
+                CommandRules::Sender,
+            ],
+            _ => &[],
         }
     }
 }
@@ -122,7 +124,10 @@ impl CommandRules {
 /// Every rule `command` runs, sorted, each once: an ignore of one of them that matched
 /// nothing is reported, an ignore of any other rule is not.
 pub fn rules_run_by(command: CommandRules) -> Vec<RuleId> {
-    let mut ids: Vec<RuleId> = command.lists().iter().copied().flatten().copied().collect();
+    let mut ids: Vec<RuleId> = std::iter::once(command)
+        .chain(command.includes().iter().copied())
+        .flat_map(|c| c.lists().iter().copied().flatten().copied())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     ids

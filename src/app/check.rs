@@ -22,6 +22,7 @@ pub struct CheckOptions {
 pub(super) fn run(
     common: &CommonOptions,
     settings: &Settings,
+    command: &Command,
     options: &CheckOptions,
 ) -> Result<Option<Severity>> {
     let Some(campaign) = &settings.campaign else {
@@ -37,8 +38,7 @@ pub(super) fn run(
             .raise_to_error(crate::campaign::bulk::bulk_requirements());
     }
     let ctx = AuditContext::for_campaign(&common.dns, &settings.rules, &campaign.zones)?;
-    let command = Command::Check(options.clone());
-    audit_in(common, &settings, &command, None, &ctx, |ctx, sink| {
+    audit_in(common, &settings, command, None, &ctx, |ctx, sink| {
         let runtime = runtime()?;
         let resolver = ctx.resolver()?;
         check(options, campaign, stats, ctx, &resolver, &runtime, sink)

@@ -96,7 +96,7 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Option<Severity>
                 message::run(options, ctx, sink)
             })
         }
-        Command::Check(options) => check::run(common, &settings, options),
+        Command::Check(options) => check::run(common, &settings, command, options),
         Command::Sender(options) => {
             let mode = Mode::Stats {
                 files: options

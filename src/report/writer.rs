@@ -5,46 +5,51 @@ use super::output::{Output, OutputError};
 use super::{Format, JsonlWriter, RenderContext};
 use crate::run::{Report, TargetResult};
 
-pub struct ReportWriter {
-    format: Format,
-    stream: Option<JsonlWriter<Output>>,
-    output: Option<Output>,
-    report: Report,
+pub enum ReportWriter {
+    /// jsonl: each result is written as it comes.
+    Stream(JsonlWriter<Output>),
+    /// Every other format: the results are kept and rendered at the end.
+    Whole {
+        format: Format,
+        output: Output,
+        report: Report,
+    },
 }
 
 impl ReportWriter {
     /// `report` holds the run's command and mode; its results come through [`Self::write`].
     pub fn new(format: Format, output: Output, report: Report) -> ReportWriter {
-        let (stream, output) = match format {
-            Format::Jsonl => (Some(JsonlWriter::new(output)), None),
-            _ => (None, Some(output)),
-        };
-        ReportWriter {
-            format,
-            stream,
-            output,
-            report,
+        match format {
+            Format::Jsonl => ReportWriter::Stream(JsonlWriter::new(output)),
+            _ => ReportWriter::Whole {
+                format,
+                output,
+                report,
+            },
         }
     }
 
     /// One settled result.
     pub fn write(&mut self, result: TargetResult) -> Result<(), OutputError> {
-        match &mut self.stream {
-            Some(writer) => writer.write_result(&result)?,
-            None => self.report.results.push(result),
+        match self {
+            ReportWriter::Stream(writer) => writer.write_result(&result)?,
+            ReportWriter::Whole { report, .. } => report.results.push(result),
         }
         Ok(())
     }
 
     /// Render what is left and put the output in place.
     pub fn finish(self, ctx: &RenderContext<'_>) -> Result<(), OutputError> {
-        let output = match (self.stream, self.output) {
-            (Some(writer), _) => writer.into_inner(),
-            (None, Some(mut output)) => {
-                super::render_with(&self.report, self.format, ctx, &mut output)?;
+        let output = match self {
+            ReportWriter::Stream(writer) => writer.into_inner(),
+            ReportWriter::Whole {
+                format,
+                mut output,
+                report,
+            } => {
+                super::render_with(&report, format, ctx, &mut output)?;
                 output
             }
-            (None, None) => unreachable!("a writer has a stream or an output"),
         };
         output.commit()?;
         Ok(())

@@ -6,6 +6,7 @@
 //! they write.
 
 use crate::campaign::check::{CampaignFacts, CampaignResult, CheckResult};
+use crate::config::Ignore;
 use crate::domain::{DomainAudit, DomainFacts};
 use crate::finding::{Finding, Severity};
 use crate::message::MessageResult;
@@ -190,6 +191,55 @@ pub struct TargetResult {
     /// The one verdict of a single-verdict command (`spf`: the check_host() result).
     pub result: Option<String>,
     pub findings: Vec<Finding>,
+    /// The findings an ignore waived: kept to be reported, never counted in the verdict.
+    pub suppressed: Vec<Suppression>,
+}
+
+/// A finding that an ignore waived, and the ignore that did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppression {
+    /// The waived finding, with the user's level applied.
+    pub finding: Finding,
+    /// The reason the ignore gives.
+    pub reason: String,
+    pub source: SuppressionSource,
+    /// The file that holds the ignore: the configuration (or campaign) file of an
+    /// `[[ignore]]`, the draft of an `X-Mailaudit-Ignore` header.
+    pub file: String,
+    /// 1-based line of the ignore in `file`.
+    pub line: Option<u32>,
+}
+
+/// Where an ignore was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionSource {
+    /// An `[[ignore]]` of a configuration file (`mailaudit.toml`, `--rules`, a campaign file).
+    Config,
+    /// An `X-Mailaudit-Ignore` header of the draft itself.
+    Inline,
+}
+
+impl SuppressionSource {
+    /// The name outputs write: "config" or "inline".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionSource::Config => "config",
+            SuppressionSource::Inline => "inline",
+        }
+    }
+}
+
+impl Suppression {
+    /// `finding`, waived by `ignore` (whose `source` is the file that holds it).
+    pub fn new(finding: Finding, ignore: &Ignore, source: SuppressionSource) -> Suppression {
+        Suppression {
+            finding,
+            reason: ignore.reason.clone(),
+            source,
+            file: ignore.source.clone(),
+            line: u32::try_from(ignore.line).ok().filter(|line| *line > 0),
+        }
+    }
 }
 
 impl TargetResult {
@@ -201,6 +251,7 @@ impl TargetResult {
             facts: Facts::None,
             result: None,
             findings: Vec::new(),
+            suppressed: Vec::new(),
         }
     }
 
@@ -222,6 +273,8 @@ pub struct Report {
     /// The subcommand that produced it: "domain", "spf", ...
     pub command: String,
     pub mode: Mode,
+    /// The run's `--fail-on`: findings at or above it fail the gate; `None` is `never`.
+    pub fail_on: Option<Severity>,
     pub results: Vec<TargetResult>,
 }
 
@@ -233,12 +286,15 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Findings that ignores waived (not counted in `findings`).
+    pub suppressed: usize,
 }
 
 impl Summary {
     /// Count one more target and its findings.
     pub fn add(&mut self, result: &TargetResult) {
         self.targets += 1;
+        self.suppressed += result.suppressed.len();
         for finding in &result.findings {
             self.findings += 1;
             match finding.severity {
@@ -263,8 +319,22 @@ impl Report {
         Report {
             command: command.into(),
             mode,
+            fail_on: Some(Severity::Error),
             results: Vec::new(),
         }
+    }
+
+    /// The gate's reading of the whole report at its `fail_on`.
+    pub fn gate(&self) -> Gate {
+        let mut gate = Gate::new(self.fail_on);
+        for result in &self.results {
+            gate.add(result);
+        }
+        gate
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.gate().verdict()
     }
 
     pub fn summary(&self) -> Summary {
@@ -287,6 +357,103 @@ impl Report {
     }
 }
 
+/// The gate's answer for a run: may the mail go out?
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// No finding at or above `--fail-on`.
+    Pass,
+    /// A finding at or above `--fail-on` that is not `dns/inconclusive`. Wins over
+    /// [`Verdict::Incomplete`]: what was seen is enough to stop.
+    Fail,
+    /// Nothing seen fails, but a DNS query the audit needed failed (`dns/inconclusive` at or
+    /// above `--fail-on`): the audit could not look, so it cannot pass.
+    Incomplete,
+}
+
+impl Verdict {
+    /// The name outputs write: "pass", "fail" or "incomplete".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
+
+    /// Whether the gate lets the run through (only [`Verdict::Pass`] does).
+    pub fn passes(self) -> bool {
+        self == Verdict::Pass
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The findings of a run that decide its [`Verdict`], counted as settled results come in
+/// (the streaming formats know the verdict only at the end). Suppressed findings are not
+/// findings here: they never count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gate {
+    /// `--fail-on`; `None` is `never`, which always passes.
+    pub fail_on: Option<Severity>,
+    /// Findings at or above `fail_on` other than `dns/inconclusive`, by severity, and the
+    /// results (`targets`) that hold them.
+    pub failing: Summary,
+    /// The results (target, kind) with a `dns/inconclusive` finding at or above `fail_on`,
+    /// in the order they came.
+    pub inconclusive: Vec<(String, Kind)>,
+}
+
+impl Gate {
+    pub fn new(fail_on: Option<Severity>) -> Gate {
+        Gate {
+            fail_on,
+            failing: Summary::default(),
+            inconclusive: Vec::new(),
+        }
+    }
+
+    /// Count one settled result.
+    pub fn add(&mut self, result: &TargetResult) {
+        let Some(threshold) = self.fail_on else {
+            return;
+        };
+        let mut inconclusive = false;
+        let before = self.failing.findings;
+        for finding in result.findings.iter().filter(|f| f.severity >= threshold) {
+            if finding.rule == crate::dns::rules::INCONCLUSIVE {
+                inconclusive = true;
+                continue;
+            }
+            self.failing.findings += 1;
+            match finding.severity {
+                Severity::Error => self.failing.errors += 1,
+                Severity::Warning => self.failing.warnings += 1,
+                Severity::Info => self.failing.infos += 1,
+            }
+        }
+        if self.failing.findings > before {
+            self.failing.targets += 1;
+        }
+        if inconclusive {
+            self.inconclusive.push((result.target.clone(), result.kind));
+        }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        if self.failing.findings > 0 {
+            Verdict::Fail
+        } else if !self.inconclusive.is_empty() {
+            Verdict::Incomplete
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
 // The families' typed results as the report holds them: target, kind, typed facts, findings.
 
 impl From<DomainAudit> for TargetResult {
@@ -299,9 +466,10 @@ impl From<DomainAudit> for TargetResult {
 }
 
 impl From<MessageResult> for TargetResult {
-    /// Kind `draft`, `sequence` or `directory`.
+    /// Kind `draft`, `sequence` or `directory`; a draft's inline ignores become its
+    /// suppressions.
     fn from(done: MessageResult) -> TargetResult {
-        let (target, kind, facts, findings) = match done {
+        let (target, kind, facts, findings, waived) = match done {
             MessageResult::Draft(audit) => {
                 let audit = *audit;
                 (
@@ -309,20 +477,25 @@ impl From<MessageResult> for TargetResult {
                     Kind::Draft,
                     audit.facts.into(),
                     audit.findings,
+                    audit.suppressed,
                 )
             }
             MessageResult::Sequence {
                 dir,
                 facts,
                 findings,
-            } => (dir, Kind::Sequence, facts.into(), findings),
+            } => (dir, Kind::Sequence, facts.into(), findings, Vec::new()),
             MessageResult::Directory { dir, findings } => {
-                (dir, Kind::Directory, Facts::None, findings)
+                (dir, Kind::Directory, Facts::None, findings, Vec::new())
             }
         };
         let mut result = TargetResult::new(target, kind);
         result.facts = facts;
         result.findings = findings;
+        result.suppressed = waived
+            .into_iter()
+            .map(|(finding, ignore)| Suppression::new(finding, &ignore, SuppressionSource::Inline))
+            .collect();
         result
     }
 }

@@ -6,8 +6,8 @@ use super::registry::{CommandRules, rules_run_by};
 use super::{Command, CommonOptions, ResultSink, Settings, audit_in, workers};
 use crate::campaign::Campaign;
 use crate::dns::Resolver;
-use crate::finding::Severity;
 use crate::message::DkimVerifier;
+use crate::run::Verdict;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ pub(super) fn run(
     settings: &Settings,
     command: &Command,
     options: &CheckOptions,
-) -> Result<Option<Severity>> {
+) -> Result<Verdict> {
     let Some(campaign) = &settings.campaign else {
         unreachable!("the settings of `check` hold its campaign")
     };

@@ -2,7 +2,7 @@
 //! commands. Options -> [`Settings`] (rule data, profile, the user's files, a campaign's own
 //! rules) -> [`AuditContext`] (zones or live DNS, concurrency) -> the command's runner ->
 //! [`ResultSink`] (settling: user levels, ignores, unused ignores; then rendering) -> the
-//! worst severity, which the binary turns into an exit code.
+//! [`Verdict`] at `--fail-on`, which the binary turns into an exit code.
 //!
 //! Errors here are `anyhow` chains: they end on the terminal with their context, and the
 //! typed errors of the layers below (zone files, campaign files, stats rows) keep their
@@ -31,7 +31,7 @@ pub use spf::SpfOptions;
 
 use crate::finding::Severity;
 use crate::report::Format;
-use crate::run::Mode;
+use crate::run::{Mode, Verdict};
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -44,6 +44,8 @@ pub struct CommonOptions {
     pub output: Option<PathBuf>,
     /// Rule overrides and ignores, layered on ./mailaudit.toml when that exists.
     pub rules: Option<PathBuf>,
+    /// `--fail-on`: findings at or above this severity fail the gate; `None` never fails.
+    pub fail_on: Option<Severity>,
 }
 
 /// A command and its own options.
@@ -74,9 +76,9 @@ impl Command {
     }
 }
 
-/// Run `command`: the report goes to the output, and the worst severity among its findings
-/// comes back (the binary compares it with `--fail-on`).
-pub fn run(common: &CommonOptions, command: &Command) -> Result<Option<Severity>> {
+/// Run `command`: the report goes to the output, and the gate's verdict at `--fail-on` comes
+/// back (the binary turns it into the exit status). `rules` always passes.
+pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
     let settings = Settings::load(common, command)?;
     match command {
         Command::Rules { rule } => rules::show(common, &settings.rules, rule.as_deref()),
@@ -113,7 +115,7 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Option<Severity>
 }
 
 /// The shared path of every audit command: run it, settle and render its results, return
-/// the worst severity. `mode` is the report's mode when the command says how it read its
+/// the verdict. `mode` is the report's mode when the command says how it read its
 /// files instead of taking it from the DNS options.
 fn audit(
     common: &CommonOptions,
@@ -121,7 +123,7 @@ fn audit(
     command: &Command,
     mode: Option<Mode>,
     run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
-) -> Result<Option<Severity>> {
+) -> Result<Verdict> {
     let ctx = AuditContext::new(&common.dns, &settings.rules)?;
     audit_in(common, settings, command, mode, &ctx, run)
 }
@@ -135,7 +137,7 @@ fn audit_in(
     mode: Option<Mode>,
     ctx: &AuditContext,
     run: impl FnOnce(&AuditContext, &mut ResultSink) -> Result<()>,
-) -> Result<Option<Severity>> {
+) -> Result<Verdict> {
     let mode = mode.unwrap_or_else(|| ctx.mode.clone());
     let mut sink = ResultSink::open(
         &settings.rules,

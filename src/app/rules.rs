@@ -1,16 +1,12 @@
 //! `mailaudit rules [RULE]`: the rule list, or one rule's documentation.
 
 use super::CommonOptions;
-use crate::finding::Severity;
 use crate::report::{self, Format, Output};
 use crate::rules::Rules;
+use crate::run::Verdict;
 use anyhow::{Result, bail};
 
-pub(super) fn show(
-    common: &CommonOptions,
-    rules: &Rules,
-    id: Option<&str>,
-) -> Result<Option<Severity>> {
+pub(super) fn show(common: &CommonOptions, rules: &Rules, id: Option<&str>) -> Result<Verdict> {
     if let Some(id) = id
         && rules.get(id).is_none()
     {
@@ -26,5 +22,5 @@ pub(super) fn show(
         }
     }
     output.commit()?;
-    Ok(None)
+    Ok(Verdict::Pass)
 }

@@ -5,7 +5,7 @@
 use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding};
 use crate::rules::{RuleId, Rules};
-use crate::run::{Kind, TargetResult};
+use crate::run::{Kind, Suppression, SuppressionSource, TargetResult};
 use std::collections::BTreeMap;
 
 pub struct Settler<'a> {
@@ -29,12 +29,30 @@ impl<'a> Settler<'a> {
         self.checked.extend_from_slice(rules);
     }
 
-    /// The user's levels, then the ignores, then report order.
+    /// The user's levels, then the ignores (the waived findings are kept as the result's
+    /// suppressions), then report order.
     pub fn settle(&mut self, result: &mut TargetResult) {
         self.rules.apply_levels(&mut result.findings);
-        self.suppressor
-            .suppress(&result.target, &mut result.findings);
+        // Inline ignores were applied by the family, before the user's levels.
+        let inline = std::mem::take(&mut result.suppressed);
+        result.suppressed = inline
+            .into_iter()
+            .filter_map(|mut suppression| {
+                let mut one = vec![suppression.finding];
+                self.rules.apply_levels(&mut one);
+                suppression.finding = one.pop()?;
+                Some(suppression)
+            })
+            .collect();
+        for (finding, ignore) in self.suppressor.waive(&result.target, &mut result.findings) {
+            result
+                .suppressed
+                .push(Suppression::new(finding, ignore, SuppressionSource::Config));
+        }
         finding::sort_findings(&mut result.findings);
+        result
+            .suppressed
+            .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     }
 
     /// One `config` result per configuration file with ignores that matched nothing.

@@ -1,21 +1,21 @@
 //! The sink every command's results go through: settled ([`Settler`]) as each target
-//! finishes, then written ([`ReportWriter`]); the worst severity decides the exit status.
+//! finishes, then written ([`ReportWriter`]); the run's [`Gate`] gives the verdict, which
+//! decides the exit status.
 
 use super::CommonOptions;
 use super::settle::Settler;
 use crate::config::Config;
-use crate::finding::Severity;
 use crate::report::output::{Output, OutputError};
 use crate::report::writer::ReportWriter;
 use crate::report::{Format, RenderContext, SarifContext};
 use crate::rules::{RuleId, Rules};
-use crate::run::{Mode, Report, TargetResult};
+use crate::run::{Gate, Mode, Report, TargetResult, Verdict};
 
 pub struct ResultSink<'a> {
     rules: &'a Rules,
     settler: Settler<'a>,
     writer: ReportWriter,
-    worst: Option<Severity>,
+    gate: Gate,
     locations: SarifContext,
 }
 
@@ -29,15 +29,19 @@ impl<'a> ResultSink<'a> {
         mode: Mode,
     ) -> Result<ResultSink<'a>, OutputError> {
         let output = Output::open(common.output.as_deref())?;
+        let mut report = Report::new(command, mode);
+        report.fail_on = common.fail_on;
         Ok(ResultSink::new(
             rules,
             config,
             common.format,
             output,
-            Report::new(command, mode),
+            report,
         ))
     }
 
+    /// `report` holds the run's command, mode and `fail_on`; its results come through
+    /// [`Self::emit`].
     pub fn new(
         rules: &'a Rules,
         config: &'a Config,
@@ -48,8 +52,8 @@ impl<'a> ResultSink<'a> {
         ResultSink {
             rules,
             settler: Settler::new(rules, config),
+            gate: Gate::new(report.fail_on),
             writer: ReportWriter::new(format, output, report),
-            worst: None,
             locations: SarifContext::default(),
         }
     }
@@ -71,13 +75,13 @@ impl<'a> ResultSink<'a> {
     }
 
     fn push(&mut self, result: TargetResult) -> Result<(), OutputError> {
-        self.worst = self.worst.max(result.max_severity());
+        self.gate.add(&result);
         self.writer.write(result)
     }
 
     /// Add the config/unused-ignore findings, render, and put the output in place.
-    /// Returns the worst severity of the run.
-    pub fn finish(mut self) -> Result<Option<Severity>, OutputError> {
+    /// Returns the run's verdict.
+    pub fn finish(mut self) -> Result<Verdict, OutputError> {
         for result in self.settler.unused_ignores() {
             self.push(result)?;
         }
@@ -86,7 +90,7 @@ impl<'a> ResultSink<'a> {
             locations: Some(&self.locations),
         };
         self.writer.finish(&ctx)?;
-        Ok(self.worst)
+        Ok(self.gate.verdict())
     }
 }
 

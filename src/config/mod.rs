@@ -315,20 +315,35 @@ impl<'c> Suppressor<'c> {
 
     /// Remove the ignored findings of one audited target; returns how many were removed.
     pub fn suppress(&mut self, target: &str, findings: &mut Vec<Finding>) -> usize {
+        self.waive(target, findings).len()
+    }
+
+    /// Remove the ignored findings of one audited target and return them, each with the
+    /// first ignore that matched it (every matching ignore counts as used).
+    pub fn waive(
+        &mut self,
+        target: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<(Finding, &'c Ignore)> {
         self.targets.insert(normalize_target(target));
-        let before = findings.len();
-        findings.retain(|finding| {
+        let mut waived = Vec::new();
+        let mut kept = Vec::with_capacity(findings.len());
+        for finding in std::mem::take(findings) {
             self.targets.insert(normalize_target(&finding.target));
-            let mut ignored = false;
+            let mut first = None;
             for (ignore, used) in self.ignores.iter().zip(self.used.iter_mut()) {
-                if ignore.matches(finding) {
+                if ignore.matches(&finding) {
                     *used = true;
-                    ignored = true;
+                    first = first.or(Some(ignore));
                 }
             }
-            !ignored
-        });
-        before - findings.len()
+            match first {
+                Some(ignore) => waived.push((finding, ignore)),
+                None => kept.push(finding),
+            }
+        }
+        *findings = kept;
+        waived
     }
 
     /// The ignores that suppressed nothing although this run could have produced a finding

@@ -8,6 +8,7 @@ use super::parse::{self, PartSummary};
 use super::sequence::Touch;
 use super::subject;
 use super::unsubscribe::{self, UnsubscribeFacts};
+use crate::config::Ignore;
 use crate::dkim::signature::{SignatureFacts, SignatureInput, check_signatures};
 use crate::dns::{Resolver, ZoneSet};
 use crate::finding::{Finding, Location};
@@ -106,6 +107,9 @@ pub struct DraftAudit {
     pub target: String,
     pub facts: DraftFacts,
     pub findings: Vec<Finding>,
+    /// The findings the draft's own `X-Mailaudit-Ignore` headers waived, each with the
+    /// header as an ignore (source: the draft; line: the header's).
+    pub suppressed: Vec<(Finding, Ignore)>,
     /// What the sequence checks need of this touch.
     pub touch: Touch,
 }
@@ -210,7 +214,13 @@ pub fn audit_draft(
     audit.facts.body = Some(Box::new(analysis.facts));
     audit.facts.attachments = input.attachments.len();
     audit.facts.parts = parts.summaries;
-    audit.facts.inline_ignores = ignore::apply(&draft, rules, target, &mut audit.findings);
+    audit.facts.inline_ignores = ignore::apply(
+        &draft,
+        rules,
+        target,
+        &mut audit.findings,
+        &mut audit.suppressed,
+    );
     audit
 }
 

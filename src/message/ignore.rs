@@ -25,14 +25,15 @@ pub struct InlineIgnore {
     pub suppressed: usize,
 }
 
-/// Apply the draft's `X-Mailaudit-Ignore` headers to its findings: remove the findings they
-/// name, add a finding for each header that is invalid or matched nothing, and return the
-/// headers that were applied.
+/// Apply the draft's `X-Mailaudit-Ignore` headers to its findings: move the findings they
+/// name to `suppressed` (with the header as an ignore), add a finding for each header that is
+/// invalid or matched nothing, and return the headers that were applied.
 pub fn apply(
     draft: &Draft<'_>,
     rules: &Rules,
     target: &str,
     findings: &mut Vec<Finding>,
+    suppressed: &mut Vec<(Finding, Ignore)>,
 ) -> Vec<InlineIgnore> {
     let mut applied = Vec::new();
     let mut extra = Vec::new();
@@ -70,17 +71,20 @@ pub fn apply(
             );
             continue;
         }
-        let before = findings.len();
-        findings.retain(|f| f.rule != rule);
-        let suppressed = before - findings.len();
-        if suppressed == 0 {
-            let ignore = Ignore {
-                rule: rule.to_string(),
-                target: Some(target.to_string()),
-                reason: reason.to_string(),
-                source: target.to_string(),
-                line: header.line as usize,
-            };
+        let ignore = Ignore {
+            rule: rule.to_string(),
+            target: Some(target.to_string()),
+            reason: reason.to_string(),
+            source: target.to_string(),
+            line: header.line as usize,
+        };
+        let (waived, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(findings)
+            .into_iter()
+            .partition(|f| f.rule == rule);
+        *findings = kept;
+        let count = waived.len();
+        suppressed.extend(waived.into_iter().map(|f| (f, ignore.clone())));
+        if count == 0 {
             let mut unused = unused_ignore_findings(rules, &[&ignore]);
             for finding in &mut unused {
                 finding.message =
@@ -92,7 +96,7 @@ pub fn apply(
             rule: rule.to_string(),
             reason: reason.to_string(),
             line: header.line,
-            suppressed,
+            suppressed: count,
         });
     }
     findings.extend(extra);

@@ -1,10 +1,12 @@
 //! GitHub Actions workflow commands (`--format github`): one `::error`, `::warning` or
 //! `::notice` line per finding, which the runner turns into an annotation on the file and
-//! line, then one plain summary line.
+//! line, then one plain summary line, and last the verdict (`::notice` when it is PASS,
+//! `::error` when FAIL or INCOMPLETE). Suppressed findings are not annotated.
 //!
 //! ```text
 //! ::error file=drafts/02-follow-up.eml,line=1,title=unsubscribe/one-click-missing::the draft has no List-Unsubscribe-Post header%0Ahelp: Add ...
 //! mailaudit: 4 targets, 7 findings: 3 errors, 4 warnings, 0 infos; profile cold-outreach, rendered drafts
+//! ::error title=mailaudit verdict::FAIL: 3 errors at or above --fail-on error
 //! ```
 //!
 //! Files and lines are settled as for SARIF ([`super::sarif`]): a DNS finding points at the
@@ -17,7 +19,7 @@
 //! a terminal control sequence, or make the text read differently.
 
 use super::RenderContext;
-use super::human::{mode_line, summary_line};
+use super::human::{mode_line, summary_line, suppressed_line, verdict_line};
 use super::sarif::{SarifContext, anchor, is_file_kind};
 use crate::finding::Severity;
 use crate::run::Report;
@@ -72,11 +74,28 @@ pub fn write(report: &Report, ctx: &RenderContext<'_>, out: &mut dyn Write) -> i
             )?;
         }
     }
+    let summary = report.summary();
     writeln!(
         out,
         "mailaudit: {}; {}",
-        summary_line(&report.summary()),
+        summary_line(&summary),
         mode_line(&report.mode)
+    )?;
+    if let Some(line) = suppressed_line(&summary) {
+        writeln!(out, "mailaudit: {line}")?;
+    }
+    // The verdict last, as an annotation of its own: a notice when the gate passes.
+    let gate = report.gate();
+    let severity = if gate.verdict().passes() {
+        Severity::Info
+    } else {
+        Severity::Error
+    };
+    writeln!(
+        out,
+        "::{} title=mailaudit verdict::{}",
+        command(severity),
+        escape_data(&verdict_line(&gate))
     )
 }
 

@@ -10,7 +10,7 @@ use crate::domain::DomainFacts;
 use crate::finding::Severity;
 use crate::message::DraftFacts;
 use crate::message::sequence::SequenceFacts;
-use crate::run::{Facts, Mode, Report, Summary, TargetResult};
+use crate::run::{Facts, Gate, Kind, Mode, Report, Summary, TargetResult, Verdict};
 use crate::sender::analysis::{Stage, StartSource};
 use crate::sender::{ScopeFacts, SenderFacts};
 use crate::spf::check_host::{CheckHostFacts, SpfResult};
@@ -67,18 +67,108 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    let summary = report.summary();
     writeln!(
         out,
         "{}; {}",
-        summary_line(&report.summary()),
+        summary_line(&summary),
         mode_line(&report.mode)
-    )
+    )?;
+    if let Some(line) = suppressed_line(&summary) {
+        writeln!(out, "{line}")?;
+    }
+    let gate = report.gate();
+    let text = verdict_line(&gate);
+    let text = match gate.verdict() {
+        Verdict::Pass => text.green().bold(),
+        Verdict::Fail => text.red().bold(),
+        Verdict::Incomplete => text.yellow().bold(),
+    };
+    writeln!(out, "{text}")
+}
+
+/// "3 findings suppressed by ignores", when any were.
+pub(crate) fn suppressed_line(summary: &Summary) -> Option<String> {
+    (summary.suppressed > 0).then(|| {
+        format!(
+            "{} suppressed by ignores",
+            plural(summary.suppressed, "finding", "findings")
+        )
+    })
+}
+
+/// At most this many targets are named in the INCOMPLETE line.
+const NAMED_INCOMPLETE: usize = 3;
+
+/// The gate's verdict in one line: `PASS: nothing at or above --fail-on error`,
+/// `FAIL: 2 errors at or above --fail-on error`, `INCOMPLETE: DNS did not answer for 3
+/// domains (a.example, b.example, c.example); nothing else at or above --fail-on error`.
+pub(crate) fn verdict_line(gate: &Gate) -> String {
+    let Some(threshold) = gate.fail_on else {
+        return "PASS: --fail-on never".to_string();
+    };
+    let at = format!("at or above --fail-on {threshold}");
+    let incomplete = incomplete_text(gate);
+    match gate.verdict() {
+        Verdict::Pass => format!("PASS: nothing {at}"),
+        Verdict::Fail => {
+            let counts: Vec<String> = [Severity::Error, Severity::Warning, Severity::Info]
+                .into_iter()
+                .filter(|severity| *severity >= threshold)
+                .map(|severity| (severity, gate.failing.count(severity)))
+                .filter(|(_, count)| *count > 0)
+                .map(|(severity, count)| match severity {
+                    Severity::Error => plural(count, "error", "errors"),
+                    Severity::Warning => plural(count, "warning", "warnings"),
+                    Severity::Info => plural(count, "info", "infos"),
+                })
+                .collect();
+            let mut line = format!("FAIL: {} {at}", counts.join(", "));
+            if let Some(incomplete) = incomplete {
+                line.push_str("; and ");
+                line.push_str(&incomplete);
+            }
+            line
+        }
+        Verdict::Incomplete => format!(
+            "INCOMPLETE: {}; nothing else {at}",
+            incomplete.unwrap_or_default()
+        ),
+    }
+}
+
+/// "DNS did not answer for 2 domains (a.example, b.example)", naming them when few.
+fn incomplete_text(gate: &Gate) -> Option<String> {
+    let targets = &gate.inconclusive;
+    if targets.is_empty() {
+        return None;
+    }
+    let domains = targets.iter().all(|(_, kind)| *kind == Kind::Domain);
+    let counted = if domains {
+        plural(targets.len(), "domain", "domains")
+    } else {
+        plural(targets.len(), "target", "targets")
+    };
+    let mut text = format!("DNS did not answer for {counted}");
+    if targets.len() <= NAMED_INCOMPLETE {
+        let names: Vec<String> = targets
+            .iter()
+            .map(|(target, _)| escape_untrusted(target).into_owned())
+            .collect();
+        text.push_str(&format!(" ({})", names.join(", ")));
+    }
+    Some(text)
 }
 
 /// The few facts a person wants above the findings; the rest are in the JSON.
 fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
     if let Some(verdict) = &result.result {
-        writeln!(out, "  result: {}", escape_untrusted(verdict).bold())?;
+        // A campaign's result is its simulated DMARC outcome, not the gate's verdict.
+        let label = match result.kind {
+            Kind::Campaign => "dmarc simulation",
+            _ => "result",
+        };
+        writeln!(out, "  {label}: {}", escape_untrusted(verdict).bold())?;
     }
     match &result.facts {
         Facts::None => Ok(()),

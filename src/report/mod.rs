@@ -58,11 +58,11 @@ pub fn render_with(
         Format::Sarif => sarif::write(report, ctx, out),
         Format::Github => github::write(report, ctx, out),
         Format::Jsonl => {
-            let mut writer = JsonlWriter::new(out);
+            let mut writer = JsonlWriter::with_fail_on(out, report.fail_on);
             for result in report.sorted_results() {
                 writer.write_result(result)?;
             }
-            Ok(())
+            writer.finish().map(drop)
         }
     }
 }

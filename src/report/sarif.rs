@@ -19,7 +19,7 @@ use super::RenderContext;
 use super::json::v1::ModeV1;
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleMeta, Rules};
-use crate::run::{Kind, Report, TargetResult};
+use crate::run::{Kind, Report, Suppression, SuppressionSource, TargetResult};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -322,10 +322,23 @@ pub fn write(report: &Report, ctx: &RenderContext<'_>, out: &mut dyn Write) -> i
 
 fn build<'a>(report: &'a Report, rules: Option<&'a Rules>, ctx: &SarifContext) -> Log<'a> {
     let results = report.sorted_results();
-    let fired: BTreeSet<&str> = results
+    // Each result's findings, then the findings its ignores waived (which stay in the log,
+    // with their suppressions, as code scanning expects).
+    let entries: Vec<(&TargetResult, &Finding, Option<&Suppression>)> = results
         .iter()
-        .flat_map(|r| r.findings.iter().map(|f| f.rule.as_str()))
+        .flat_map(|result| {
+            let findings = result
+                .sorted_findings()
+                .into_iter()
+                .map(move |finding| (*result, finding, None));
+            let waived = result
+                .suppressed
+                .iter()
+                .map(move |s| (*result, &s.finding, Some(s)));
+            findings.chain(waived)
+        })
         .collect();
+    let fired: BTreeSet<&str> = entries.iter().map(|(_, f, _)| f.rule.as_str()).collect();
     let index: HashMap<&str, usize> = fired.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let descriptors = fired
         .iter()
@@ -334,34 +347,35 @@ fn build<'a>(report: &'a Report, rules: Option<&'a Rules>, ctx: &SarifContext) -
 
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut sarif_results = Vec::new();
-    for result in &results {
-        for finding in result.sorted_findings() {
-            let base = fingerprint(ctx, finding);
-            let count = seen.entry(base.clone()).or_insert(0);
-            *count += 1;
-            let mut fingerprints = BTreeMap::new();
-            fingerprints.insert(FINGERPRINT_KEY, format!("{base}:{count}"));
-            sarif_results.push(SarifResult {
-                rule_id: &finding.rule,
-                // Every fired rule is in the index: it was built from these findings.
-                rule_index: index
-                    .get(finding.rule.as_str())
-                    .copied()
-                    .unwrap_or_default(),
-                level: level(finding.severity),
-                message: Message {
-                    text: finding.message.clone(),
-                },
-                locations: vec![location(ctx, result, finding)],
-                partial_fingerprints: fingerprints,
-                properties: ResultProperties {
-                    target: &finding.target,
-                    kind: result.kind.as_str(),
-                    reference: &finding.reference,
-                    help: &finding.help,
-                },
-            });
-        }
+    for (result, finding, suppression) in entries {
+        let base = fingerprint(ctx, finding);
+        let count = seen.entry(base.clone()).or_insert(0);
+        *count += 1;
+        let mut fingerprints = BTreeMap::new();
+        fingerprints.insert(FINGERPRINT_KEY, format!("{base}:{count}"));
+        sarif_results.push(SarifResult {
+            rule_id: &finding.rule,
+            // Every fired rule is in the index: it was built from these findings.
+            rule_index: index
+                .get(finding.rule.as_str())
+                .copied()
+                .unwrap_or_default(),
+            level: level(finding.severity),
+            message: Message {
+                text: finding.message.clone(),
+            },
+            locations: vec![location(ctx, result, finding)],
+            suppressions: suppression
+                .map(|s| vec![sarif_suppression(ctx, s)])
+                .unwrap_or_default(),
+            partial_fingerprints: fingerprints,
+            properties: ResultProperties {
+                target: &finding.target,
+                kind: result.kind.as_str(),
+                reference: &finding.reference,
+                help: &finding.help,
+            },
+        });
     }
 
     Log {
@@ -381,8 +395,33 @@ fn build<'a>(report: &'a Report, rules: Option<&'a Rules>, ctx: &SarifContext) -
             properties: RunProperties {
                 command: &report.command,
                 mode: ModeV1::from_mode(&report.mode),
+                verdict: report.verdict().as_str(),
             },
         }],
+    }
+}
+
+/// A waived finding's suppression: `external` for an `[[ignore]]` of a configuration file,
+/// `inSource` for the draft's own `X-Mailaudit-Ignore` header; the reason as justification,
+/// and the ignore's file and line as its location.
+fn sarif_suppression(ctx: &SarifContext, suppression: &Suppression) -> SarifSuppression {
+    let (uri, uri_base_id) = artifact_uri(&ctx.display_path(&suppression.file));
+    SarifSuppression {
+        kind: match suppression.source {
+            SuppressionSource::Config => "external",
+            SuppressionSource::Inline => "inSource",
+        },
+        justification: suppression.reason.clone(),
+        location: SarifLocation {
+            physical_location: Some(PhysicalLocation {
+                artifact_location: ArtifactLocation { uri, uri_base_id },
+                region: Region {
+                    start_line: suppression.line.unwrap_or(1).max(1),
+                },
+            }),
+            logical_locations: Vec::new(),
+            message: None,
+        },
     }
 }
 
@@ -654,6 +693,8 @@ struct Run<'a> {
 struct RunProperties<'a> {
     command: &'a str,
     mode: ModeV1<'a>,
+    /// The gate's verdict at the run's `--fail-on` ("pass", "fail", "incomplete").
+    verdict: &'static str,
 }
 
 #[derive(Serialize)]
@@ -715,8 +756,17 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Message,
     locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
     partial_fingerprints: BTreeMap<&'static str, String>,
     properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: String,
+    location: SarifLocation,
 }
 
 #[derive(Serialize)]

@@ -20,7 +20,9 @@ impl ReportWriter {
     /// `report` holds the run's command and mode; its results come through [`Self::write`].
     pub fn new(format: Format, output: Output, report: Report) -> ReportWriter {
         match format {
-            Format::Jsonl => ReportWriter::Stream(JsonlWriter::new(output)),
+            Format::Jsonl => {
+                ReportWriter::Stream(JsonlWriter::with_fail_on(output, report.fail_on))
+            }
             _ => ReportWriter::Whole {
                 format,
                 output,
@@ -41,7 +43,7 @@ impl ReportWriter {
     /// Render what is left and put the output in place.
     pub fn finish(self, ctx: &RenderContext<'_>) -> Result<(), OutputError> {
         let output = match self {
-            ReportWriter::Stream(writer) => writer.into_inner(),
+            ReportWriter::Stream(writer) => writer.finish()?,
             ReportWriter::Whole {
                 format,
                 mut output,

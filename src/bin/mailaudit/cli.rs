@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mailaudit::app::{self, CommonOptions, DnsOptions};
 use mailaudit::finding::Severity;
 use mailaudit::report::Format;
+use mailaudit::run::Verdict;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -340,12 +341,10 @@ pub const EXIT_FINDINGS: u8 = 1;
 /// Usage, configuration or input error: the tool could not do its job.
 pub const EXIT_TROUBLE: u8 = 2;
 
-/// The exit status of a run whose worst finding is `worst`.
-pub fn exit_status(worst: Option<Severity>, fail_on: FailOn) -> u8 {
-    match (worst, fail_on.threshold()) {
-        (Some(worst), Some(threshold)) if worst >= threshold => EXIT_FINDINGS,
-        _ => 0,
-    }
+/// The exit status of a run with this verdict: the gate fails on `fail` and on `incomplete`
+/// (the audit could not look).
+pub fn exit_status(verdict: Verdict) -> u8 {
+    if verdict.passes() { 0 } else { EXIT_FINDINGS }
 }
 
 impl Cli {
@@ -363,6 +362,7 @@ impl Cli {
             format: common.format.into(),
             output: common.output.clone(),
             rules: common.rules.clone(),
+            fail_on: common.fail_on.threshold(),
         };
         let command = match &self.command {
             Command::Completions { .. } => None,
@@ -417,6 +417,7 @@ mod tests {
     #[test]
     fn fail_on_sets_the_exit_status() {
         use Severity::*;
+        let rules = mailaudit::rules::Rules::builtin().unwrap();
         let cases = [
             (None, FailOn::Error, 0),
             (Some(Warning), FailOn::Error, 0),
@@ -427,8 +428,20 @@ mod tests {
             (Some(Error), FailOn::Never, 0),
         ];
         for (worst, fail_on, status) in cases {
-            assert_eq!(exit_status(worst, fail_on), status, "{worst:?} {fail_on:?}");
+            let mut result =
+                mailaudit::run::TargetResult::new("a.example", mailaudit::run::Kind::Domain);
+            if let Some(severity) = worst {
+                result.findings.push(
+                    rules
+                        .finding(mailaudit::spf::rules::PTR_MECHANISM, "a.example", "m")
+                        .with_severity(severity),
+                );
+            }
+            let mut gate = mailaudit::run::Gate::new(fail_on.threshold());
+            gate.add(&result);
+            assert_eq!(exit_status(gate.verdict()), status, "{worst:?} {fail_on:?}");
         }
+        assert_eq!(exit_status(Verdict::Incomplete), EXIT_FINDINGS);
     }
 
     #[test]

@@ -53,8 +53,8 @@ fn run(cli: &Cli) -> Result<u8> {
     let (options, Some(command)) = cli.options() else {
         unreachable!("every command but completions is the application's")
     };
-    let worst = mailaudit::app::run(&options, &command)?;
-    Ok(cli::exit_status(worst, cli.common.fail_on))
+    let verdict = mailaudit::app::run(&options, &command)?;
+    Ok(cli::exit_status(verdict))
 }
 
 /// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).

@@ -3,8 +3,9 @@
 
 pub mod v1;
 
+use crate::finding::Severity;
 use crate::rules::Rules;
-use crate::run::{Report, TargetResult};
+use crate::run::{Gate, Report, Summary, TargetResult};
 use crate::text::{is_printable_ascii, is_unsafe_for_terminal};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
@@ -34,26 +35,52 @@ pub fn write_rules(rules: &Rules, only: Option<&str>, out: &mut dyn Write) -> io
 }
 
 /// Streams a run as JSON Lines: one result object per line, written and flushed as each
-/// target finishes, so a run over thousands of domains can be consumed while it goes on.
+/// target finishes, so a run over thousands of domains can be consumed while it goes on;
+/// [`JsonlWriter::finish`] ends it with the summary line and the verdict.
 #[derive(Debug)]
 pub struct JsonlWriter<W: Write> {
     out: W,
+    summary: Summary,
+    gate: Gate,
 }
 
 impl<W: Write> JsonlWriter<W> {
+    /// A writer whose verdict is taken at the default `--fail-on error`.
     pub fn new(out: W) -> JsonlWriter<W> {
-        JsonlWriter { out }
+        JsonlWriter::with_fail_on(out, Some(Severity::Error))
+    }
+
+    /// A writer whose verdict is taken at `fail_on` (`None`: never fail).
+    pub fn with_fail_on(out: W, fail_on: Option<Severity>) -> JsonlWriter<W> {
+        JsonlWriter {
+            out,
+            summary: Summary::default(),
+            gate: Gate::new(fail_on),
+        }
     }
 
     pub fn write_result(&mut self, result: &TargetResult) -> io::Result<()> {
-        let line = v1::JsonlResultV1::from_result(result);
-        serialize(&line, &mut self.out, TerminalSafe(CompactFormatter))?;
-        self.out.write_all(b"\n")?;
-        self.out.flush()
+        self.summary.add(result);
+        self.gate.add(result);
+        self.write_line(&v1::JsonlResultV1::from_result(result))
     }
 
+    /// Write the summary line (counts and verdict) and hand back the output.
+    pub fn finish(mut self) -> io::Result<W> {
+        let line = v1::JsonlSummaryV1::new(&self.summary, self.gate.verdict());
+        self.write_line(&line)?;
+        Ok(self.out)
+    }
+
+    /// The output as it is, without the summary line.
     pub fn into_inner(self) -> W {
         self.out
+    }
+
+    fn write_line(&mut self, line: &impl Serialize) -> io::Result<()> {
+        serialize(line, &mut self.out, TerminalSafe(CompactFormatter))?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()
     }
 }
 

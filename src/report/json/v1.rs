@@ -4,7 +4,7 @@
 
 use crate::finding::{Evidence, Finding, Location};
 use crate::rules::{RuleMeta, Rules};
-use crate::run::{Facts, Mode, Report, Summary, TargetResult};
+use crate::run::{Facts, Mode, Report, Summary, Suppression, TargetResult, Verdict};
 use serde::{Serialize, Serializer};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -17,6 +17,8 @@ pub struct ReportV1<'a> {
     pub command: &'a str,
     pub mode: ModeV1<'a>,
     pub summary: SummaryV1,
+    /// The gate's answer at the run's `--fail-on`: "pass", "fail" or "incomplete".
+    pub verdict: &'static str,
     pub results: Vec<ResultV1<'a>>,
 }
 
@@ -80,6 +82,8 @@ pub struct SummaryV1 {
     pub error: usize,
     pub warning: usize,
     pub info: usize,
+    /// Findings that ignores waived (not counted in `findings`).
+    pub suppressed: usize,
 }
 
 /// One audited target.
@@ -93,6 +97,45 @@ pub struct ResultV1<'a> {
     pub result: Option<&'a str>,
     pub facts: FactsV1<'a>,
     pub findings: Vec<FindingV1<'a>>,
+    /// The findings ignores waived, with each ignore's reason and where it was written.
+    pub suppressed: Vec<SuppressionV1<'a>>,
+}
+
+/// One waived finding: `{"rule", "severity", "message", "reason", "source", "file", "line"}`,
+/// `source` "config" (an `[[ignore]]` of `file`) or "inline" (an `X-Mailaudit-Ignore`
+/// header of the draft `file`); `line` is absent when unknown.
+#[derive(Debug, Serialize)]
+pub struct SuppressionV1<'a> {
+    pub rule: &'a str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub reason: &'a str,
+    pub source: &'static str,
+    pub file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// The last line of the `jsonl` format: `{"schema_version": 1, "kind": "summary",
+/// "summary": {...}, "verdict": "pass"}`, written when the run is complete (a stream without
+/// it was cut short).
+#[derive(Debug, Serialize)]
+pub struct JsonlSummaryV1 {
+    pub schema_version: u32,
+    pub kind: &'static str,
+    pub summary: SummaryV1,
+    pub verdict: &'static str,
+}
+
+impl JsonlSummaryV1 {
+    pub fn new(summary: &Summary, verdict: Verdict) -> JsonlSummaryV1 {
+        JsonlSummaryV1 {
+            schema_version: SCHEMA_VERSION,
+            kind: "summary",
+            summary: SummaryV1::from_summary(summary),
+            verdict: verdict.as_str(),
+        }
+    }
 }
 
 /// A result's typed facts, turned into JSON as the result is written. They go through
@@ -207,6 +250,7 @@ impl<'a> ReportV1<'a> {
             command: &report.command,
             mode: ModeV1::from_mode(&report.mode),
             summary: SummaryV1::from_summary(&report.summary()),
+            verdict: report.verdict().as_str(),
             results: report
                 .sorted_results()
                 .into_iter()
@@ -238,6 +282,7 @@ impl SummaryV1 {
             error: summary.errors,
             warning: summary.warnings,
             info: summary.infos,
+            suppressed: summary.suppressed,
         }
     }
 }
@@ -254,6 +299,25 @@ impl<'a> ResultV1<'a> {
                 .into_iter()
                 .map(FindingV1::from_finding)
                 .collect(),
+            suppressed: result
+                .suppressed
+                .iter()
+                .map(SuppressionV1::from_suppression)
+                .collect(),
+        }
+    }
+}
+
+impl<'a> SuppressionV1<'a> {
+    pub fn from_suppression(suppression: &'a Suppression) -> SuppressionV1<'a> {
+        SuppressionV1 {
+            rule: &suppression.finding.rule,
+            severity: suppression.finding.severity.as_str(),
+            message: &suppression.finding.message,
+            reason: &suppression.reason,
+            source: suppression.source.as_str(),
+            file: &suppression.file,
+            line: suppression.line,
         }
     }
 }

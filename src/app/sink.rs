@@ -97,6 +97,7 @@ impl<'a> ResultSink<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use crate::report::Output;
 
     /// The shared path: user levels, ignores, unused ignores, rendering to --output, and the
@@ -133,8 +134,9 @@ mod tests {
         assert!(!path.exists(), "the report is put in place only at the end");
         let worst = sink.finish().unwrap();
 
-        // lookup-limit lowered to warning, ptr ignored, the mx-limit ignore unused.
-        assert_eq!(worst, Some(Severity::Warning));
+        // lookup-limit lowered to warning (under the default --fail-on error), ptr ignored,
+        // the mx-limit ignore unused.
+        assert_eq!(worst, Verdict::Pass);
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let results = json["results"].as_array().unwrap();
@@ -142,6 +144,21 @@ mod tests {
         assert_eq!(results[0]["target"], "a.example");
         assert_eq!(results[0]["findings"].as_array().unwrap().len(), 1);
         assert_eq!(results[0]["findings"][0]["severity"], "warning");
+        // The ignored finding is kept, with the ignore that waived it.
+        assert_eq!(
+            results[0]["suppressed"],
+            serde_json::json!([{
+                "rule": "spf/ptr-mechanism",
+                "severity": "warning",
+                "message": "ptr",
+                "reason": "vendor",
+                "source": "config",
+                "file": "mailaudit.toml",
+                "line": 4
+            }])
+        );
+        assert_eq!(json["summary"]["suppressed"], 1);
+        assert_eq!(json["verdict"], "pass");
         assert_eq!(results[1]["kind"], "config");
         assert_eq!(results[1]["findings"][0]["rule"], "config/unused-ignore");
         assert_eq!(
@@ -168,7 +185,50 @@ mod tests {
             },
         );
         let sink = ResultSink::new(&rules, &config, Format::Jsonl, output, report);
-        assert_eq!(sink.finish().unwrap(), None);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        assert_eq!(sink.finish().unwrap(), Verdict::Pass);
+        // Only the summary line: no config result.
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"schema_version\":1,\"kind\":\"summary\",\"summary\":{\"targets\":0,\"findings\":0,\
+             \"error\":0,\"warning\":0,\"info\":0,\"suppressed\":0},\"verdict\":\"pass\"}\n"
+        );
+    }
+
+    /// The verdict comes from the settled findings at the run's --fail-on: a suppressed
+    /// error never fails, a warning fails at --fail-on warning, and a dns/inconclusive
+    /// alone makes the run incomplete.
+    #[test]
+    fn the_verdict_reads_settled_findings_at_fail_on() {
+        let config = Config::parse(
+            "[[ignore]]\nrule = \"spf/lookup-limit\"\nreason = \"r\"\n",
+            "mailaudit.toml",
+        )
+        .unwrap();
+        let rules = Rules::builtin().unwrap();
+        let verdict = |fail_on: Option<Severity>, findings: Vec<crate::finding::Finding>| {
+            let dir = tempfile::tempdir().unwrap();
+            let output = Output::open(Some(&dir.path().join("r.json"))).unwrap();
+            let mut report = Report::new("domain", Mode::Live { nameservers: vec![] });
+            report.fail_on = fail_on;
+            let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
+            let mut result = TargetResult::new("a.example", crate::run::Kind::Domain);
+            result.findings = findings;
+            sink.emit(result).unwrap();
+            sink.finish().unwrap()
+        };
+        let error = || rules.finding(crate::spf::rules::LOOKUP_LIMIT, "a.example", "12");
+        let warning = || rules.finding(crate::spf::rules::PTR_MECHANISM, "a.example", "ptr");
+        let inconclusive = || {
+            rules
+                .finding(crate::dns::rules::INCONCLUSIVE, "a.example", "timeout")
+                .with_severity(Severity::Warning)
+        };
+        let warn = Some(Severity::Warning);
+        assert_eq!(verdict(Some(Severity::Error), vec![error()]), Verdict::Pass);
+        assert_eq!(verdict(warn, vec![error(), warning()]), Verdict::Fail);
+        assert_eq!(verdict(warn, vec![inconclusive()]), Verdict::Incomplete);
+        assert_eq!(verdict(warn, vec![inconclusive(), warning()]), Verdict::Fail);
+        assert_eq!(verdict(Some(Severity::Error), vec![inconclusive()]), Verdict::Pass);
+        assert_eq!(verdict(None, vec![inconclusive(), warning()]), Verdict::Pass);
     }
 }

@@ -84,11 +84,13 @@ fn json_message_report_shape() {
     assert_eq!(draft["unsubscribe"]["one_click"], true);
     assert_eq!(draft["parts"][0]["content_type"], "text/plain");
     assert!(draft["body"].is_object());
-    // The human summary line says which profile and mode ran.
+    // The human summary line says which profile and mode ran; the verdict follows it.
     let human = render(&report(true), Format::Human);
+    let mut last = human.trim_end().lines().rev();
+    assert!(last.next().unwrap().starts_with("FAIL: "), "{human}");
     assert!(
-        human
-            .trim_end()
+        last.next()
+            .unwrap()
             .ends_with("profile cold-outreach, template mode (merge tags expected)"),
         "{human}"
     );
@@ -97,9 +99,13 @@ fn json_message_report_shape() {
 #[test]
 fn jsonl_lines_are_valid_json() {
     let text = render(&report(false), Format::Jsonl);
-    assert_eq!(text.lines().count(), 4);
+    // Four results, then the summary line.
+    assert_eq!(text.lines().count(), 5);
     for line in text.lines() {
         let value: Value = serde_json::from_str(line).unwrap();
         assert_eq!(value["schema_version"], 1);
     }
+    let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["kind"], "summary");
+    assert_eq!(last["summary"]["targets"], 4);
 }

@@ -51,10 +51,25 @@ fn one_command_per_finding_then_a_summary() {
             .flat_map(|r| r["findings"].as_array().unwrap().iter())
             .collect();
         let lines: Vec<&str> = out.stdout.lines().collect();
-        assert_eq!(lines.len(), findings.len() + 1, "{}", run.name);
-        let summary = lines.last().unwrap();
+        // The findings, the summary, a line for suppressed findings when there are any,
+        // and the verdict; suppressed findings are not annotated.
+        let suppressed = json["summary"]["suppressed"].as_u64().unwrap() as usize;
+        let extra = 2 + usize::from(suppressed > 0);
+        assert_eq!(lines.len(), findings.len() + extra, "{}", run.name);
+        let summary = lines[findings.len()];
         assert!(summary.starts_with("mailaudit: "), "{summary}");
         assert!(summary.contains(&format!("{} findings", findings.len())) || findings.len() == 1);
+        if suppressed > 0 {
+            let line = lines[findings.len() + 1];
+            assert!(line.starts_with("mailaudit: ") && line.contains("suppressed"), "{line}");
+        }
+        let verdict = lines.last().unwrap();
+        let (command, _, text) = parse(verdict);
+        match json["verdict"].as_str().unwrap() {
+            "pass" => assert!(command == "notice" && text.starts_with("PASS"), "{verdict}"),
+            "fail" => assert!(command == "error" && text.starts_with("FAIL"), "{verdict}"),
+            _ => assert!(command == "error" && text.starts_with("INCOMPLETE"), "{verdict}"),
+        }
         for (line, finding) in lines.iter().zip(&findings) {
             let (command, props, message) = parse(line);
             let expected = match finding["severity"].as_str().unwrap() {

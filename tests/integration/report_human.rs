@@ -35,5 +35,8 @@ fn human_empty_live_report() {
             nameservers: Vec::new(),
         },
     );
-    insta::assert_snapshot!(render(&report), @"0 targets, 0 findings: 0 errors, 0 warnings, 0 infos; DNS live via the system resolver");
+    insta::assert_snapshot!(render(&report), @r"
+    0 targets, 0 findings: 0 errors, 0 warnings, 0 infos; DNS live via the system resolver
+    PASS: nothing at or above --fail-on error
+    ");
 }

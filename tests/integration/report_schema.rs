@@ -61,13 +61,19 @@ fn json_reports_validate_against_the_committed_schema() {
 
 #[test]
 fn jsonl_lines_validate_against_the_result_definition() {
-    let validator = validator(&definition("jsonl_result"));
+    let result = validator(&definition("jsonl_result"));
+    let summary = validator(&definition("jsonl_summary"));
+    let any_line = validator(&definition("jsonl_line"));
     for run in runs() {
         let out = run.format("jsonl", &[]);
         assert!(!out.stdout.is_empty(), "{}: no jsonl output", run.name);
+        let count = out.stdout.lines().count();
         for (number, line) in out.stdout.lines().enumerate() {
             let value: Value = serde_json::from_str(line).unwrap();
-            let problems = errors(&validator, &value);
+            assert!(errors(&any_line, &value).is_empty(), "{} line {}", run.name, number + 1);
+            // Results, then the summary line last.
+            let validator = if number + 1 == count { &summary } else { &result };
+            let problems = errors(validator, &value);
             assert!(
                 problems.is_empty(),
                 "{} line {}:\n{}",

@@ -7,7 +7,7 @@
 use mailaudit::finding::{Location, Severity};
 use mailaudit::report::{self, Format};
 use mailaudit::rules::Rules;
-use mailaudit::run::{Facts, Kind, Mode, Report, TargetResult};
+use mailaudit::run::{Facts, Kind, Mode, Report, Suppression, SuppressionSource, TargetResult};
 use serde_json::json;
 
 pub fn report() -> Report {
@@ -84,6 +84,19 @@ pub fn report() -> Report {
             .with_severity(Severity::Info),
     );
 
+    // A finding an [[ignore]] of mailaudit.toml waived: reported, never counted.
+    alpha.suppressed.push(Suppression {
+        finding: rules.finding(
+            mailaudit::spf::rules::MX_LIMIT,
+            "alpha.example",
+            "the mx mechanism of alpha.example names 12 hosts (limit 10)",
+        ),
+        reason: "the relay pool shrinks in March (OPS-7)".into(),
+        source: SuppressionSource::Config,
+        file: "mailaudit.toml".into(),
+        line: Some(9),
+    });
+
     let quiet = TargetResult::new("quiet.example", Kind::Domain);
 
     let mut config = TargetResult::new("mailaudit.toml", Kind::Config);
@@ -105,6 +118,7 @@ pub fn report() -> Report {
         mode: Mode::Offline {
             zone_files: vec!["fixtures/a.zone".into(), "fixtures/b.zone".into()],
         },
+        fail_on: Some(Severity::Error),
         results: vec![zulu, alpha, quiet, config],
     }
 }

@@ -32,6 +32,11 @@ const DRAFT: &str = "From: Ann Lee <ann@spf-aligned.example>\r\nTo: Sam <sam@pro
 /// warnings (and ignoring the missing PTR of the simulation zone), and the given stats file; runs `check --format json` in a fresh directory, on 2025-06-15 (`--as-of`: the day after the
 /// statistics of [`days`] end).
 fn check(extra: &str, stats: &str) -> (i32, Value, String) {
+    check_on(extra, stats, "2025-06-15")
+}
+
+/// [`check`] on another day (`--as-of`).
+fn check_on(extra: &str, stats: &str, as_of: &str) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let zone =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/campaign/simulation/simulation.zone");
@@ -59,7 +64,7 @@ fn check(extra: &str, stats: &str) -> (i32, Value, String) {
             "--fail-on",
             "error",
             "--as-of",
-            "2025-06-15",
+            as_of,
         ])
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
@@ -226,42 +231,11 @@ fn warmup_start_declares_the_from_domains_warm_up() {
 #[test]
 fn statistics_that_stopped_fail_the_gate_on_the_as_of_day() {
     // The same fourteen days, judged on 2025-06-30: the newest row is 16 days old.
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("stats.csv"),
-        days("spf-aligned.example", 800),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("campaign.toml"),
-        "from = \"ann@spf-aligned.example\"\nenvelope_from = \"bounces@spf-aligned.example\"\nsending_ips = [\"192.0.2.10\"]\ndkim_selector = \"s1\"\nstats = \"stats.csv\"\n",
-    )
-    .unwrap();
-    let zone =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/campaign/simulation/simulation.zone");
-    let run = |as_of: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
-            .args([
-                "check",
-                "--format",
-                "json",
-                "--fail-on",
-                "never",
-                "--as-of",
-                as_of,
-            ])
-            .arg("--zone")
-            .arg(&zone)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        findings(&report, "sender/no-recent-data")
-    };
-    let stale = run("2025-06-30");
+    let stats = days("spf-aligned.example", 800);
+    let (status, report, stderr) = check_on("", &stats, "2025-06-30");
+    assert_eq!(status, 1, "{stderr}");
     assert_eq!(
-        stale,
+        findings(&report, "sender/no-recent-data"),
         [(
             "error".to_string(),
             "the newest row for spf-aligned.example is from 2025-06-14, 16 days before 2025-06-30 \
@@ -270,5 +244,6 @@ fn statistics_that_stopped_fail_the_gate_on_the_as_of_day() {
         )]
     );
     // Three days is still recent (max_age_days = 3).
-    assert_eq!(run("2025-06-17"), []);
+    let (_, report, _) = check_on("", &stats, "2025-06-17");
+    assert_eq!(findings(&report, "sender/no-recent-data"), []);
 }

@@ -50,6 +50,21 @@ impl Date {
         Date(i32::try_from(seconds / 86_400).unwrap_or(i32::MAX))
     }
 
+    /// Today, on the machine's local calendar (its time zone), or in UTC when the local
+    /// offset cannot be known (the `time` crate refuses to read it once the process has
+    /// several threads: ask early). The only reading of the wall clock for dates; the
+    /// families never call it, the commands do when no `--as-of` is given.
+    pub fn today() -> Date {
+        let now = time::OffsetDateTime::now_utc();
+        let local =
+            time::UtcOffset::current_local_offset().map_or(now, |offset| now.to_offset(offset));
+        Date(days_from_civil(
+            local.year(),
+            u32::from(u8::from(local.month())),
+            u32::from(local.day()),
+        ))
+    }
+
     /// Days since 1970-01-01.
     pub fn day_number(self) -> i32 {
         self.0
@@ -166,6 +181,18 @@ mod tests {
         ] {
             assert!(!d.to_string().is_empty());
         }
+    }
+
+    #[test]
+    fn today_is_near_the_utc_day() {
+        let utc = Date::from_unix_seconds(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        );
+        // Time zones are at most 14 hours from UTC.
+        assert!(Date::today().days_since(utc).abs() <= 1);
     }
 
     #[test]

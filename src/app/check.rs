@@ -5,6 +5,7 @@ use super::context::{AuditContext, runtime};
 use super::registry::{CommandRules, rules_run_by};
 use super::{Command, CommonOptions, ResultSink, Settings, audit_in, workers};
 use crate::campaign::Campaign;
+use crate::date::Date;
 use crate::dns::Resolver;
 use crate::message::DkimVerifier;
 use crate::run::Verdict;
@@ -17,6 +18,8 @@ pub struct CheckOptions {
     pub campaign: PathBuf,
     /// Drafts larger than this are not parsed but reported (message/too-large).
     pub max_size: u64,
+    /// The day the statistics are judged on; default: today (the machine's local date).
+    pub as_of: Option<Date>,
 }
 
 pub(super) fn run(
@@ -30,7 +33,11 @@ pub(super) fn run(
     };
     // The statistics first: a bulk sender's requirements are errors over the whole report,
     // whatever severity the profile or the user's files give them.
-    let stats = crate::campaign::score_stats(campaign, &settings.rules)?;
+    let dating = crate::campaign::StatsDating {
+        as_of: options.as_of,
+        today: Some(Date::today()),
+    };
+    let stats = crate::campaign::score_stats(campaign, &settings.rules, dating)?;
     let mut settings = settings.clone();
     if crate::campaign::is_bulk(campaign, &stats) {
         settings
@@ -73,6 +80,7 @@ fn check(
             now: None,
         }),
         stats: Some(stats),
+        dating: crate::campaign::StatsDating::default(),
     };
     crate::campaign::check_campaign(
         campaign,

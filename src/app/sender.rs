@@ -12,7 +12,8 @@ use std::path::PathBuf;
 pub struct SenderOptions {
     /// Stats files (CSV or JSON).
     pub files: Vec<PathBuf>,
-    /// The report's day; default: the newest date in the data.
+    /// The report's day; default: today (the machine's local date), or the newest date in
+    /// the data when that is later.
     pub as_of: Option<Date>,
     /// (domain, date): the domain started its warm-up on that date.
     pub warmup_start: Vec<(String, Date)>,
@@ -29,6 +30,7 @@ pub(super) fn run(
     sink.locations_mut().default_uri = options.files.first().map(|f| f.display().to_string());
     let mut sender = crate::sender::SenderOptions {
         as_of: options.as_of,
+        today: Some(Date::today()),
         ..Default::default()
     };
     for (domain, date) in &options.warmup_start {

@@ -13,6 +13,7 @@ use super::file::Campaign;
 use super::simulate::{DkimKey, Simulation, SimulationInput, simulate, would_fail_findings};
 use super::stats::{StatsOutcome, stats_results};
 use crate::campaign::rules::FROM_MISMATCH;
+use crate::date::Date;
 use crate::dns::rules::INCONCLUSIVE;
 use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name, normalize_name};
 use crate::domain::{DomainAudit, DomainRequest, audit_domains};
@@ -36,16 +37,34 @@ pub struct CheckOptions {
     /// DNS for verifying the drafts' `DKIM-Signature`s, if they have any.
     pub dkim: Option<DkimVerifier>,
     /// The statistics already scored ([`score_stats`]); read from the campaign's `stats`
-    /// when `None`.
+    /// when `None`, for the day `dating` says.
     pub stats: Option<StatsOutcome>,
+    pub dating: StatsDating,
+}
+
+/// The day the statistics are judged on (`sender/no-recent-data`, the next day's volume):
+/// `--as-of`, else today (the command passes the machine's date), else the newest date in
+/// the data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StatsDating {
+    pub as_of: Option<Date>,
+    pub today: Option<Date>,
 }
 
 /// Score the campaign's statistics (none without a `stats` key). A file that is not valid
 /// statistics is an input error.
-pub fn score_stats(campaign: &Campaign, rules: &Rules) -> Result<StatsOutcome, StatsInputError> {
+pub fn score_stats(
+    campaign: &Campaign,
+    rules: &Rules,
+    dating: StatsDating,
+) -> Result<StatsOutcome, StatsInputError> {
     match &campaign.stats {
         Some(path) => {
-            let mut options = crate::sender::SenderOptions::default();
+            let mut options = crate::sender::SenderOptions {
+                as_of: dating.as_of,
+                today: dating.today,
+                ..Default::default()
+            };
             if let Some(day) = campaign.warmup_start {
                 options
                     .warmup_start
@@ -73,6 +92,7 @@ impl Default for CheckOptions {
             max_size: crate::message::audit::DEFAULT_MAX_SIZE,
             dkim: None,
             stats: None,
+            dating: StatsDating::default(),
         }
     }
 }
@@ -153,7 +173,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
     // The statistics first: a bulk sender changes the severities of everything else.
     let stats = match &options.stats {
         Some(stats) => stats.clone(),
-        None => score_stats(campaign, rules)?,
+        None => score_stats(campaign, rules, options.dating)?,
     };
     let bulk = is_bulk(campaign, &stats);
 

@@ -2,12 +2,18 @@
 //! drafts on a few worker threads, and hand each result on in walk order as soon as it and all
 //! before it are done. Memory is bounded by the window of drafts in flight, not by the number
 //! of files. The sequence result of a directory follows its last touch.
+//!
+//! A sequence is always a whole directory: when files are named (a pre-commit hook passes only
+//! the changed ones), the other drafts of their directory are read too, for the sequence
+//! checks only. Touch numbers are positions in the directory, and only the named files get
+//! draft results.
 
 use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
+use super::rules::{TOO_LARGE, UNREADABLE};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
 use crate::rules::Rules;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
 
@@ -65,23 +71,52 @@ pub fn has_drafts(dir: &Path) -> bool {
     false
 }
 
+/// A draft's place in a sequence: its group and its position there (0-based, file-name
+/// order).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    group: usize,
+    position: usize,
+}
+
 /// One thing the walk found.
 enum Item {
-    Draft { path: PathBuf, group: Option<usize> },
-    BadDir { dir: PathBuf, error: std::io::Error },
+    /// A draft to audit. `report` is false for a sibling read only for the sequence checks.
+    Draft {
+        path: PathBuf,
+        slot: Option<Slot>,
+        report: bool,
+    },
+    BadDir {
+        dir: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 /// An entry of a listed directory: a draft, or a subdirectory to list when the walk gets there.
 enum Entry {
-    Draft { path: PathBuf, group: usize },
+    Draft { path: PathBuf, slot: Slot },
     Dir(PathBuf),
 }
 
-/// A directory of drafts: its display name and how many drafts it has.
+/// A directory of drafts: its display name, its touches by position (filled as they finish)
+/// and the findings of siblings that could not be read.
 struct Group {
     dir: String,
-    expected: usize,
-    touches: Vec<Touch>,
+    touches: Vec<Option<Touch>>,
+    missing: usize,
+    findings: Vec<Finding>,
+}
+
+/// The directory of files named on the command line: its drafts in order, which of them were
+/// named, and whether the walk has queued the others yet.
+struct NamedDir {
+    group: usize,
+    /// Position of each draft by path.
+    positions: HashMap<PathBuf, usize>,
+    /// The drafts not named, read for the sequence checks only.
+    siblings: Vec<(PathBuf, usize)>,
+    queued: bool,
 }
 
 /// The lazy walk over the inputs, in order: each directory's entries sorted by name, files and
@@ -92,10 +127,13 @@ struct Walk {
     inputs: std::vec::IntoIter<PathBuf>,
     /// Directories being listed: the entries left of each.
     stack: Vec<std::vec::IntoIter<Entry>>,
+    /// Items to hand out before anything else: the siblings of a named file, and a parent
+    /// directory that could not be listed.
+    pending: VecDeque<Item>,
     groups: HashMap<usize, Group>,
     next_group: usize,
-    /// Group of each parent directory of the files named on the command line.
-    named: BTreeMap<PathBuf, usize>,
+    /// The parent directory of each file named on the command line.
+    named: BTreeMap<PathBuf, NamedDir>,
 }
 
 impl Walk {
@@ -103,31 +141,73 @@ impl Walk {
         let mut walk = Walk {
             inputs: Vec::from(inputs).into_iter(),
             stack: Vec::new(),
+            pending: VecDeque::new(),
             groups: HashMap::new(),
             next_group: 0,
             named: BTreeMap::new(),
         };
-        // Files named on the command line: one group per parent directory.
-        let mut counts: BTreeMap<PathBuf, usize> = BTreeMap::new();
+        // Files named on the command line: one group per parent directory, holding every
+        // draft of that directory (the listing `message DIR` makes), named or not.
+        let mut named_files: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
         for path in inputs.iter().filter(|p| !p.is_dir()) {
-            *counts.entry(parent_of(path)).or_default() += 1;
+            let files = named_files.entry(parent_of(path)).or_default();
+            if !files.contains(path) {
+                files.push(path.clone());
+            }
         }
-        for (parent, count) in counts {
-            let id = walk.new_group(display_dir(&parent), count);
-            walk.named.insert(parent, id);
+        for (parent, files) in named_files {
+            let listing = match list_drafts(&parent, &files) {
+                Ok(listing) => listing,
+                Err(error) => {
+                    // The sequence is judged from the named files alone, and the directory
+                    // that could not be listed is reported.
+                    walk.pending.push_back(Item::BadDir {
+                        dir: parent.clone(),
+                        error,
+                    });
+                    files.clone()
+                }
+            };
+            // Named files the listing does not hold (another extension) come last.
+            let mut order = listing;
+            for file in &files {
+                if !order.contains(file) {
+                    order.push(file.clone());
+                }
+            }
+            let group = walk.new_group(display_dir(&parent), order.len());
+            let mut positions = HashMap::new();
+            let mut siblings = Vec::new();
+            for (position, path) in order.into_iter().enumerate() {
+                if files.contains(&path) {
+                    positions.insert(path, position);
+                } else {
+                    siblings.push((path, position));
+                }
+            }
+            walk.named.insert(
+                parent,
+                NamedDir {
+                    group,
+                    positions,
+                    siblings,
+                    queued: false,
+                },
+            );
         }
         walk
     }
 
-    fn new_group(&mut self, dir: String, expected: usize) -> usize {
+    fn new_group(&mut self, dir: String, touches: usize) -> usize {
         let id = self.next_group;
         self.next_group += 1;
         self.groups.insert(
             id,
             Group {
                 dir,
-                expected,
-                touches: Vec::new(),
+                touches: vec![None; touches],
+                missing: touches,
+                findings: Vec::new(),
             },
         );
         id
@@ -152,31 +232,53 @@ impl Walk {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let drafts = entries.iter().filter(|e| !e.2).count();
         let group = self.new_group(display_dir(dir), drafts);
+        let mut position = 0;
         Ok(entries
             .into_iter()
             .map(|(_, path, is_dir)| {
                 if is_dir {
                     Entry::Dir(path)
                 } else {
-                    Entry::Draft { path, group }
+                    position += 1;
+                    Entry::Draft {
+                        path,
+                        slot: Slot {
+                            group,
+                            position: position - 1,
+                        },
+                    }
                 }
             })
             .collect())
     }
 
-    /// Record a finished touch of group `id`; after its last one, the group's sequence result
-    /// (for two touches or more).
-    fn touch(&mut self, id: usize, touch: Touch, rules: &Rules) -> Option<MessageResult> {
-        let group = self.groups.get_mut(&id)?;
-        group.touches.push(touch);
-        if group.touches.len() < group.expected {
+    /// Record a finished touch; after the group's last one, its sequence result (for two
+    /// touches or more). `findings` are a sibling's own findings that the sequence reports
+    /// (it could not be read).
+    fn touch(
+        &mut self,
+        slot: Slot,
+        touch: Touch,
+        findings: Vec<Finding>,
+        rules: &Rules,
+    ) -> Option<MessageResult> {
+        let group = self.groups.get_mut(&slot.group)?;
+        let entry = group.touches.get_mut(slot.position)?;
+        if entry.is_none() {
+            group.missing -= 1;
+        }
+        *entry = Some(touch);
+        group.findings.extend(findings);
+        if group.missing > 0 {
             return None;
         }
-        let group = self.groups.remove(&id)?;
-        if group.touches.len() < 2 {
+        let group = self.groups.remove(&slot.group)?;
+        let touches: Vec<Touch> = group.touches.into_iter().flatten().collect();
+        if touches.len() < 2 {
             return None;
         }
-        let (facts, findings) = sequence::check(&group.dir, &group.touches, rules);
+        let (facts, mut findings) = sequence::check(&group.dir, &touches, rules);
+        findings.extend(group.findings);
         Some(MessageResult::Sequence {
             dir: group.dir,
             facts,
@@ -193,6 +295,43 @@ impl Walk {
             Err(error) => Some(Item::BadDir { dir, error }),
         }
     }
+}
+
+/// The drafts of `dir` (not of its subdirectories), in file-name order, as `list` sees them.
+/// A named file keeps the spelling it was given; the others are `dir` joined with their
+/// name (just the name when `dir` is the working directory that a bare file name implies).
+fn list_drafts(dir: &Path, named: &[PathBuf]) -> Result<Vec<PathBuf>, std::io::Error> {
+    let bare = named
+        .iter()
+        .all(|p| p.parent().is_none_or(|p| p.as_os_str().is_empty()));
+    let mut drafts: Vec<(std::ffi::OsString, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        if kind.is_dir() || !is_draft_name(&name) || !(kind.is_file() || entry.path().is_file()) {
+            continue;
+        }
+        let path = if bare {
+            PathBuf::from(&name)
+        } else {
+            dir.join(&name)
+        };
+        drafts.push((name, path));
+    }
+    drafts.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(drafts
+        .into_iter()
+        .map(|(name, path)| {
+            named
+                .iter()
+                .find(|p| p.file_name() == Some(name.as_os_str()))
+                .cloned()
+                .unwrap_or(path)
+        })
+        .collect())
 }
 
 fn parent_of(path: &Path) -> PathBuf {
@@ -217,6 +356,9 @@ impl Iterator for Walk {
 
     fn next(&mut self) -> Option<Item> {
         loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
             if let Some(top) = self.stack.last_mut() {
                 match top.next() {
                     Some(Entry::Dir(dir)) => {
@@ -224,10 +366,11 @@ impl Iterator for Walk {
                             return Some(bad);
                         }
                     }
-                    Some(Entry::Draft { path, group }) => {
+                    Some(Entry::Draft { path, slot }) => {
                         return Some(Item::Draft {
                             path,
-                            group: Some(group),
+                            slot: Some(slot),
+                            report: true,
                         });
                     }
                     None => {
@@ -242,8 +385,35 @@ impl Iterator for Walk {
                     return Some(bad);
                 }
             } else {
-                let group = self.named.get(&parent_of(&input)).copied();
-                return Some(Item::Draft { path: input, group });
+                let Some(named) = self.named.get_mut(&parent_of(&input)) else {
+                    return Some(Item::Draft {
+                        path: input,
+                        slot: None,
+                        report: true,
+                    });
+                };
+                // A file named twice is audited twice but is one touch.
+                let slot = named.positions.remove(&input).map(|position| Slot {
+                    group: named.group,
+                    position,
+                });
+                if !named.queued {
+                    // The siblings follow the first named file of their directory.
+                    named.queued = true;
+                    let group = named.group;
+                    for (path, position) in std::mem::take(&mut named.siblings) {
+                        self.pending.push_back(Item::Draft {
+                            path,
+                            slot: Some(Slot { group, position }),
+                            report: false,
+                        });
+                    }
+                }
+                return Some(Item::Draft {
+                    path: input,
+                    slot,
+                    report: true,
+                });
             }
         }
     }
@@ -252,6 +422,23 @@ impl Iterator for Walk {
 struct Job {
     index: u64,
     path: PathBuf,
+    /// A sibling, read for the sequence checks only (no DKIM verification, no result).
+    sibling: bool,
+}
+
+/// What the sequence result keeps of a sibling's own findings: that it could not be read
+/// (within --max-size).
+fn sibling_findings(audit: DraftAudit) -> Vec<Finding> {
+    audit
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == UNREADABLE || f.rule == TOO_LARGE)
+        .map(|mut f| {
+            f.message
+                .push_str(" (read for the sequence checks of the drafts given)");
+            f
+        })
+        .collect()
 }
 
 /// A finished item waiting for its turn.
@@ -278,6 +465,11 @@ pub fn audit_paths<E>(
     let job_rx = Mutex::new(job_rx);
     let (done_tx, done_rx) = mpsc::channel::<(u64, Result<DraftAudit, String>)>();
     let mut walk = Walk::new(inputs);
+    let sibling_options = DraftOptions {
+        dkim: None,
+        ..options.clone()
+    };
+    let sibling_options = &sibling_options;
 
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -290,8 +482,13 @@ pub fn audit_paths<E>(
                         Err(_) => return,
                     };
                     let Ok(job) = job else { return };
+                    let draft_options = if job.sibling {
+                        sibling_options
+                    } else {
+                        options
+                    };
                     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        audit_file(&job.path, rules, options)
+                        audit_file(&job.path, rules, draft_options)
                     }))
                     .map_err(|_| job.path.display().to_string());
                     if done_tx.send((job.index, outcome)).is_err() {
@@ -306,20 +503,25 @@ pub fn audit_paths<E>(
             let mut dispatched: u64 = 0;
             let mut next: u64 = 0;
             let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
-            let mut group_of: HashMap<u64, usize> = HashMap::new();
+            let mut slot_of: HashMap<u64, Slot> = HashMap::new();
+            let mut siblings: std::collections::HashSet<u64> = Default::default();
             let mut walk_done = false;
             loop {
                 while !walk_done && dispatched - next < window {
                     match walk.next() {
                         None => walk_done = true,
-                        Some(Item::Draft { path, group }) => {
-                            if let Some(group) = group {
-                                group_of.insert(dispatched, group);
+                        Some(Item::Draft { path, slot, report }) => {
+                            if let Some(slot) = slot {
+                                slot_of.insert(dispatched, slot);
+                            }
+                            if !report {
+                                siblings.insert(dispatched);
                             }
                             if job_tx
                                 .send(Job {
                                     index: dispatched,
                                     path,
+                                    sibling: !report,
                                 })
                                 .is_err()
                             {
@@ -356,7 +558,8 @@ pub fn audit_paths<E>(
                     }
                 }
                 while let Some(outcome) = waiting.remove(&next) {
-                    let group = group_of.remove(&next);
+                    let slot = slot_of.remove(&next);
+                    let sibling = siblings.remove(&next);
                     next += 1;
                     match outcome {
                         Done::BadDir { dir, finding } => {
@@ -367,9 +570,14 @@ pub fn audit_paths<E>(
                         }
                         Done::Draft(Ok(audit)) => {
                             let touch = audit.touch.clone();
-                            each(Ok(MessageResult::Draft(Box::new(audit))))?;
+                            let findings = if sibling {
+                                sibling_findings(audit)
+                            } else {
+                                each(Ok(MessageResult::Draft(Box::new(audit))))?;
+                                Vec::new()
+                            };
                             if let Some(sequence) =
-                                group.and_then(|id| walk.touch(id, touch, rules))
+                                slot.and_then(|slot| walk.touch(slot, touch, findings, rules))
                             {
                                 each(Ok(sequence))?;
                             }

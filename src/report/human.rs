@@ -7,9 +7,10 @@
 use crate::campaign::{CampaignFacts, KeyStatus};
 use crate::dmarc::{Alignment, Policy};
 use crate::domain::DomainFacts;
-use crate::finding::Severity;
+use crate::finding::{Location, Severity};
 use crate::message::DraftFacts;
 use crate::message::sequence::SequenceFacts;
+use crate::report::sarif::is_file_kind;
 use crate::run::{Facts, Gate, Kind, Mode, Report, Summary, TargetResult, Verdict};
 use crate::sender::analysis::{Stage, StartSource};
 use crate::sender::{ScopeFacts, SenderFacts};
@@ -48,9 +49,17 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             } else {
                 format!(" [{}]", escape_untrusted(&finding.target))
             };
+            // A finding in a file says where, as compilers do (`drafts/02.eml:14: `), so
+            // terminals and editors can jump to it.
+            let at = match &finding.location {
+                Some(Location::Line { file, line }) if is_file_kind(result.kind) => {
+                    format!("{}:{line}: ", escape_untrusted(file))
+                }
+                _ => String::new(),
+            };
             writeln!(
                 out,
-                "  {} {}{}: {}",
+                "  {at}{} {}{}: {}",
                 paint(finding.severity),
                 escape_untrusted(&finding.rule).bold(),
                 elsewhere,

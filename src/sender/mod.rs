@@ -39,9 +39,13 @@ pub const RECENT_DAYS: i32 = 30;
 /// What a run is told besides the files.
 #[derive(Clone, Debug, Default)]
 pub struct SenderOptions {
-    /// The day the report is for ("today"): stale data and the next day are measured from
-    /// it. Default: the newest date in the data. Never the wall clock.
+    /// The day the report is for (`--as-of`): stale data and the next day are measured from
+    /// it. It may not be before the newest row of the data.
     pub as_of: Option<Date>,
+    /// Today's date, the report's day when `as_of` is not given (the commands pass the
+    /// machine's date; when the data has rows after it, the newest date in the data is the
+    /// day). Without either, the newest date in the data. The family never reads the clock.
+    pub today: Option<Date>,
     /// Domains the user says are warming up, and since when (`--warmup-start DOMAIN=DATE`).
     pub warmup_start: BTreeMap<String, Date>,
     /// Domains the user says are established, whatever their history looks like.
@@ -185,15 +189,16 @@ pub fn audit(
             "the stats files hold no rows".to_string(),
         ));
     };
-    let as_of = match options.as_of {
-        Some(as_of) if as_of < newest => {
+    let (as_of, reference) = match (options.as_of, options.today) {
+        (Some(as_of), _) if as_of < newest => {
             return Err(StatsError::Usage(format!(
                 "--as-of {as_of} is before the newest row of the data ({newest}, {}:{})",
                 grouped.files[newest_pos.file as usize], newest_pos.line
             )));
         }
-        Some(as_of) => as_of,
-        None => newest,
+        (Some(as_of), _) => (as_of, format!("{as_of} (--as-of)")),
+        (None, Some(today)) if today >= newest => (today, format!("{today}, today")),
+        _ => (newest, format!("{newest}, the newest date in the data")),
     };
     let known: BTreeSet<&str> = grouped.domains.iter().map(|d| d.domain.as_str()).collect();
     for domain in options
@@ -217,7 +222,7 @@ pub fn audit(
         params: &params,
         files: &grouped.files,
         as_of,
-        as_of_given: options.as_of.is_some(),
+        reference,
     };
     let results = grouped
         .domains
@@ -246,7 +251,8 @@ struct RunCtx<'a> {
     params: &'a Params,
     files: &'a [String],
     as_of: Date,
-    as_of_given: bool,
+    /// The report's day as the stale finding names it: "2024-05-20 (--as-of)".
+    reference: String,
 }
 
 impl RunCtx<'_> {
@@ -729,11 +735,7 @@ fn stale_finding(
     if age <= ctx.params.stale_days {
         return None;
     }
-    let reference = if ctx.as_of_given {
-        format!("{} (--as-of)", ctx.as_of)
-    } else {
-        format!("{}, the newest date in the data", ctx.as_of)
-    };
+    let reference = &ctx.reference;
     let pos = a.days.last().map(|d| d.pos)?;
     Some(
         ctx.rules

@@ -29,8 +29,14 @@ const DRAFT: &str = "From: Ann Lee <ann@spf-aligned.example>\r\nTo: Sam <sam@pro
 
 /// The campaign (From and envelope spf-aligned.example, IP 192.0.2.10, selector s1 which has
 /// no key there) with `extra` keys, a `mailaudit.toml` lowering two bulk requirements to
-/// warnings (and ignoring the missing PTR of the simulation zone), and the given stats file; runs `check --format json` in a fresh directory.
+/// warnings (and ignoring the missing PTR of the simulation zone), and the given stats file; runs `check --format json` in a fresh directory, on 2025-06-15 (`--as-of`: the day after the
+/// statistics of [`days`] end).
 fn check(extra: &str, stats: &str) -> (i32, Value, String) {
+    check_on(extra, stats, "2025-06-15")
+}
+
+/// [`check`] on another day (`--as-of`).
+fn check_on(extra: &str, stats: &str, as_of: &str) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let zone =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/campaign/simulation/simulation.zone");
@@ -51,7 +57,15 @@ fn check(extra: &str, stats: &str) -> (i32, Value, String) {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
-        .args(["check", "--format", "json", "--fail-on", "error"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--fail-on",
+            "error",
+            "--as-of",
+            as_of,
+        ])
         .current_dir(dir.path())
         .env("NO_COLOR", "1")
         .output()
@@ -147,7 +161,9 @@ fn a_rule_the_user_turned_off_stays_off_for_a_bulk_sender() {
 #[test]
 fn statistics_of_other_domains_only_are_no_recent_data_at_the_stats_line() {
     let (status, report, stderr) = check("", &days("elsewhere.example", 800));
-    assert_eq!(status, 0, "{stderr}");
+    // sender/no-recent-data is an error: a campaign whose sending history cannot be judged
+    // does not pass the gate.
+    assert_eq!(status, 1, "{stderr}");
     assert!(results(&report, "sender").is_empty());
     let campaign = results(&report, "campaign")[0];
     assert_eq!(
@@ -167,6 +183,7 @@ fn statistics_of_other_domains_only_are_no_recent_data_at_the_stats_line() {
             .contains("no rows for spf-aligned.example"),
         "{finding}"
     );
+    assert_eq!(finding["severity"], "error");
     assert_eq!(finding["location"]["file"], "campaign.toml");
     assert_eq!(finding["location"]["line"], 6);
 }
@@ -209,4 +226,24 @@ fn warmup_start_declares_the_from_domains_warm_up() {
         stderr.contains("campaign.toml:8: `warmup_start`"),
         "{stderr}"
     );
+}
+
+#[test]
+fn statistics_that_stopped_fail_the_gate_on_the_as_of_day() {
+    // The same fourteen days, judged on 2025-06-30: the newest row is 16 days old.
+    let stats = days("spf-aligned.example", 800);
+    let (status, report, stderr) = check_on("", &stats, "2025-06-30");
+    assert_eq!(status, 1, "{stderr}");
+    assert_eq!(
+        findings(&report, "sender/no-recent-data"),
+        [(
+            "error".to_string(),
+            "the newest row for spf-aligned.example is from 2025-06-14, 16 days before 2025-06-30 \
+             (--as-of)"
+                .to_string()
+        )]
+    );
+    // Three days is still recent (max_age_days = 3).
+    let (_, report, _) = check_on("", &stats, "2025-06-17");
+    assert_eq!(findings(&report, "sender/no-recent-data"), []);
 }

@@ -155,12 +155,91 @@ fn files_named_on_the_command_line_form_a_sequence_per_directory() {
             ("draft", "fixtures/drafts/sequences/drift/03-breakup.eml"),
             ("sequence", "fixtures/drafts/sequences/drift"),
             ("draft", "fixtures/drafts/rules/good.eml"),
+            // good.eml's directory is its sequence too: all of its drafts.
+            ("sequence", "fixtures/drafts/rules"),
         ]
     );
     assert_eq!(
         sequence_rules(&results, "fixtures/drafts/sequences/drift"),
         ["sequence/sender-drift"]
     );
+}
+
+/// The sequence result of `dir`: its facts and its findings' messages.
+fn sequence_of(
+    inputs: &[&str],
+    dir: &str,
+) -> (mailaudit::message::sequence::SequenceFacts, Vec<String>) {
+    let rules = rules("cold-outreach");
+    let inputs: Vec<PathBuf> = inputs.iter().map(PathBuf::from).collect();
+    let mut found = None;
+    audit_paths(&inputs, &rules, &DraftOptions::default(), 2, |done| {
+        if let Ok(MessageResult::Sequence {
+            dir: d,
+            facts,
+            findings,
+        }) = done
+            && d == dir
+        {
+            found = Some((facts, findings.into_iter().map(|f| f.message).collect()));
+        }
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    found.unwrap_or_else(|| panic!("no sequence result for {dir}"))
+}
+
+#[test]
+fn a_named_file_is_a_touch_of_its_whole_directory() {
+    let dir = "fixtures/drafts/sequences/drift";
+    // Only the third draft given (a pre-commit hook passes the changed files): its touch
+    // number is its place in the directory, and the drift against touch 1 is found.
+    let (facts, messages) = sequence_of(&[&format!("{dir}/03-breakup.eml")], dir);
+    assert_eq!(facts.touches, 3);
+    assert_eq!(
+        facts.files,
+        ["01-intro.eml", "02-follow-up.eml", "03-breakup.eml"]
+    );
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("touch 3 (03-breakup.eml) changes the From domain"),
+        "{messages:?}"
+    );
+    // The same sequence result as for the directory, whichever drafts are named, in any order.
+    let (whole, whole_messages) = sequence_of(&[dir], dir);
+    for named in [
+        vec![format!("{dir}/01-intro.eml")],
+        vec![
+            format!("{dir}/03-breakup.eml"),
+            format!("{dir}/01-intro.eml"),
+        ],
+    ] {
+        let named: Vec<&str> = named.iter().map(String::as_str).collect();
+        let (facts, messages) = sequence_of(&named, dir);
+        assert_eq!(facts, whole, "{named:?}");
+        assert_eq!(messages, whole_messages, "{named:?}");
+    }
+}
+
+#[test]
+fn siblings_are_read_but_not_reported() {
+    let rules = rules("cold-outreach");
+    let dir = "fixtures/drafts/sequences/drift";
+    let mut drafts = Vec::new();
+    audit_paths(
+        &[PathBuf::from(format!("{dir}/02-follow-up.eml"))],
+        &rules,
+        &DraftOptions::default(),
+        2,
+        |done| {
+            if let Ok(MessageResult::Draft(audit)) = done {
+                drafts.push(audit.target.clone());
+            }
+            Ok::<(), ()>(())
+        },
+    )
+    .unwrap();
+    assert_eq!(drafts, [format!("{dir}/02-follow-up.eml")]);
 }
 
 #[test]

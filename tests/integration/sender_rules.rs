@@ -571,3 +571,27 @@ fn the_documented_score_example_holds() {
     let doc = &rules.get("sender/low-score").unwrap().example;
     assert!(doc.contains("= 20 + 24 + 7.5 + 20 = 71.5 -> 72"), "{doc}");
 }
+
+#[test]
+fn without_as_of_the_report_day_is_today_unless_the_data_is_newer() {
+    let rules = Rules::builtin().unwrap();
+    let today = |day: &str| SenderOptions {
+        today: Some(date(day)),
+        ..Default::default()
+    };
+    // The commands pass the machine's date: an export that stopped is stale against it.
+    let late = run_with(&["established.csv"], &today("2024-05-20"), &rules);
+    assert_eq!(late.as_of, date("2024-05-20"));
+    let f = &late.results[0].findings;
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].severity, mailaudit::finding::Severity::Error);
+    assert_eq!(
+        f[0].message,
+        "the newest row for steady.example is from 2024-05-14, 6 days before 2024-05-20, today"
+    );
+    // Rows after today (an export in another time zone): the newest date is the day, and
+    // nothing is refused.
+    let ahead = run_with(&["established.csv"], &today("2024-05-13"), &rules);
+    assert_eq!(ahead.as_of, date("2024-05-14"));
+    assert_eq!(ahead.results[0].findings, []);
+}

@@ -147,6 +147,11 @@ pub struct CheckArgs {
     /// Drafts larger than this are not parsed but reported (message/too-large)
     #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = parse_size)]
     pub max_size: u64,
+
+    /// The day the stats are judged on (YYYY-MM-DD): stale data and tomorrow's volume are
+    /// measured from it; default: today
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<mailaudit::date::Date>,
 }
 
 #[derive(Debug, Args)]
@@ -158,7 +163,7 @@ pub struct SenderArgs {
     pub files: Vec<PathBuf>,
 
     /// The report's day (YYYY-MM-DD): stale data and tomorrow's volume are measured from it;
-    /// default: the newest date in the data
+    /// default: today
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<mailaudit::date::Date>,
 
@@ -392,6 +397,7 @@ impl Cli {
             Command::Check(args) => Some(app::Command::Check(app::CheckOptions {
                 campaign: args.campaign.clone(),
                 max_size: args.max_size,
+                as_of: args.as_of,
             })),
             Command::Sender(args) => Some(app::Command::Sender(app::SenderOptions {
                 files: args.files.clone(),

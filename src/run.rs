@@ -531,3 +531,120 @@ impl From<CheckResult> for TargetResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Rules;
+
+    fn result(target: &str, findings: &[(crate::rules::RuleId, Severity)]) -> TargetResult {
+        let rules = Rules::builtin().unwrap();
+        let mut result = TargetResult::new(target, Kind::Domain);
+        result.findings = findings
+            .iter()
+            .map(|(rule, severity)| rules.finding(*rule, target, "m").with_severity(*severity))
+            .collect();
+        result
+    }
+
+    fn verdict(fail_on: Option<Severity>, results: &[TargetResult]) -> Verdict {
+        let mut report = Report::new(
+            "domain",
+            Mode::Live {
+                nameservers: vec![],
+            },
+        );
+        report.fail_on = fail_on;
+        report.results = results.to_vec();
+        report.verdict()
+    }
+
+    const PTR: crate::rules::RuleId = crate::spf::rules::PTR_MECHANISM;
+    const DNS: crate::rules::RuleId = crate::dns::rules::INCONCLUSIVE;
+
+    #[test]
+    fn fail_wins_over_incomplete_and_both_need_fail_on() {
+        use Severity::*;
+        let error = Some(Error);
+        let warning = Some(Warning);
+        let dead = result("dead.example", &[(DNS, Error)]);
+        let bad = result("bad.example", &[(PTR, Error)]);
+        let warned = result("w.example", &[(PTR, Warning), (DNS, Warning)]);
+        assert_eq!(verdict(error, &[]), Verdict::Pass);
+        assert_eq!(
+            verdict(error, std::slice::from_ref(&dead)),
+            Verdict::Incomplete
+        );
+        assert_eq!(verdict(error, &[dead.clone(), bad.clone()]), Verdict::Fail);
+        // Below fail-on neither counts.
+        assert_eq!(verdict(error, std::slice::from_ref(&warned)), Verdict::Pass);
+        assert_eq!(
+            verdict(warning, std::slice::from_ref(&warned)),
+            Verdict::Fail
+        );
+        assert_eq!(
+            verdict(warning, &[result("w.example", &[(DNS, Warning)])]),
+            Verdict::Incomplete
+        );
+        assert_eq!(verdict(None, &[dead, bad, warned]), Verdict::Pass);
+    }
+
+    #[test]
+    fn suppressed_findings_never_count() {
+        let rules = Rules::builtin().unwrap();
+        let mut waived = result("a.example", &[]);
+        let ignore = Ignore {
+            rule: PTR.as_str().to_string(),
+            target: None,
+            reason: "vendor".into(),
+            source: "mailaudit.toml".into(),
+            line: 3,
+        };
+        for rule in [PTR, DNS] {
+            waived.suppressed.push(Suppression::new(
+                rules
+                    .finding(rule, "a.example", "m")
+                    .with_severity(Severity::Error),
+                &ignore,
+                SuppressionSource::Config,
+            ));
+        }
+        assert_eq!(
+            verdict(Some(Severity::Info), &[waived.clone()]),
+            Verdict::Pass
+        );
+        let mut report = Report::new(
+            "domain",
+            Mode::Live {
+                nameservers: vec![],
+            },
+        );
+        report.results.push(waived);
+        let summary = report.summary();
+        assert_eq!((summary.findings, summary.suppressed), (0, 2));
+        assert_eq!(report.results[0].suppressed[0].line, Some(3));
+    }
+
+    #[test]
+    fn the_gate_counts_failing_findings_and_names_incomplete_targets() {
+        use Severity::*;
+        let mut gate = Gate::new(Some(Warning));
+        gate.add(&result(
+            "b.example",
+            &[(PTR, Error), (PTR, Warning), (PTR, Info)],
+        ));
+        gate.add(&result("a.example", &[(DNS, Warning), (DNS, Error)]));
+        gate.add(&result("c.example", &[(DNS, Info)]));
+        assert_eq!(
+            (
+                gate.failing.errors,
+                gate.failing.warnings,
+                gate.failing.infos
+            ),
+            (1, 1, 0)
+        );
+        assert_eq!(gate.failing.targets, 1);
+        assert_eq!(gate.inconclusive, [("a.example".to_string(), Kind::Domain)]);
+        assert_eq!(gate.verdict(), Verdict::Fail);
+    }
+}

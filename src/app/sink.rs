@@ -208,7 +208,12 @@ mod tests {
         let verdict = |fail_on: Option<Severity>, findings: Vec<crate::finding::Finding>| {
             let dir = tempfile::tempdir().unwrap();
             let output = Output::open(Some(&dir.path().join("r.json"))).unwrap();
-            let mut report = Report::new("domain", Mode::Live { nameservers: vec![] });
+            let mut report = Report::new(
+                "domain",
+                Mode::Live {
+                    nameservers: vec![],
+                },
+            );
             report.fail_on = fail_on;
             let mut sink = ResultSink::new(&rules, &config, Format::Json, output, report);
             let mut result = TargetResult::new("a.example", crate::run::Kind::Domain);
@@ -227,8 +232,17 @@ mod tests {
         assert_eq!(verdict(Some(Severity::Error), vec![error()]), Verdict::Pass);
         assert_eq!(verdict(warn, vec![error(), warning()]), Verdict::Fail);
         assert_eq!(verdict(warn, vec![inconclusive()]), Verdict::Incomplete);
-        assert_eq!(verdict(warn, vec![inconclusive(), warning()]), Verdict::Fail);
-        assert_eq!(verdict(Some(Severity::Error), vec![inconclusive()]), Verdict::Pass);
-        assert_eq!(verdict(None, vec![inconclusive(), warning()]), Verdict::Pass);
+        assert_eq!(
+            verdict(warn, vec![inconclusive(), warning()]),
+            Verdict::Fail
+        );
+        assert_eq!(
+            verdict(Some(Severity::Error), vec![inconclusive()]),
+            Verdict::Pass
+        );
+        assert_eq!(
+            verdict(None, vec![inconclusive(), warning()]),
+            Verdict::Pass
+        );
     }
 }

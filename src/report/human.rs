@@ -768,6 +768,70 @@ mod tests {
     }
 
     #[test]
+    fn the_verdict_line_says_why_with_counts() {
+        use crate::rules::Rules;
+        let rules = Rules::builtin().unwrap();
+        let result = |target: &str, kind: Kind, rule, severity| {
+            let mut result = TargetResult::new(target, kind);
+            result
+                .findings
+                .push(rules.finding(rule, target, "m").with_severity(severity));
+            result
+        };
+        let dns = crate::dns::rules::INCONCLUSIVE;
+        let ptr = crate::spf::rules::PTR_MECHANISM;
+        let line = |fail_on, results: Vec<TargetResult>| {
+            let mut gate = Gate::new(fail_on);
+            for result in &results {
+                gate.add(result);
+            }
+            verdict_line(&gate)
+        };
+        let error = Some(Severity::Error);
+        assert_eq!(
+            line(error, vec![]),
+            "PASS: nothing at or above --fail-on error"
+        );
+        assert_eq!(line(None, vec![]), "PASS: --fail-on never");
+        let dead: Vec<TargetResult> = ["a.example", "b.example", "c.example\u{1b}"]
+            .into_iter()
+            .map(|d| result(d, Kind::Domain, dns, Severity::Error))
+            .collect();
+        assert_eq!(
+            line(error, dead.clone()),
+            "INCOMPLETE: DNS did not answer for 3 domains (a.example, b.example, c.example\\x1b); \
+             nothing else at or above --fail-on error"
+        );
+        let mut four = dead.clone();
+        four.push(result("d.example", Kind::Domain, dns, Severity::Error));
+        assert_eq!(
+            line(error, four),
+            "INCOMPLETE: DNS did not answer for 4 domains; nothing else at or above --fail-on error"
+        );
+        let mut failing = vec![
+            result("x.example", Kind::Domain, ptr, Severity::Error),
+            result("y.example", Kind::Domain, ptr, Severity::Warning),
+            result("y.example", Kind::Domain, ptr, Severity::Warning),
+            result("z.example", Kind::Domain, ptr, Severity::Info),
+        ];
+        assert_eq!(
+            line(Some(Severity::Warning), failing.clone()),
+            "FAIL: 1 error, 2 warnings at or above --fail-on warning"
+        );
+        failing.push(result(
+            "fixtures/c.toml",
+            Kind::Campaign,
+            dns,
+            Severity::Error,
+        ));
+        assert_eq!(
+            line(error, failing),
+            "FAIL: 1 error at or above --fail-on error; and DNS did not answer for 1 target \
+             (fixtures/c.toml)"
+        );
+    }
+
+    #[test]
     fn sparklines_scale_volume_to_the_peak_and_rates_to_the_error_level() {
         use super::{rate_sparkline, volume_sparkline};
         assert_eq!(volume_sparkline(&[0, 1, 4, 8]), "·▁▄█");

@@ -14,6 +14,9 @@
 //!   and always carries the domain (and the DNS record of a record span) as logical locations.
 //!
 //! Each result has a stable partial fingerprint, [`FINGERPRINT_KEY`]; see [`fingerprint`].
+//! A finding an ignore waived stays a result, after its target's findings, with a
+//! `suppressions` entry (`external`: an `[[ignore]]`; `inSource`: the draft's
+//! `X-Mailaudit-Ignore`); the run's properties carry the verdict.
 
 use super::RenderContext;
 use super::json::v1::ModeV1;

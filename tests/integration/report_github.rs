@@ -61,14 +61,20 @@ fn one_command_per_finding_then_a_summary() {
         assert!(summary.contains(&format!("{} findings", findings.len())) || findings.len() == 1);
         if suppressed > 0 {
             let line = lines[findings.len() + 1];
-            assert!(line.starts_with("mailaudit: ") && line.contains("suppressed"), "{line}");
+            assert!(
+                line.starts_with("mailaudit: ") && line.contains("suppressed"),
+                "{line}"
+            );
         }
         let verdict = lines.last().unwrap();
         let (command, _, text) = parse(verdict);
         match json["verdict"].as_str().unwrap() {
             "pass" => assert!(command == "notice" && text.starts_with("PASS"), "{verdict}"),
             "fail" => assert!(command == "error" && text.starts_with("FAIL"), "{verdict}"),
-            _ => assert!(command == "error" && text.starts_with("INCOMPLETE"), "{verdict}"),
+            _ => assert!(
+                command == "error" && text.starts_with("INCOMPLETE"),
+                "{verdict}"
+            ),
         }
         for (line, finding) in lines.iter().zip(&findings) {
             let (command, props, message) = parse(line);

@@ -70,9 +70,18 @@ fn jsonl_lines_validate_against_the_result_definition() {
         let count = out.stdout.lines().count();
         for (number, line) in out.stdout.lines().enumerate() {
             let value: Value = serde_json::from_str(line).unwrap();
-            assert!(errors(&any_line, &value).is_empty(), "{} line {}", run.name, number + 1);
+            assert!(
+                errors(&any_line, &value).is_empty(),
+                "{} line {}",
+                run.name,
+                number + 1
+            );
             // Results, then the summary line last.
-            let validator = if number + 1 == count { &summary } else { &result };
+            let validator = if number + 1 == count {
+                &summary
+            } else {
+                &result
+            };
             let problems = errors(validator, &value);
             assert!(
                 problems.is_empty(),
@@ -140,7 +149,30 @@ fn the_report_schema_rejects_what_the_format_never_writes() {
         ("a rule id without an area", |r| {
             finding(r)["rule"] = json!("missing")
         }),
+        ("a verdict of maybe", |r| r["verdict"] = json!("maybe")),
+        ("no verdict", |r| {
+            r.as_object_mut().unwrap().remove("verdict");
+        }),
+        ("a result without its suppressed list", |r| {
+            r["results"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("suppressed");
+        }),
+        ("a suppression from nowhere", |r| {
+            r["results"][0]["suppressed"] = json!([{"rule": "spf/mx-limit", "severity": "error",
+                "message": "m", "reason": "r", "source": "cli", "file": "a.toml"}])
+        }),
+        ("a suppression without a reason", |r| {
+            r["results"][0]["suppressed"] = json!([{"rule": "spf/mx-limit", "severity": "error",
+                "message": "m", "reason": "", "source": "config", "file": "a.toml"}])
+        }),
     ];
+    // A well-formed suppression is accepted.
+    let mut waived = good.clone();
+    waived["results"][0]["suppressed"] = json!([{"rule": "spf/mx-limit", "severity": "error",
+        "message": "m", "reason": "r", "source": "inline", "file": "a.eml", "line": 4}]);
+    assert!(errors(&validator, &waived).is_empty());
     for (what, breakage) in breakages {
         let mut report = good.clone();
         breakage(&mut report);
@@ -211,4 +243,68 @@ fn the_sarif_schema_is_not_vacuous() {
     line_zero["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         json!(0);
     assert!(!errors(&validator, &line_zero).is_empty());
+}
+
+/// Issue 11 item 2: reports of every verdict validate, in json, jsonl and SARIF, and each
+/// format states the same verdict. The incomplete run asks the in-process DNS server, which
+/// answers SERVFAIL to everything, at --fail-on warning (dns/inconclusive at or above it and
+/// nothing else).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_of_every_verdict_validate() {
+    let zones = crate::support::fixture_zone_files();
+    let refs: Vec<&std::path::Path> = zones.iter().map(|p| p.as_path()).collect();
+    let server = crate::support::dns_server::start(&refs).await;
+    server.servfail_everything();
+    let nameserver = server.addr().to_string();
+    let checked = tokio::task::spawn_blocking(move || {
+        let dead = report_runs::Run::new(
+            "servfail",
+            &[
+                "domain",
+                "acme-mail.example",
+                "--nameserver",
+                &nameserver,
+                "--timeout",
+                "1",
+                "--fail-on",
+                "warning",
+            ],
+        );
+        let report = validator(&schema(REPORT_SCHEMA));
+        let summary = validator(&definition("jsonl_summary"));
+        let sarif = validator(&schema(SARIF_SCHEMA));
+        let mut verdicts = std::collections::BTreeMap::new();
+        for run in runs().into_iter().chain([dead]) {
+            let json = run.json("json");
+            let problems = errors(&report, &json);
+            assert!(
+                problems.is_empty(),
+                "{}:\n{}",
+                run.name,
+                problems.join("\n")
+            );
+            let verdict = json["verdict"].as_str().unwrap().to_string();
+            let jsonl = run.format("jsonl", &[]);
+            let last: Value = serde_json::from_str(jsonl.stdout.lines().last().unwrap()).unwrap();
+            assert!(errors(&summary, &last).is_empty(), "{}: {last}", run.name);
+            assert_eq!(last["verdict"], verdict.as_str(), "{}", run.name);
+            let log = run.json("sarif");
+            assert!(errors(&sarif, &log).is_empty(), "{}", run.name);
+            assert_eq!(
+                log["runs"][0]["properties"]["verdict"],
+                verdict.as_str(),
+                "{}",
+                run.name
+            );
+            // The exit status follows the verdict: only pass is 0.
+            assert_eq!(jsonl.status, i32::from(verdict != "pass"), "{}", run.name);
+            verdicts.insert(run.name, verdict);
+        }
+        verdicts
+    })
+    .await
+    .unwrap();
+    assert_eq!(checked["servfail"], "incomplete");
+    assert_eq!(checked["spf pass"], "pass");
+    assert_eq!(checked["domain"], "fail");
 }

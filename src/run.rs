@@ -222,6 +222,9 @@ pub struct Report {
     /// The subcommand that produced it: "domain", "spf", ...
     pub command: String,
     pub mode: Mode,
+    /// The configuration files whose rules and ignores applied, lowest layer first (the
+    /// nearest `mailaudit.toml`, `--rules`, a campaign file with rules or ignores).
+    pub config: Vec<String>,
     pub results: Vec<TargetResult>,
 }
 
@@ -263,6 +266,7 @@ impl Report {
         Report {
             command: command.into(),
             mode,
+            config: Vec::new(),
             results: Vec::new(),
         }
     }

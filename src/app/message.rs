@@ -27,6 +27,16 @@ pub struct MessageOptions {
     pub dkim_now: Option<u64>,
 }
 
+impl MessageOptions {
+    /// The options with the draft paths normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> MessageOptions {
+        MessageOptions {
+            paths: self.paths.iter().map(|p| crate::path::normalize(p)).collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// Every path named on the command line must exist, and a directory must hold drafts: a
 /// mistyped path or an empty directory is a usage error (exit 2), not a clean run.
 pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {

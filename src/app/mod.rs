@@ -60,7 +60,29 @@ pub enum Command {
     Sender(SenderOptions),
 }
 
+impl CommonOptions {
+    /// The options with every input path normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> CommonOptions {
+        CommonOptions {
+            dns: self.dns.normalized(),
+            rules: self.rules.as_deref().map(crate::path::normalize),
+            ..self.clone()
+        }
+    }
+}
+
 impl Command {
+    /// The command with every input path normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> Command {
+        match self {
+            Command::Rules { .. } | Command::Spf(_) => self.clone(),
+            Command::Domain(options) => Command::Domain(options.normalized()),
+            Command::Message(options) => Command::Message(options.normalized()),
+            Command::Check(options) => Command::Check(options.normalized()),
+            Command::Sender(options) => Command::Sender(options.normalized()),
+        }
+    }
+
     /// The name a report gives its command.
     pub fn name(&self) -> &'static str {
         match self {
@@ -77,6 +99,8 @@ impl Command {
 /// Run `command`: the report goes to the output, and the worst severity among its findings
 /// comes back (the binary compares it with `--fail-on`).
 pub fn run(common: &CommonOptions, command: &Command) -> Result<Option<Severity>> {
+    // Every input path in its one form (`crate::path`) before anything else sees it.
+    let (common, command) = (&common.normalized(), &command.normalized());
     let settings = Settings::load(common, command)?;
     match command {
         Command::Rules { rule } => rules::show(common, &settings.rules, rule.as_deref()),

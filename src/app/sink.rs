@@ -29,12 +29,14 @@ impl<'a> ResultSink<'a> {
         mode: Mode,
     ) -> Result<ResultSink<'a>, OutputError> {
         let output = Output::open(common.output.as_deref())?;
+        let mut report = Report::new(command, mode);
+        report.config = config.sources().to_vec();
         Ok(ResultSink::new(
             rules,
             config,
             common.format,
             output,
-            Report::new(command, mode),
+            report,
         ))
     }
 

@@ -69,10 +69,23 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "{}; {}",
+        "{}; {}{}",
         summary_line(&report.summary()),
-        mode_line(&report.mode)
+        mode_line(&report.mode),
+        config_note(&report.config)
     )
+}
+
+/// `; config mailaudit.toml, strict.toml` when configuration files applied, else nothing.
+pub(crate) fn config_note(files: &[String]) -> String {
+    if files.is_empty() {
+        return String::new();
+    }
+    let files: Vec<String> = files
+        .iter()
+        .map(|f| escape_untrusted(f).into_owned())
+        .collect();
+    format!("; config {}", files.join(", "))
 }
 
 /// The few facts a person wants above the findings; the rest are in the JSON.

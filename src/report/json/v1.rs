@@ -16,6 +16,8 @@ pub struct ReportV1<'a> {
     pub tool: ToolV1,
     pub command: &'a str,
     pub mode: ModeV1<'a>,
+    /// The configuration files whose rules and ignores applied, lowest layer first.
+    pub config: &'a [String],
     pub summary: SummaryV1,
     pub results: Vec<ResultV1<'a>>,
 }
@@ -206,6 +208,7 @@ impl<'a> ReportV1<'a> {
             tool: ToolV1::this(),
             command: &report.command,
             mode: ModeV1::from_mode(&report.mode),
+            config: &report.config,
             summary: SummaryV1::from_summary(&report.summary()),
             results: report
                 .sorted_results()

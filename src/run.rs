@@ -24,9 +24,14 @@ pub enum Mode {
     Offline { zone_files: Vec<String> },
     /// Live DNS through these servers (`ADDR:PORT`); empty means the system's resolvers.
     Live { nameservers: Vec<String> },
-    /// No DNS: drafts linted with this profile, as templates (`--template`) or as rendered
-    /// messages.
-    Drafts { profile: String, template: bool },
+    /// Drafts linted with this profile, as templates (`--template`) or as rendered messages.
+    /// `dns` is where their DKIM signatures were verified from (an `Offline` or `Live` mode),
+    /// `None` when they were not (no DNS at all).
+    Drafts {
+        profile: String,
+        template: bool,
+        dns: Option<Box<Mode>>,
+    },
     /// No DNS: sending statistics read from these files.
     Stats { files: Vec<String> },
 }

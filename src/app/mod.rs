@@ -112,11 +112,9 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Option<Severity>
         }),
         Command::Message(options) => {
             message::check_paths(&options.paths)?;
-            let mode = Mode::Drafts {
-                profile: options.profile.clone(),
-                template: options.template,
-            };
-            audit(common, &settings, command, Some(mode), |ctx, sink| {
+            let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+            let mode = message::mode(options, &ctx);
+            audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
                 message::run(options, ctx, sink)
             })
         }
@@ -168,11 +166,10 @@ fn audit_in(
         command.name(),
         mode,
     )?;
-    // SARIF and github locations: paths relative to the working directory; a DNS target
-    // that no input line names points at the first zone file.
-    let locations = sink.locations_mut();
-    locations.root = std::env::current_dir().ok();
-    locations.default_uri = ctx.zone_files.first().map(|p| p.display().to_string());
+    // SARIF and github locations: paths relative to the working directory. A DNS target
+    // that no input line names (a campaign file, a --domains-file) has no file location: a
+    // zone file is where answers came from, not where the target was named.
+    sink.locations_mut().root = std::env::current_dir().ok();
     run(ctx, &mut sink)?;
     Ok(sink.finish()?)
 }

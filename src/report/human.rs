@@ -590,6 +590,18 @@ fn write_draft_facts(facts: &DraftFacts, out: &mut dyn Write) -> io::Result<()> 
             body.word_count, body.link_count
         )?;
     }
+    // Each signature that was verified (a key fetched): its result, domain and selector.
+    for signature in &facts.dkim_signatures {
+        if let Some(result) = &signature.result {
+            writeln!(
+                out,
+                "  dkim: {} d={} s={}",
+                escape_untrusted(result),
+                escape_untrusted(&signature.domain),
+                escape_untrusted(&signature.selector)
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -619,15 +631,26 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
             "DNS live via the system resolver".to_string()
         }
         Mode::Live { nameservers } => format!("DNS live via {}", list(nameservers)),
-        Mode::Drafts { profile, template } => format!(
-            "profile {}, {}",
-            escape_untrusted(profile),
-            if *template {
-                "template mode (merge tags expected)"
-            } else {
-                "rendered drafts"
+        Mode::Drafts {
+            profile,
+            template,
+            dns,
+        } => {
+            let mut line = format!(
+                "profile {}, {}",
+                escape_untrusted(profile),
+                if *template {
+                    "template mode (merge tags expected)"
+                } else {
+                    "rendered drafts"
+                }
+            );
+            if let Some(dns) = dns {
+                line.push_str("; DKIM verified with ");
+                line.push_str(&mode_line(dns));
             }
-        ),
+            line
+        }
         Mode::Stats { files } => format!("no DNS; statistics from {}", list(files)),
     }
 }

@@ -339,6 +339,7 @@ fn dns_report(message: &str) -> Report {
         mode: Mode::Live {
             nameservers: vec![],
         },
+        config: Vec::new(),
         results: vec![result],
     }
 }
@@ -473,6 +474,7 @@ fn equal_fingerprints_in_one_run_are_told_apart_by_occurrence() {
         mode: Mode::Live {
             nameservers: vec![],
         },
+        config: Vec::new(),
         results: vec![result],
     };
     let log: Value = serde_json::from_str(&render(&report, &RenderContext::default())).unwrap();

@@ -105,6 +105,7 @@ pub fn report() -> Report {
         mode: Mode::Offline {
             zone_files: vec!["fixtures/a.zone".into(), "fixtures/b.zone".into()],
         },
+        config: Vec::new(),
         results: vec![zulu, alpha, quiet, config],
     }
 }

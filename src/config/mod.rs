@@ -530,6 +530,53 @@ mod tests {
     }
 
     #[test]
+    fn discovery_looks_up_to_the_repository_root_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let sub = root.join("repo/a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(root.join(DEFAULT_FILE), "").unwrap();
+        // Outside any repository: only the working directory.
+        assert_eq!(find_default(&sub), None);
+        assert_eq!(find_default(root), Some(root.join(DEFAULT_FILE)));
+        // Inside one: the nearest file up to the root, never above it.
+        std::fs::create_dir(root.join("repo/.git")).unwrap();
+        assert_eq!(find_default(&sub), None);
+        std::fs::write(root.join("repo").join(DEFAULT_FILE), "").unwrap();
+        assert_eq!(find_default(&sub), Some(root.join("repo").join(DEFAULT_FILE)));
+        std::fs::write(root.join("repo/a").join(DEFAULT_FILE), "").unwrap();
+        assert_eq!(find_default(&sub), Some(root.join("repo/a").join(DEFAULT_FILE)));
+    }
+
+    #[test]
+    fn path_targets_are_relative_to_the_file_that_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("seq")).unwrap();
+        std::fs::write(dir.path().join("seq/a.eml"), "").unwrap();
+        let text = "[[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"./seq/a.eml\"\nreason = \"r\"\n\n\
+                    [[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"Legacy.Example.com.\"\nreason = \"r\"\n\n\
+                    [[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"seq\"\nreason = \"r\"\n";
+        let mut config = Config::parse(text, "m.toml").unwrap();
+        config.anchor(dir.path());
+        let targets: Vec<String> = config
+            .ignores()
+            .iter()
+            .map(|i| i.target.clone().unwrap())
+            .collect();
+        // The temporary directory is outside the working directory: absolute paths; a name
+        // that is no path stays as written.
+        let base = crate::path::display(dir.path());
+        assert_eq!(
+            targets,
+            [
+                format!("{base}/seq/a.eml"),
+                "Legacy.Example.com.".to_string(),
+                format!("{base}/seq")
+            ]
+        );
+    }
+
+    #[test]
     fn layers_apply_in_order() {
         let mut rules = Rules::builtin().unwrap();
         let mut config =

@@ -148,7 +148,11 @@ mod tests {
         assert_eq!(n(".."), "/");
         assert_eq!(n("../other/x.eml"), "/other/x.eml");
         assert_eq!(n("/etc/./zones/../zones/a.zone"), "/etc/zones/a.zone");
-        assert_eq!(n("/repository/a"), "/repository/a", "a prefix of a name is not a parent");
+        assert_eq!(
+            n("/repository/a"),
+            "/repository/a",
+            "a prefix of a name is not a parent"
+        );
         assert_eq!(n("/../../x"), "/x");
     }
 

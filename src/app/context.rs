@@ -29,7 +29,11 @@ impl DnsOptions {
     /// The options with the zone paths normalised ([`crate::path::normalize`]).
     pub fn normalized(&self) -> DnsOptions {
         DnsOptions {
-            zone: self.zone.iter().map(|p| crate::path::normalize(p)).collect(),
+            zone: self
+                .zone
+                .iter()
+                .map(|p| crate::path::normalize(p))
+                .collect(),
             ..self.clone()
         }
     }

@@ -32,7 +32,11 @@ impl MessageOptions {
     /// The options with the draft paths normalised ([`crate::path::normalize`]).
     pub fn normalized(&self) -> MessageOptions {
         MessageOptions {
-            paths: self.paths.iter().map(|p| crate::path::normalize(p)).collect(),
+            paths: self
+                .paths
+                .iter()
+                .map(|p| crate::path::normalize(p))
+                .collect(),
             ..self.clone()
         }
     }

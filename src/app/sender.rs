@@ -24,7 +24,11 @@ impl SenderOptions {
     /// The options with the stats files normalised ([`crate::path::normalize`]).
     pub fn normalized(&self) -> SenderOptions {
         SenderOptions {
-            files: self.files.iter().map(|p| crate::path::normalize(p)).collect(),
+            files: self
+                .files
+                .iter()
+                .map(|p| crate::path::normalize(p))
+                .collect(),
             ..self.clone()
         }
     }

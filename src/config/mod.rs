@@ -543,9 +543,15 @@ mod tests {
         std::fs::create_dir(root.join("repo/.git")).unwrap();
         assert_eq!(find_default(&sub), None);
         std::fs::write(root.join("repo").join(DEFAULT_FILE), "").unwrap();
-        assert_eq!(find_default(&sub), Some(root.join("repo").join(DEFAULT_FILE)));
+        assert_eq!(
+            find_default(&sub),
+            Some(root.join("repo").join(DEFAULT_FILE))
+        );
         std::fs::write(root.join("repo/a").join(DEFAULT_FILE), "").unwrap();
-        assert_eq!(find_default(&sub), Some(root.join("repo/a").join(DEFAULT_FILE)));
+        assert_eq!(
+            find_default(&sub),
+            Some(root.join("repo/a").join(DEFAULT_FILE))
+        );
     }
 
     #[test]

@@ -221,7 +221,10 @@ fn every_result_has_a_physical_location_unless_no_input_names_its_dns_target() {
             if command_line_domains {
                 assert!(physical.is_null(), "{}: {result}", run.name);
                 assert!(
-                    !locations[0]["logicalLocations"].as_array().unwrap().is_empty(),
+                    !locations[0]["logicalLocations"]
+                        .as_array()
+                        .unwrap()
+                        .is_empty(),
                     "{}: {result}",
                     run.name
                 );
@@ -241,7 +244,10 @@ fn every_result_has_a_physical_location_unless_no_input_names_its_dns_target() {
         }
     }
     assert!(total > 50, "only {total} results");
-    assert!(unnamed > 0 && unnamed < total, "{unnamed} of {total} without a file");
+    assert!(
+        unnamed > 0 && unnamed < total,
+        "{unnamed} of {total} without a file"
+    );
 }
 
 /// The first result of `rule` for `target` in a log.

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod finding;
 pub mod message;
 pub mod mx;
+pub mod path;
 pub mod report;
 pub mod rules;
 pub mod run;

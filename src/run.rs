@@ -25,9 +25,14 @@ pub enum Mode {
     Offline { zone_files: Vec<String> },
     /// Live DNS through these servers (`ADDR:PORT`); empty means the system's resolvers.
     Live { nameservers: Vec<String> },
-    /// No DNS: drafts linted with this profile, as templates (`--template`) or as rendered
-    /// messages.
-    Drafts { profile: String, template: bool },
+    /// Drafts linted with this profile, as templates (`--template`) or as rendered messages.
+    /// `dns` is where their DKIM signatures were verified from (an `Offline` or `Live` mode),
+    /// `None` when they were not (no DNS at all).
+    Drafts {
+        profile: String,
+        template: bool,
+        dns: Option<Box<Mode>>,
+    },
     /// No DNS: sending statistics read from these files.
     Stats { files: Vec<String> },
 }
@@ -275,6 +280,9 @@ pub struct Report {
     pub mode: Mode,
     /// The run's `--fail-on`: findings at or above it fail the gate; `None` is `never`.
     pub fail_on: Option<Severity>,
+    /// The configuration files whose rules and ignores applied, lowest layer first (the
+    /// nearest `mailaudit.toml`, `--rules`, a campaign file with rules or ignores).
+    pub config: Vec<String>,
     pub results: Vec<TargetResult>,
 }
 
@@ -320,6 +328,7 @@ impl Report {
             command: command.into(),
             mode,
             fail_on: Some(Severity::Error),
+            config: Vec::new(),
             results: Vec::new(),
         }
     }

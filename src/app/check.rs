@@ -22,6 +22,17 @@ pub struct CheckOptions {
     pub as_of: Option<Date>,
 }
 
+impl CheckOptions {
+    /// The options with the campaign path normalised ([`crate::path::normalize`]); the
+    /// paths the campaign file names are normalised when it is loaded ([`super::Settings`]).
+    pub fn normalized(&self) -> CheckOptions {
+        CheckOptions {
+            campaign: crate::path::normalize(&self.campaign),
+            ..self.clone()
+        }
+    }
+}
+
 pub(super) fn run(
     common: &CommonOptions,
     settings: &Settings,

@@ -25,6 +25,20 @@ pub struct DnsOptions {
     pub concurrency: NonZeroUsize,
 }
 
+impl DnsOptions {
+    /// The options with the zone paths normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> DnsOptions {
+        DnsOptions {
+            zone: self
+                .zone
+                .iter()
+                .map(|p| crate::path::normalize(p))
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// What every audit gets from the shared options.
 pub struct AuditContext<'a> {
     pub rules: &'a Rules,
@@ -122,7 +136,7 @@ pub fn expand_zone_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         let entries = std::fs::read_dir(path)
             .with_context(|| format!("cannot read zone directory {}", path.display()))?;
         let mut found: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(|e| e.ok().map(|e| crate::path::normalize(&e.path())))
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "zone"))
             .collect();
         if found.is_empty() {

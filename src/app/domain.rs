@@ -29,6 +29,16 @@ pub struct DomainOptions {
 }
 
 impl DomainOptions {
+    /// The options with the domains file normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> DomainOptions {
+        DomainOptions {
+            domains_file: self.domains_file.as_deref().map(crate::path::normalize),
+            ..self.clone()
+        }
+    }
+}
+
+impl DomainOptions {
     /// The domains from the command line, then those of the domains file; each domain of the
     /// file is recorded in `locations` with its line, for SARIF and github output.
     pub fn domain_list(&self, locations: &mut SarifContext) -> Result<Vec<String>> {

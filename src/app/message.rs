@@ -6,6 +6,7 @@ use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use super::workers;
 use crate::message::{DkimVerifier, DraftOptions};
+use crate::run::Mode;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 
@@ -27,6 +28,20 @@ pub struct MessageOptions {
     pub dkim_now: Option<u64>,
 }
 
+impl MessageOptions {
+    /// The options with the draft paths normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> MessageOptions {
+        MessageOptions {
+            paths: self
+                .paths
+                .iter()
+                .map(|p| crate::path::normalize(p))
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 /// Every path named on the command line must exist, and a directory must hold drafts: a
 /// mistyped path or an empty directory is a usage error (exit 2), not a clean run.
 pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {
@@ -44,13 +59,28 @@ pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// The report's mode: the profile and how drafts were read, and where DNS for their DKIM
+/// signatures came from when they were verified (see [`run`]).
+pub(super) fn mode(options: &MessageOptions, ctx: &AuditContext) -> Mode {
+    Mode::Drafts {
+        profile: options.profile.clone(),
+        template: options.template,
+        dns: verifies_dkim(options, ctx).then(|| Box::new(ctx.mode.clone())),
+    }
+}
+
+/// DKIM signatures are verified when the run was given a DNS source or `--verify-dkim`.
+fn verifies_dkim(options: &MessageOptions, ctx: &AuditContext) -> bool {
+    ctx.dns_given() || options.verify_dkim
+}
+
 pub(super) fn run(
     options: &MessageOptions,
     ctx: &AuditContext,
     sink: &mut ResultSink,
 ) -> Result<()> {
     let runtime = runtime()?;
-    let dkim = if ctx.dns_given() || options.verify_dkim {
+    let dkim = if verifies_dkim(options, ctx) {
         Some(DkimVerifier {
             resolver: ctx.resolver()?,
             runtime: runtime.handle().clone(),

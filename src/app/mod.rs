@@ -62,7 +62,29 @@ pub enum Command {
     Sender(SenderOptions),
 }
 
+impl CommonOptions {
+    /// The options with every input path normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> CommonOptions {
+        CommonOptions {
+            dns: self.dns.normalized(),
+            rules: self.rules.as_deref().map(crate::path::normalize),
+            ..self.clone()
+        }
+    }
+}
+
 impl Command {
+    /// The command with every input path normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> Command {
+        match self {
+            Command::Rules { .. } | Command::Spf(_) => self.clone(),
+            Command::Domain(options) => Command::Domain(options.normalized()),
+            Command::Message(options) => Command::Message(options.normalized()),
+            Command::Check(options) => Command::Check(options.normalized()),
+            Command::Sender(options) => Command::Sender(options.normalized()),
+        }
+    }
+
     /// The name a report gives its command.
     pub fn name(&self) -> &'static str {
         match self {
@@ -79,6 +101,8 @@ impl Command {
 /// Run `command`: the report goes to the output, and the gate's verdict at `--fail-on` comes
 /// back (the binary turns it into the exit status). `rules` always passes.
 pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
+    // Every input path in its one form (`crate::path`) before anything else sees it.
+    let (common, command) = (&common.normalized(), &command.normalized());
     let settings = Settings::load(common, command)?;
     match command {
         Command::Rules { rule } => rules::show(common, &settings.rules, rule.as_deref()),
@@ -90,11 +114,9 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
         }),
         Command::Message(options) => {
             message::check_paths(&options.paths)?;
-            let mode = Mode::Drafts {
-                profile: options.profile.clone(),
-                template: options.template,
-            };
-            audit(common, &settings, command, Some(mode), |ctx, sink| {
+            let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+            let mode = message::mode(options, &ctx);
+            audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
                 message::run(options, ctx, sink)
             })
         }
@@ -146,11 +168,10 @@ fn audit_in(
         command.name(),
         mode,
     )?;
-    // SARIF and github locations: paths relative to the working directory; a DNS target
-    // that no input line names points at the first zone file.
-    let locations = sink.locations_mut();
-    locations.root = std::env::current_dir().ok();
-    locations.default_uri = ctx.zone_files.first().map(|p| p.display().to_string());
+    // SARIF and github locations: paths relative to the working directory. A DNS target
+    // that no input line names (a campaign file, a --domains-file) has no file location: a
+    // zone file is where answers came from, not where the target was named.
+    sink.locations_mut().root = std::env::current_dir().ok();
     run(ctx, &mut sink)?;
     Ok(sink.finish()?)
 }

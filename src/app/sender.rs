@@ -21,6 +21,20 @@ pub struct SenderOptions {
     pub established: Vec<String>,
 }
 
+impl SenderOptions {
+    /// The options with the stats files normalised ([`crate::path::normalize`]).
+    pub fn normalized(&self) -> SenderOptions {
+        SenderOptions {
+            files: self
+                .files
+                .iter()
+                .map(|p| crate::path::normalize(p))
+                .collect(),
+            ..self.clone()
+        }
+    }
+}
+
 pub(super) fn run(
     options: &SenderOptions,
     ctx: &AuditContext,

@@ -1,13 +1,13 @@
 //! Settings layering: the built-in rule data, then the command's profile (`--profile`, a
-//! campaign's `profile`), then the user's files (`./mailaudit.toml`, `--rules`, a campaign's
-//! own `[rules]` and `[[ignore]]`), which win.
+//! campaign's `profile`), then the user's files (the nearest `mailaudit.toml`, `--rules`, a
+//! campaign's own `[rules]` and `[[ignore]]`), which win.
 
 use super::{Command, CommonOptions};
 use crate::campaign::Campaign;
 use crate::config::Config;
 use crate::rules::Rules;
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The effective rules and configuration of one run.
 #[derive(Clone, Debug)]
@@ -22,11 +22,14 @@ pub struct Settings {
 impl Settings {
     pub fn load(common: &CommonOptions, command: &Command) -> Result<Settings> {
         let campaign = match command {
-            Command::Check(options) => Some(Campaign::load(&options.campaign)?),
+            Command::Check(options) => Some(load_campaign(&options.campaign)?),
             _ => None,
         };
-        let mut config = Config::discover(Path::new("."), common.rules.as_deref())?;
-        if let Some(campaign) = &campaign {
+        let cwd = std::env::current_dir().context("cannot read the working directory")?;
+        let mut config = Config::discover(&cwd, common.rules.as_deref())?;
+        // A campaign file counts among the configuration files only when it holds rules or
+        // ignores of its own.
+        if let Some(campaign) = campaign.as_ref().filter(|c| !c.config.is_empty()) {
             config.layer(campaign.config.clone());
         }
         let mut rules = Rules::builtin().context("the built-in rule data is broken")?;
@@ -47,4 +50,20 @@ impl Settings {
             campaign,
         })
     }
+}
+
+/// A campaign file with every path it names in its one form ([`crate::path`]), and the path
+/// targets of its ignores relative to its directory, as in any configuration file.
+fn load_campaign(path: &Path) -> Result<Campaign> {
+    let mut campaign = Campaign::load(path)?;
+    let one = |p: &PathBuf| crate::path::normalize(p);
+    campaign.drafts = campaign.drafts.iter().map(one).collect();
+    campaign.stats = campaign.stats.as_ref().map(one);
+    campaign.zones = campaign.zones.iter().map(one).collect();
+    campaign.path = one(&campaign.path);
+    campaign.source = crate::path::to_text(&campaign.path);
+    campaign
+        .config
+        .anchor(campaign.path.parent().unwrap_or(Path::new("")));
+    Ok(campaign)
 }

@@ -31,6 +31,7 @@ impl<'a> ResultSink<'a> {
         let output = Output::open(common.output.as_deref())?;
         let mut report = Report::new(command, mode);
         report.fail_on = common.fail_on;
+        report.config = config.sources().to_vec();
         Ok(ResultSink::new(
             rules,
             config,

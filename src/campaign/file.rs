@@ -30,7 +30,7 @@ use crate::config::{Config, ConfigError};
 use crate::dns::{is_valid_query_name, normalize_name};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 /// Every top-level key of a campaign file, in the order the documentation gives them.
@@ -475,26 +475,7 @@ fn domain_name(text: &str) -> Result<String, String> {
 /// so reports show `fixtures/zones`, not `fixtures/campaign/../zones`. An absolute path
 /// stays as it is.
 pub fn resolve(base: &Path, path: &str) -> PathBuf {
-    let joined = base.join(path);
-    let mut out = PathBuf::new();
-    for component in joined.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let last = out.components().next_back();
-                if matches!(last, Some(Component::Normal(_))) {
-                    out.pop();
-                } else if !matches!(last, Some(Component::RootDir | Component::Prefix(_))) {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
+    crate::path::clean(&base.join(path))
 }
 
 /// A drafts path must exist; a directory must hold `.eml` drafts.

@@ -1,4 +1,5 @@
-//! User configuration: rule overrides and ignores from `./mailaudit.toml` and `--rules FILE`.
+//! User configuration: rule overrides and ignores from the nearest `mailaudit.toml`
+//! ([`find_default`]) and `--rules FILE`.
 //!
 //! ```toml
 //! [rules."spf/lookup-limit"]
@@ -22,10 +23,10 @@ use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// The configuration file read from the working directory when present.
+/// The name of the configuration file looked for in the working directory and its parents.
 pub const DEFAULT_FILE: &str = "mailaudit.toml";
 
 #[derive(Debug, thiserror::Error)]
@@ -243,34 +244,63 @@ impl Config {
         })
     }
 
-    /// Read and parse one configuration file.
+    /// True when the configuration sets nothing (no overrides, no ignores).
+    pub fn is_empty(&self) -> bool {
+        self.overrides.is_empty() && self.ignores.is_empty()
+    }
+
+    /// Read and parse one configuration file, named in its one form ([`crate::path`]); path
+    /// targets of its ignores are relative to its directory ([`Config::anchor`]).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let source = path.display().to_string();
+        let source = crate::path::display(path);
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             file: source.clone(),
             source: e,
         })?;
-        Config::parse(&text, &source)
+        let mut config = Config::parse(&text, &source)?;
+        config.anchor(path.parent().unwrap_or(Path::new("")));
+        Ok(config)
     }
 
-    /// The run's configuration: `dir/mailaudit.toml` when present, then `explicit`
-    /// (`--rules`) on top of it.
-    pub fn discover(dir: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        let default = dir.join(DEFAULT_FILE);
+    /// The run's configuration: the nearest `mailaudit.toml` ([`find_default`] from `cwd`)
+    /// when there is one, then `explicit` (`--rules`) on top of it.
+    pub fn discover(cwd: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let default = find_default(cwd);
         let mut config = Config::default();
-        let default_exists = default.is_file();
-        if default_exists {
-            config.layer(Config::load(&default)?);
+        if let Some(default) = &default {
+            config.layer(Config::load(default)?);
         }
         if let Some(path) = explicit {
             // `--rules mailaudit.toml` must not count the same ignores twice.
-            let same = default_exists
-                && std::fs::canonicalize(path).ok() == std::fs::canonicalize(&default).ok();
+            let same = default.as_ref().is_some_and(|default| {
+                std::fs::canonicalize(path).ok() == std::fs::canonicalize(default).ok()
+            });
             if !same {
                 config.layer(Config::load(path)?);
             }
         }
         Ok(config)
+    }
+
+    /// Make the path targets of this configuration's ignores relative to `base` (the directory
+    /// of the file that holds them) and put them in their one form ([`crate::path`]), so that
+    /// `target = "seq/02-followup.eml"` in `repo/mailaudit.toml` matches the draft however and
+    /// from wherever under the repository it is named. A target is a path when it holds a `/`
+    /// (or `\`) or names a file or directory that exists under `base`; any other target is a
+    /// name (a domain, an IP) and is kept as written.
+    pub fn anchor(&mut self, base: &Path) {
+        for ignore in &mut self.ignores {
+            let Some(target) = &ignore.target else {
+                continue;
+            };
+            let joined = base.join(target);
+            let is_path = target.contains('/')
+                || target.contains('\\')
+                || std::fs::symlink_metadata(&joined).is_ok();
+            if is_path {
+                ignore.target = Some(crate::path::display(&joined));
+            }
+        }
     }
 
     /// Put `upper` on top of this configuration: its overrides are applied after ours.
@@ -293,6 +323,28 @@ impl Config {
     pub fn sources(&self) -> &[String] {
         &self.sources
     }
+}
+
+/// The configuration file of a run started in `cwd`: the first `mailaudit.toml` in `cwd` and
+/// then in each of its parents, up to and including the repository root (the nearest directory
+/// with a `.git` entry, a directory or a worktree's file). Outside any repository only `cwd`
+/// is looked in, so a file in some unrelated parent (a home directory) never applies. Only the
+/// nearest file is read; files further up are not layered under it (as ruff does).
+pub fn find_default(cwd: &Path) -> Option<PathBuf> {
+    let cwd = crate::path::clean(cwd);
+    let root = cwd
+        .ancestors()
+        .find(|dir| std::fs::symlink_metadata(dir.join(".git")).is_ok());
+    let dirs: Vec<&Path> = match root {
+        Some(root) => cwd
+            .ancestors()
+            .take_while(|dir| dir.starts_with(root))
+            .collect(),
+        None => vec![cwd.as_path()],
+    };
+    dirs.into_iter()
+        .map(|dir| dir.join(DEFAULT_FILE))
+        .find(|file| file.is_file())
 }
 
 /// Applies the ignores to findings as targets finish, remembering which ignores were used so
@@ -489,6 +541,59 @@ mod tests {
                 file: "m.toml".into(),
                 line: 6
             })
+        );
+    }
+
+    #[test]
+    fn discovery_looks_up_to_the_repository_root_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let sub = root.join("repo/a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(root.join(DEFAULT_FILE), "").unwrap();
+        // Outside any repository: only the working directory.
+        assert_eq!(find_default(&sub), None);
+        assert_eq!(find_default(root), Some(root.join(DEFAULT_FILE)));
+        // Inside one: the nearest file up to the root, never above it.
+        std::fs::create_dir(root.join("repo/.git")).unwrap();
+        assert_eq!(find_default(&sub), None);
+        std::fs::write(root.join("repo").join(DEFAULT_FILE), "").unwrap();
+        assert_eq!(
+            find_default(&sub),
+            Some(root.join("repo").join(DEFAULT_FILE))
+        );
+        std::fs::write(root.join("repo/a").join(DEFAULT_FILE), "").unwrap();
+        assert_eq!(
+            find_default(&sub),
+            Some(root.join("repo/a").join(DEFAULT_FILE))
+        );
+    }
+
+    #[test]
+    fn path_targets_are_relative_to_the_file_that_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("seq")).unwrap();
+        std::fs::write(dir.path().join("seq/a.eml"), "").unwrap();
+        let text = "[[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"./seq/a.eml\"\nreason = \"r\"\n\n\
+                    [[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"Legacy.Example.com.\"\nreason = \"r\"\n\n\
+                    [[ignore]]\nrule = \"spf/ptr-mechanism\"\ntarget = \"seq\"\nreason = \"r\"\n";
+        let mut config = Config::parse(text, "m.toml").unwrap();
+        config.anchor(dir.path());
+        let targets: Vec<String> = config
+            .ignores()
+            .iter()
+            .map(|i| i.target.clone().unwrap())
+            .collect();
+        // The temporary directory is outside the working directory: absolute paths; a name
+        // that is no path stays as written.
+        let base = crate::path::display(dir.path());
+        assert_eq!(
+            targets,
+            [
+                format!("{base}/seq/a.eml"),
+                "Legacy.Example.com.".to_string(),
+                format!("{base}/seq")
+            ]
         );
     }
 

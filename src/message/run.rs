@@ -223,10 +223,17 @@ impl Walk {
                 continue;
             };
             let name = entry.file_name();
+            // `a.eml`, not `./a.eml`, in the working directory: the one form of a path
+            // (`crate::path`) that targets and ignores use.
+            let path = if dir == Path::new(".") {
+                PathBuf::from(&name)
+            } else {
+                entry.path()
+            };
             if kind.is_dir() {
-                entries.push((name, entry.path(), true));
-            } else if is_draft_name(&name) && (kind.is_file() || entry.path().is_file()) {
-                entries.push((name, entry.path(), false));
+                entries.push((name, path, true));
+            } else if is_draft_name(&name) && (kind.is_file() || path.is_file()) {
+                entries.push((name, path, false));
             }
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));

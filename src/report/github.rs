@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Files and lines are settled as for SARIF ([`super::sarif`]): a DNS finding points at the
-//! input line that named its domain, else at the default file, else has no file.
+//! input line that named its domain, else has no file.
 //!
 //! Escaping follows the runner's rules: in the message `%` -> `%25`, CR -> `%0D`, LF -> `%0A`;
 //! in property values also `:` -> `%3A` and `,` -> `%2C`. Other control characters, bidi
@@ -19,7 +19,7 @@
 //! a terminal control sequence, or make the text read differently.
 
 use super::RenderContext;
-use super::human::{mode_line, summary_line, suppressed_line, verdict_line};
+use super::human::{config_note, mode_line, summary_line, suppressed_line, verdict_line};
 use super::sarif::{SarifContext, anchor, is_file_kind};
 use crate::finding::Severity;
 use crate::run::Report;
@@ -77,9 +77,10 @@ pub fn write(report: &Report, ctx: &RenderContext<'_>, out: &mut dyn Write) -> i
     let summary = report.summary();
     writeln!(
         out,
-        "mailaudit: {}; {}",
+        "mailaudit: {}; {}{}",
         summary_line(&summary),
-        mode_line(&report.mode)
+        mode_line(&report.mode),
+        config_note(&report.config)
     )?;
     if let Some(line) = suppressed_line(&summary) {
         writeln!(out, "mailaudit: {line}")?;

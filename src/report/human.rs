@@ -79,9 +79,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let summary = report.summary();
     writeln!(
         out,
-        "{}; {}",
+        "{}; {}{}",
         summary_line(&summary),
-        mode_line(&report.mode)
+        mode_line(&report.mode),
+        config_note(&report.config)
     )?;
     if let Some(line) = suppressed_line(&summary) {
         writeln!(out, "{line}")?;
@@ -167,6 +168,18 @@ fn incomplete_text(gate: &Gate) -> Option<String> {
         text.push_str(&format!(" ({})", names.join(", ")));
     }
     Some(text)
+}
+
+/// `; config mailaudit.toml, strict.toml` when configuration files applied, else nothing.
+pub(crate) fn config_note(files: &[String]) -> String {
+    if files.is_empty() {
+        return String::new();
+    }
+    let files: Vec<String> = files
+        .iter()
+        .map(|f| escape_untrusted(f).into_owned())
+        .collect();
+    format!("; config {}", files.join(", "))
 }
 
 /// The few facts a person wants above the findings; the rest are in the JSON.
@@ -676,6 +689,18 @@ fn write_draft_facts(facts: &DraftFacts, out: &mut dyn Write) -> io::Result<()> 
             body.word_count, body.link_count
         )?;
     }
+    // Each signature that was verified (a key fetched): its result, domain and selector.
+    for signature in &facts.dkim_signatures {
+        if let Some(result) = &signature.result {
+            writeln!(
+                out,
+                "  dkim: {} d={} s={}",
+                escape_untrusted(result),
+                escape_untrusted(&signature.domain),
+                escape_untrusted(&signature.selector)
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -705,15 +730,26 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
             "DNS live via the system resolver".to_string()
         }
         Mode::Live { nameservers } => format!("DNS live via {}", list(nameservers)),
-        Mode::Drafts { profile, template } => format!(
-            "profile {}, {}",
-            escape_untrusted(profile),
-            if *template {
-                "template mode (merge tags expected)"
-            } else {
-                "rendered drafts"
+        Mode::Drafts {
+            profile,
+            template,
+            dns,
+        } => {
+            let mut line = format!(
+                "profile {}, {}",
+                escape_untrusted(profile),
+                if *template {
+                    "template mode (merge tags expected)"
+                } else {
+                    "rendered drafts"
+                }
+            );
+            if let Some(dns) = dns {
+                line.push_str("; DKIM verified with ");
+                line.push_str(&mode_line(dns));
             }
-        ),
+            line
+        }
         Mode::Stats { files } => format!("no DNS; statistics from {}", list(files)),
     }
 }

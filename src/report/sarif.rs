@@ -10,8 +10,10 @@
 //!   that file, with the header as a logical location;
 //! - a finding about a DNS target (domain, IP) points at the input line that named the target
 //!   when the caller knows one ([`SarifContext::fallback`]: the campaign file, the
-//!   `--domains-file`), else at line 1 of [`SarifContext::default_uri`] (the first zone file),
-//!   and always carries the domain (and the DNS record of a record span) as logical locations.
+//!   `--domains-file`), else at line 1 of [`SarifContext::default_uri`] when the command sets
+//!   one (`check`: the campaign file; `sender`: the first stats file), else at no file (never
+//!   a zone file: it is where answers came from, not where the target was named), and always
+//!   carries the domain (and the DNS record of a record span) as logical locations.
 //!
 //! Each result has a stable partial fingerprint, [`FINGERPRINT_KEY`]; see [`fingerprint`].
 //! A finding an ignore waived stays a result, after its target's findings, with a
@@ -41,9 +43,10 @@ pub const FINGERPRINT_KEY: &str = "mailauditFinding/v1";
 pub const SRCROOT: &str = "%SRCROOT%";
 
 /// Where the inputs of a run named its targets, so that findings without a file of their own
-/// (DNS findings about a domain or an IP) can point somewhere in the repository. `main.rs`
+/// (DNS findings about a domain or an IP) can point somewhere in the repository. The app
 /// fills it: the campaign file's line for each domain and IP it names, the `--domains-file`
-/// line of each domain, and the first `--zone` file as the default.
+/// line of each domain, and a default file for `check` (the campaign) and `sender` (the
+/// first stats file); zone files are never a location.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SarifContext {
     /// Target (domain or IP, compared case-insensitively and without a trailing dot) ->

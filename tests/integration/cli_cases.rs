@@ -27,6 +27,8 @@ struct Case {
     /// Files that must exist after the run (path -> substrings of their content).
     #[serde(default)]
     output_files: BTreeMap<String, Vec<String>>,
+    /// Run in this subdirectory of the case's directory (created when missing).
+    cwd: Option<String>,
 }
 
 fn cases() -> Vec<PathBuf> {
@@ -55,13 +57,24 @@ fn run(path: &Path) -> Vec<String> {
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, content).unwrap();
     }
-    // `{fixtures}` in an argument names the repository's fixtures directory.
+    // `{fixtures}` in an argument names the repository's fixtures directory, `{dir}` the
+    // case's directory (absolute, as `$PWD` would spell it).
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let case_dir = std::fs::canonicalize(dir.path()).unwrap();
+    let case_dir_text = case_dir.display().to_string();
     let args: Vec<String> = case
         .args
         .iter()
-        .map(|a| a.replace("{fixtures}", &fixtures.display().to_string()))
+        .map(|a| {
+            a.replace("{fixtures}", &fixtures.display().to_string())
+                .replace("{dir}", &case_dir_text)
+        })
         .collect();
+    let cwd = match &case.cwd {
+        Some(sub) => case_dir.join(sub),
+        None => case_dir.clone(),
+    };
+    std::fs::create_dir_all(&cwd).unwrap();
     // Cases never reach live DNS: an audit either reads zone files or names a server.
     let audits = args.iter().any(|a| a == "domain" || a == "spf");
     let offline = args.iter().any(|a| a == "--zone" || a == "--nameserver");
@@ -72,15 +85,21 @@ fn run(path: &Path) -> Vec<String> {
     );
     let output = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
         .args(&args)
-        .current_dir(dir.path())
+        .current_dir(&cwd)
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    // Paths under the fixtures directory print back as `{fixtures}`, so expected output does
-    // not depend on where the repository is checked out.
+    // Paths under the fixtures directory print back as `{fixtures}`, those under the case's
+    // directory as `{dir}`, so expected output does not depend on where the repository is
+    // checked out or which temporary directory the case ran in.
     let root = fixtures.display().to_string();
-    let stdout = String::from_utf8_lossy(&output.stdout).replace(&root, "{fixtures}");
-    let stderr = String::from_utf8_lossy(&output.stderr).replace(&root, "{fixtures}");
+    let unplace = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .replace(&root, "{fixtures}")
+            .replace(&case_dir_text, "{dir}")
+    };
+    let stdout = unplace(&output.stdout);
+    let stderr = unplace(&output.stderr);
 
     let mut problems = Vec::new();
     if output.status.code() != Some(case.status) {
@@ -111,7 +130,7 @@ fn run(path: &Path) -> Vec<String> {
         }
     }
     for (name, needles) in &case.output_files {
-        match std::fs::read_to_string(dir.path().join(name)) {
+        match std::fs::read_to_string(case_dir.join(name)) {
             Ok(content) => {
                 for needle in needles {
                     if !content.contains(needle.as_str()) {

@@ -20,6 +20,7 @@ fn report(template: bool) -> Report {
         Mode::Drafts {
             profile: "cold-outreach".into(),
             template,
+            dns: None,
         },
     );
     let options = DraftOptions {

@@ -16,6 +16,8 @@ pub struct ReportV1<'a> {
     pub tool: ToolV1,
     pub command: &'a str,
     pub mode: ModeV1<'a>,
+    /// The configuration files whose rules and ignores applied, lowest layer first.
+    pub config: &'a [String],
     pub summary: SummaryV1,
     /// The gate's answer at the run's `--fail-on`: "pass", "fail" or "incomplete".
     pub verdict: &'static str,
@@ -52,8 +54,9 @@ pub struct ToolV1 {
 }
 
 /// `{"dns": "offline", "zone_files": [...]}` or `{"dns": "live", "nameservers": [...]}`
-/// (no nameservers: the system's resolvers), or for drafts, which need no DNS,
-/// `{"dns": "none", "profile": "cold-outreach", "template": false}`, and for sending
+/// (no nameservers: the system's resolvers), or for drafts
+/// `{"dns": "none", "profile": "cold-outreach", "template": false}` (with `zone_files` or
+/// `nameservers` and `dns` offline or live when their DKIM signatures were verified), and for sending
 /// statistics `{"dns": "none", "stats_files": [...]}`.
 #[derive(Debug, Serialize)]
 #[serde(tag = "dns", rename_all = "snake_case")]
@@ -66,6 +69,20 @@ pub enum ModeV1<'a> {
     },
     #[serde(rename = "none")]
     Drafts {
+        profile: &'a str,
+        template: bool,
+    },
+    /// Drafts whose DKIM signatures were verified from zone files.
+    #[serde(rename = "offline")]
+    DraftsOffline {
+        zone_files: &'a [String],
+        profile: &'a str,
+        template: bool,
+    },
+    /// Drafts whose DKIM signatures were verified with live DNS.
+    #[serde(rename = "live")]
+    DraftsLive {
+        nameservers: &'a [String],
         profile: &'a str,
         template: bool,
     },
@@ -249,6 +266,7 @@ impl<'a> ReportV1<'a> {
             tool: ToolV1::this(),
             command: &report.command,
             mode: ModeV1::from_mode(&report.mode),
+            config: &report.config,
             summary: SummaryV1::from_summary(&report.summary()),
             verdict: report.verdict().as_str(),
             results: report
@@ -265,9 +283,25 @@ impl<'a> ModeV1<'a> {
         match mode {
             Mode::Offline { zone_files } => ModeV1::Offline { zone_files },
             Mode::Live { nameservers } => ModeV1::Live { nameservers },
-            Mode::Drafts { profile, template } => ModeV1::Drafts {
+            Mode::Drafts {
                 profile,
-                template: *template,
+                template,
+                dns,
+            } => match dns.as_deref() {
+                Some(Mode::Offline { zone_files }) => ModeV1::DraftsOffline {
+                    zone_files,
+                    profile,
+                    template: *template,
+                },
+                Some(Mode::Live { nameservers }) => ModeV1::DraftsLive {
+                    nameservers,
+                    profile,
+                    template: *template,
+                },
+                _ => ModeV1::Drafts {
+                    profile,
+                    template: *template,
+                },
             },
             Mode::Stats { files } => ModeV1::Stats { stats_files: files },
         }

@@ -119,6 +119,7 @@ pub fn report() -> Report {
             zone_files: vec!["fixtures/a.zone".into(), "fixtures/b.zone".into()],
         },
         fail_on: Some(Severity::Error),
+        config: Vec::new(),
         results: vec![zulu, alpha, quiet, config],
     }
 }

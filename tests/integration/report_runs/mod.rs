@@ -158,6 +158,15 @@ pub fn runs() -> Vec<Run> {
                 "fixtures/drafts/rules",
             ],
         ),
+        Run::new(
+            "message --zone",
+            &[
+                "message",
+                "fixtures/drafts/dkim",
+                "--zone",
+                "fixtures/zones/dkim-drafts.zone",
+            ],
+        ),
         Run::new("check", &["check", "fixtures/campaign/campaign.toml"]),
         Run::new(
             "sender",

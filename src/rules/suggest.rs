@@ -133,7 +133,11 @@ mod tests {
             " (did you mean `spf/lookup-limit`?)"
         );
         for far in ["", "q", "completely/unrelated-words"] {
-            assert!(rules.suggest(far).is_empty(), "{far}: {:?}", rules.suggest(far));
+            assert!(
+                rules.suggest(far).is_empty(),
+                "{far}: {:?}",
+                rules.suggest(far)
+            );
         }
     }
 }

@@ -698,7 +698,10 @@ mod tests {
         for (text, want) in [
             ("{{first_name|there}}", Some("there")),
             ("{{ first_name | default: \"there\" }}", Some("there")),
-            ("{{ contact.firstname | default: 'friend' }}", Some("friend")),
+            (
+                "{{ contact.firstname | default: 'friend' }}",
+                Some("friend"),
+            ),
             ("[firstname,fallback=there]", Some("there")),
             ("{FirstName|there}", Some("there")),
             ("{{defaultIfEmpty firstName \"there\"}}", Some("there")),
@@ -713,7 +716,10 @@ mod tests {
     #[test]
     fn templates_render_with_fallbacks_or_a_placeholder() {
         let render = |text: &str| render(text, lists());
-        assert_eq!(render("Hi {{first_name|there}}, quick one"), "Hi there, quick one");
+        assert_eq!(
+            render("Hi {{first_name|there}}, quick one"),
+            "Hi there, quick one"
+        );
         assert_eq!(
             render("Hi {{first_name}} at {{ company | default: \"your team\" }}"),
             format!("Hi {PLACEHOLDER} at your team")
@@ -726,7 +732,13 @@ mod tests {
         assert_eq!(render("No tags here."), "No tags here.");
         // A malformed tag stays as written.
         assert_eq!(render("Hi {{first_name}, x"), "Hi {{first_name}, x");
-        for text in ["{{", "{{é}", "\u{0}{{\u{0}}}", "{{a|\"}}", "[x,fallback=\"]"] {
+        for text in [
+            "{{",
+            "{{é}",
+            "\u{0}{{\u{0}}}",
+            "{{a|\"}}",
+            "[x,fallback=\"]",
+        ] {
             let _ = render(text);
         }
     }

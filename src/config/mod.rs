@@ -39,11 +39,13 @@ pub enum ConfigError {
     },
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
-    #[error("{file}:{line}: unknown rule in `{key}` (`mailaudit rules` lists the rule ids)")]
+    #[error("{file}:{line}: unknown rule in `{key}`{hint} (`mailaudit rules` lists the rule ids)")]
     UnknownRule {
         file: String,
         line: usize,
         key: String,
+        /// ` (did you mean `spf/lookup-limit`?)`, or empty.
+        hint: String,
     },
     #[error("{file}:{line}: unknown threshold `{key}` ({known})")]
     UnknownThreshold {

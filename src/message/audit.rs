@@ -68,7 +68,8 @@ pub struct HeaderFacts {
     pub from_domain: Option<String>,
     pub from_name: Option<String>,
     pub reply_to_domain: Option<String>,
-    /// Characters of the decoded Subject; None without a Subject.
+    /// Characters of the decoded Subject; None without a Subject. In template mode, as
+    /// rendered: each merge tag at its fallback, or an eight-letter placeholder.
     pub subject_length: Option<usize>,
     pub date: bool,
     pub message_id: bool,
@@ -184,7 +185,9 @@ pub fn audit_draft(
         from_domain: from_domain.clone(),
         from_name,
         reply_to_domain: sender.reply_to.iter().find_map(|m| m.domain()),
-        subject_length: draft.subject().map(|s| s.trim().chars().count()),
+        subject_length: draft
+            .subject()
+            .map(|s| subject::length(&s, options.template)),
         date: draft.has_header("Date"),
         message_id: draft.has_header("Message-ID"),
         reply: draft.has_header("In-Reply-To") || draft.has_header("References"),

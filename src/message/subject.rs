@@ -43,6 +43,26 @@ pub fn merge_tags(subject: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A template's subject as a recipient would read it: each merge tag at its fallback, or an
+/// eight-letter placeholder when it has none (the body's tag syntaxes first, then any tag
+/// only the subject pattern knows).
+pub fn rendered(subject: &str) -> String {
+    let rendered = super::body::render_template(subject);
+    merge_tag_pattern()
+        .replace_all(&rendered, super::body::TAG_PLACEHOLDER)
+        .into_owned()
+}
+
+/// The subject's length in characters; for a template, as rendered ([`rendered`]).
+pub fn length(subject: &str, template: bool) -> usize {
+    let subject = subject.trim();
+    if template {
+        rendered(subject).chars().count()
+    } else {
+        subject.chars().count()
+    }
+}
+
 /// The subject as evidence: at most 200 characters.
 fn evidence(subject: &str) -> String {
     if subject.chars().count() <= 200 {
@@ -158,16 +178,22 @@ pub fn check(
     // What the reader sees of the tags is unknown: the capitals test leaves them out.
     let visible = merge_tag_pattern().replace_all(subject, " ");
 
-    let length = subject.chars().count();
+    // A template is measured as rendered: `{{first_name|there}}` is five characters.
+    let written = subject.chars().count();
+    let length = length(subject, template);
     let max = rules.threshold(SUBJECT_TOO_LONG_MAX_CHARS);
     if length as f64 > max {
+        let message = if length == written {
+            format!("the subject is {length} characters long (at most {max})")
+        } else {
+            format!(
+                "the subject is {length} characters long as rendered with fallbacks (at most \
+                 {max}; {written} as written)"
+            )
+        };
         out.push(
             rules
-                .finding(
-                    SUBJECT_TOO_LONG,
-                    target,
-                    format!("the subject is {length} characters long (at most {max})"),
-                )
+                .finding(SUBJECT_TOO_LONG, target, message)
                 .with_record(evidence(subject))
                 .with_measured(length)
                 .with_threshold(max)
@@ -294,6 +320,19 @@ mod tests {
         ] {
             assert_eq!(merge_tags(subject), tags, "{subject}");
         }
+    }
+
+    #[test]
+    fn templates_are_measured_as_rendered() {
+        // 28 characters as a recipient reads it, 53 as written.
+        let subject = "Quick question for {{company | default: \"your team\"}}";
+        assert_eq!(rendered(subject), "Quick question for your team");
+        assert_eq!(length(subject, true), 28);
+        assert_eq!(length(subject, false), 53);
+        assert_eq!(rendered("{{first_name|there}}, hi"), "there, hi");
+        // Without a fallback: the eight-letter placeholder, whichever syntax.
+        assert_eq!(rendered("Idea for %COMPANY%"), "Idea for xxxxxxxx");
+        assert_eq!(rendered("{Hi|Hey} *|FNAME|*"), "Hi xxxxxxxx");
     }
 
     #[test]

@@ -635,6 +635,16 @@ fn write_sender_facts(facts: &SenderFacts, out: &mut dyn Write) -> io::Result<()
     Ok(())
 }
 
+/// A template's lengths and counts are measured on the text as rendered (each merge tag at
+/// its fallback, or a placeholder word): the facts say so.
+fn rendered_note(facts: &DraftFacts) -> &'static str {
+    if facts.template {
+        " as rendered with fallbacks"
+    } else {
+        ""
+    }
+}
+
 /// A draft: sender, subject length, unsubscribe URIs, parts, and the body's counts.
 fn write_draft_facts(facts: &DraftFacts, out: &mut dyn Write) -> io::Result<()> {
     if let Some(headers) = &facts.headers {
@@ -646,7 +656,12 @@ fn write_draft_facts(facts: &DraftFacts, out: &mut dyn Write) -> io::Result<()> 
             }
         }
         if let Some(length) = headers.subject_length {
-            writeln!(out, "  subject: {length} characters")?;
+            writeln!(
+                out,
+                "  subject: {}{}",
+                plural(length, "character", "characters"),
+                rendered_note(facts)
+            )?;
         }
     }
     if let Some(unsubscribe) = &facts.unsubscribe {
@@ -685,8 +700,10 @@ fn write_draft_facts(facts: &DraftFacts, out: &mut dyn Write) -> io::Result<()> 
     if let Some(body) = &facts.body {
         writeln!(
             out,
-            "  words: {}, links: {}",
-            body.word_count, body.link_count
+            "  words: {}{}, links: {}",
+            body.word_count,
+            rendered_note(facts),
+            body.link_count
         )?;
     }
     // Each signature that was verified (a key fetched): its result, domain and selector.

@@ -21,11 +21,24 @@ pub fn effective_level(rules: &Rules, meta: &RuleMeta) -> &'static str {
 
 /// One line per rule, sorted by id: id, severity, title.
 pub fn write_list(rules: &Rules, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(rules, rules.iter(), out)
+}
+
+/// The rules of one family (`mailaudit rules spf`), as [`write_list`] writes them.
+pub fn write_family(rules: &Rules, family: &str, out: &mut dyn Write) -> io::Result<()> {
+    write_rows(rules, rules.family(family), out)
+}
+
+fn write_rows<'a>(
+    rules: &Rules,
+    metas: impl Iterator<Item = &'a RuleMeta>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     // A fixed id column, so adding a longer rule id does not reflow every line; a longer id
     // only pushes its own line.
     let width = ID_COLUMN;
     writeln!(out, "{:width$}  {:8}  TITLE", "ID", "SEVERITY")?;
-    for meta in rules.iter() {
+    for meta in metas {
         writeln!(
             out,
             "{:width$}  {:8}  {}",

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 mod id;
+mod suggest;
 pub use id::{RuleId, Threshold, concat};
+pub use suggest::{family_of, in_query};
 
 /// The rule data files compiled into the binary.
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -164,6 +166,7 @@ impl Rules {
                     file: ignore.source.clone(),
                     line: ignore.line,
                     key: format!("ignore.rule = \"{}\"", ignore.rule),
+                    hint: self.suggestion(&ignore.rule),
                 });
             }
         }
@@ -222,6 +225,7 @@ impl Rules {
                 file: ov.source.clone(),
                 line: ov.line,
                 key,
+                hint: self.suggestion(&ov.rule),
             });
         };
         for (name, (value, line)) in &ov.thresholds {

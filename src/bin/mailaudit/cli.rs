@@ -1,14 +1,15 @@
 //! The command line's arguments and value parsers, and their conversion into the
 //! application's options.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use mailaudit::app::{self, CommonOptions, DnsOptions};
 use mailaudit::finding::Severity;
 use mailaudit::report::Format;
 use mailaudit::run::Verdict;
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -16,57 +17,77 @@ use std::time::Duration;
     name = "mailaudit",
     version,
     about = "Email deliverability and compliance auditor",
-    after_help = "Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, \
+    after_help = "Each command takes only its own options (`mailaudit COMMAND --help` lists them); \
+                  they may also be written before the command (`mailaudit --format json domain \
+                  example.com`).\n\n\
+                  Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, \
                   2 usage, configuration or input error."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub common: Common,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Options shared by every command.
+// The options come in groups; each command flattens the groups it uses, so an option the
+// command does not read is refused (exit 2) and `--help` lists only the command's own.
+
+/// `--format`, `--output`, `--rules`: the report's form, where it goes, and the rule
+/// settings it is made with.
 #[derive(Debug, Args)]
-pub struct Common {
-    /// Answer DNS from this RFC 1035 zone file, or every *.zone file of this directory,
-    /// instead of the network (repeatable)
-    #[arg(
-        long,
-        value_name = "FILE",
-        global = true,
-        conflicts_with = "nameserver"
-    )]
-    pub zone: Vec<PathBuf>,
-
-    /// Ask this DNS server instead of the system's resolvers (repeatable; port 53 by default)
-    #[arg(long, value_name = "ADDR[:PORT]", global = true, value_parser = parse_nameserver)]
-    pub nameserver: Vec<SocketAddr>,
-
-    /// Give up on a DNS query after this many seconds
-    #[arg(long, value_name = "SECS", global = true, default_value = "5", value_parser = parse_timeout)]
-    pub timeout: Duration,
-
-    /// Audit at most this many targets at once
-    #[arg(long, value_name = "N", global = true, default_value = "64")]
-    pub concurrency: NonZeroUsize,
-
+pub struct ReportArgs {
     /// Output format
-    #[arg(long, value_enum, global = true, default_value_t = FormatArg::Human)]
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
 
     /// Write the report to FILE (atomically) instead of standard output
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// Rule overrides and ignores, layered on ./mailaudit.toml when that exists
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+}
+
+/// What every audit command takes: the report's options and the gate's threshold.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
 
     /// Exit with 1 when a finding is at or above this severity
-    #[arg(long, value_enum, global = true, default_value_t = FailOn::Error)]
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 }
+
+/// Where DNS answers come from: `--zone`, `--nameserver`, `--timeout`.
+#[derive(Debug, Args)]
+pub struct DnsArgs {
+    /// Answer DNS from this RFC 1035 zone file, or every *.zone file of this directory,
+    /// instead of the network (repeatable)
+    #[arg(long, value_name = "FILE", conflicts_with = "nameserver")]
+    pub zone: Vec<PathBuf>,
+
+    /// Ask this DNS server instead of the system's resolvers (repeatable; port 53 by default)
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = parse_nameserver)]
+    pub nameserver: Vec<SocketAddr>,
+
+    /// Give up on a DNS query after this many seconds (more than 0, at most 3600)
+    #[arg(long, value_name = "SECS", default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
+    pub timeout: Duration,
+}
+
+/// `--concurrency`, for the commands that audit many targets.
+#[derive(Debug, Args)]
+pub struct ConcurrencyArgs {
+    /// Audit at most this many targets at once (1 or more)
+    #[arg(long, value_name = "N", default_value = DEFAULT_CONCURRENCY, value_parser = parse_concurrency)]
+    pub concurrency: NonZeroUsize,
+}
+
+/// `--timeout` when not given (seconds).
+const DEFAULT_TIMEOUT: &str = "5";
+/// `--concurrency` when not given.
+const DEFAULT_CONCURRENCY: &str = "64";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -112,11 +133,9 @@ impl FailOn {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List every rule with id, severity and title; with a rule id, print its documentation
-    Rules {
-        /// A rule id such as spf/lookup-limit
-        rule: Option<String>,
-    },
+    /// List every rule with id, severity and title; with a rule id, print its documentation;
+    /// with a family (spf), list its rules
+    Rules(RulesArgs),
     /// Audit sending domains: SPF, DKIM, DMARC, MX and, with --ip, SPF results and reverse DNS
     Domain(DomainArgs),
     /// Run SPF check_host() for one sending IP, domain and sender
@@ -131,11 +150,27 @@ pub enum Command {
     /// schedule and the providers' complaint and bounce thresholds
     Sender(SenderArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
-    Completions {
-        /// The shell to complete for
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule id such as spf/lookup-limit, or a family such as spf
+    pub rule: Option<String>,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+
+    /// Write the script to FILE (atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +187,15 @@ pub struct CheckArgs {
     /// measured from it; default: today
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<mailaudit::date::Date>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +218,9 @@ pub struct SenderArgs {
     /// DOMAIN is an established sender: never treat its history as a warm-up; repeatable
     #[arg(long, value_name = "DOMAIN")]
     pub established: Vec<String>,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +252,15 @@ pub struct MessageArgs {
     /// The clock for DKIM x= expiry, in Unix seconds (reproducible verification of old mail)
     #[arg(long, value_name = "UNIX_SECONDS", hide = true)]
     pub dkim_now: Option<u64>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -249,6 +305,15 @@ pub struct DomainArgs {
     /// HELO/EHLO name of the sending server
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 #[derive(Debug, Args)]
@@ -268,6 +333,12 @@ pub struct SpfArgs {
     /// HELO/EHLO name of the sending server
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
 }
 
 fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
@@ -333,12 +404,22 @@ fn parse_warmup_start(text: &str) -> Result<(String, mailaudit::date::Date), Str
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
-    match text.parse::<f64>() {
+    match text.trim().parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
         _ => Err(format!(
-            "`{text}` is not a number of seconds between 0 and 3600"
+            "`{text}` is not a timeout: give the seconds to wait for a DNS answer, more than 0 \
+             and at most 3600 (such as 2 or 0.5)"
         )),
     }
+}
+
+fn parse_concurrency(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim().parse::<NonZeroUsize>().map_err(|_| {
+        format!(
+            "`{text}` is not a concurrency: give how many targets to audit at once, a whole \
+                 number of 1 or more"
+        )
+    })
 }
 
 /// Findings at or above `--fail-on`.
@@ -353,25 +434,84 @@ pub fn exit_status(verdict: Verdict) -> u8 {
 }
 
 impl Cli {
+    /// The report options of the command (`completions` has none but `--output`).
+    fn report(&self) -> Option<&ReportArgs> {
+        match &self.command {
+            Command::Rules(args) => Some(&args.report),
+            Command::Completions(_) => None,
+            _ => self.audit().map(|audit| &audit.report),
+        }
+    }
+
+    /// The options of an audit command (not `rules` or `completions`).
+    fn audit(&self) -> Option<&AuditArgs> {
+        match &self.command {
+            Command::Domain(args) => Some(&args.audit),
+            Command::Spf(args) => Some(&args.audit),
+            Command::Message(args) => Some(&args.audit),
+            Command::Check(args) => Some(&args.audit),
+            Command::Sender(args) => Some(&args.audit),
+            Command::Rules(_) | Command::Completions(_) => None,
+        }
+    }
+
+    /// `--fail-on` of an audit command; `rules` and `completions` report no findings.
+    pub fn fail_on(&self) -> FailOn {
+        self.audit().map_or(FailOn::Error, |audit| audit.fail_on)
+    }
+
+    /// `--format`: human for `completions`, which writes a script.
+    pub fn format(&self) -> FormatArg {
+        self.report()
+            .map_or(FormatArg::Human, |report| report.format)
+    }
+
+    /// `--output`.
+    pub fn output(&self) -> Option<&Path> {
+        match &self.command {
+            Command::Completions(args) => args.output.as_deref(),
+            _ => self.report().and_then(|report| report.output.as_deref()),
+        }
+    }
+
+    /// The DNS options of the command; defaults for the commands that ask no DNS.
+    fn dns(&self) -> DnsOptions {
+        let (dns, concurrency) = match &self.command {
+            Command::Domain(args) => (Some(&args.dns), Some(&args.concurrency)),
+            Command::Spf(args) => (Some(&args.dns), None),
+            Command::Message(args) => (Some(&args.dns), Some(&args.concurrency)),
+            Command::Check(args) => (Some(&args.dns), Some(&args.concurrency)),
+            Command::Sender(_) | Command::Rules(_) | Command::Completions(_) => (None, None),
+        };
+        DnsOptions {
+            zone: dns.map(|d| d.zone.clone()).unwrap_or_default(),
+            nameservers: dns.map(|d| d.nameserver.clone()).unwrap_or_default(),
+            timeout: dns.map_or_else(
+                || parse_timeout(DEFAULT_TIMEOUT).unwrap_or(Duration::from_secs(5)),
+                |d| d.timeout,
+            ),
+            concurrency: concurrency.map_or_else(
+                || parse_concurrency(DEFAULT_CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
+                |c| c.concurrency,
+            ),
+        }
+    }
+
     /// The application's view of the arguments (`None` for `completions`, which the binary
     /// answers itself).
     pub fn options(&self) -> (CommonOptions, Option<app::Command>) {
-        let common = &self.common;
         let options = CommonOptions {
-            dns: DnsOptions {
-                zone: common.zone.clone(),
-                nameservers: common.nameserver.clone(),
-                timeout: common.timeout,
-                concurrency: common.concurrency,
-            },
-            format: common.format.into(),
-            output: common.output.clone(),
-            rules: common.rules.clone(),
-            fail_on: common.fail_on.threshold(),
+            dns: self.dns(),
+            format: self.format().into(),
+            output: self.output().map(Path::to_path_buf),
+            rules: self.report().and_then(|report| report.rules.clone()),
+            fail_on: self.fail_on().threshold(),
         };
         let command = match &self.command {
-            Command::Completions { .. } => None,
-            Command::Rules { rule } => Some(app::Command::Rules { rule: rule.clone() }),
+            Command::Completions(_) => None,
+            Command::Rules(args) => Some(app::Command::Rules {
+                rule: args.rule.clone(),
+            }),
             Command::Domain(args) => Some(app::Command::Domain(app::DomainOptions {
                 domains: args.domains.clone(),
                 domains_file: args.domains_file.clone(),
@@ -408,12 +548,128 @@ impl Cli {
         };
         (options, command)
     }
+
+    /// Parse the process's arguments: options written before the command are taken as the
+    /// command's ([`hoist_leading_options`]), and an option the command does not take is a
+    /// usage error that says which commands take it.
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        Cli::parse_from_args(std::env::args_os().collect())
+    }
+
+    fn parse_from_args(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+        let mut definition = Cli::command();
+        definition.build();
+        let args = hoist_leading_options(args, &definition);
+        Cli::try_parse_from(&args).map_err(|err| refine_error(err, &args, &mut definition))
+    }
+}
+
+/// The long options of each command, with whether each takes a value.
+fn command_options(definition: &clap::Command) -> Vec<(&str, Vec<(&str, bool)>)> {
+    definition
+        .get_subcommands()
+        .map(|sub| {
+            let options = sub
+                .get_arguments()
+                .filter_map(|arg| Some((arg.get_long()?, arg.get_action().takes_values())))
+                .collect();
+            (sub.get_name(), options)
+        })
+        .collect()
+}
+
+/// `mailaudit --format json domain x` is `mailaudit domain --format json x`: the options
+/// before the command move right after its name, where the command's own parser reads them
+/// (or refuses one it does not take). Anything else before the command (`--help`, an option
+/// no command has, a value that is not a command) leaves the arguments as they are, for
+/// clap to answer.
+pub fn hoist_leading_options(args: Vec<OsString>, definition: &clap::Command) -> Vec<OsString> {
+    let commands = command_options(definition);
+    let takes_value = |name: &str| {
+        commands
+            .iter()
+            .flat_map(|(_, options)| options)
+            .find(|(long, _)| *long == name)
+            .map(|(_, value)| *value)
+    };
+    let mut i = 1;
+    while let Some(arg) = args.get(i).and_then(|a| a.to_str()) {
+        if commands.iter().any(|(name, _)| *name == arg) {
+            if i == 1 {
+                return args;
+            }
+            let mut hoisted = Vec::with_capacity(args.len());
+            hoisted.push(args[0].clone());
+            hoisted.push(args[i].clone());
+            hoisted.extend_from_slice(&args[1..i]);
+            hoisted.extend_from_slice(&args[i + 1..]);
+            return hoisted;
+        }
+        let Some(option) = arg.strip_prefix("--").filter(|o| !o.is_empty()) else {
+            return args;
+        };
+        let (name, inline_value) = match option.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (option, false),
+        };
+        match takes_value(name) {
+            Some(true) if !inline_value => i += 2,
+            Some(_) => i += 1,
+            None => return args,
+        }
+    }
+    args
+}
+
+/// A usage error about an option that other commands take says so: `mailaudit sender`
+/// refuses `--zone`, which domain, spf, message and check take.
+fn refine_error(
+    err: clap::Error,
+    args: &[OsString],
+    definition: &mut clap::Command,
+) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::UnknownArgument {
+        return err;
+    }
+    let Some(ContextValue::String(given)) = err.get(ContextKind::InvalidArg) else {
+        return err;
+    };
+    let Some(name) = given
+        .strip_prefix("--")
+        .map(|g| g.split('=').next().unwrap_or(g))
+    else {
+        return err;
+    };
+    let Some(command) = args.get(1).and_then(|a| a.to_str()) else {
+        return err;
+    };
+    let takers: Vec<&str> = command_options(definition)
+        .into_iter()
+        .filter(|(_, options)| options.iter().any(|(long, _)| *long == name))
+        .map(|(sub, _)| sub)
+        .collect();
+    if takers.is_empty() || takers.contains(&command) {
+        return err;
+    }
+    let takers = match takers.split_last() {
+        Some((last, [])) => format!("only `{last}` takes it"),
+        Some((last, rest)) => format!("`{}` and `{last}` take it", rest.join("`, `")),
+        None => return err,
+    };
+    let message = format!(
+        "`mailaudit {command}` has no option `--{name}` ({takers}); \
+         `mailaudit {command} --help` lists its options"
+    );
+    match definition.find_subcommand_mut(command) {
+        Some(sub) => sub.error(ErrorKind::UnknownArgument, message),
+        None => err,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {
@@ -478,11 +734,108 @@ mod tests {
         }
     }
 
+    fn hoisted(args: &[&str]) -> Vec<String> {
+        let mut definition = Cli::command();
+        definition.build();
+        let args = std::iter::once("mailaudit")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        hoist_leading_options(args, &definition)
+            .into_iter()
+            .skip(1)
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn options_before_the_command_move_after_it() {
+        let cases: [(&[&str], &[&str]); 6] = [
+            (
+                &["--format", "json", "domain", "x"],
+                &["domain", "--format", "json", "x"],
+            ),
+            // A value that spells a command is still the option's value.
+            (
+                &["--output", "check", "--format=json", "check", "c.toml"],
+                &["check", "--output", "check", "--format=json", "c.toml"],
+            ),
+            (
+                &["domain", "--format", "json"],
+                &["domain", "--format", "json"],
+            ),
+            // Help, unknown options and stray words are left for clap to answer.
+            (
+                &["--format", "json", "--help"],
+                &["--format", "json", "--help"],
+            ),
+            (&["--bogus", "domain", "x"], &["--bogus", "domain", "x"]),
+            (&["x", "domain"], &["x", "domain"]),
+        ];
+        for (args, want) in cases {
+            assert_eq!(hoisted(args), want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn an_option_takes_a_value_in_every_command_or_in_none() {
+        let mut definition = Cli::command();
+        definition.build();
+        let mut seen: Vec<(&str, bool, &str)> = Vec::new();
+        for (command, options) in command_options(&definition) {
+            for (long, value) in options {
+                if let Some((_, other, first)) = seen.iter().find(|(l, _, _)| *l == long) {
+                    assert_eq!(*other, value, "--{long}: {first} and {command} differ");
+                } else {
+                    seen.push((long, value, command));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_option_of_another_command_is_refused_with_its_commands() {
+        let parse = |args: &[&str]| {
+            let args = std::iter::once("mailaudit")
+                .chain(args.iter().copied())
+                .map(OsString::from)
+                .collect();
+            Cli::parse_from_args(args)
+        };
+        let err = parse(&["completions", "bash", "--format", "json"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string()
+                .contains("`mailaudit completions` has no option `--format`"),
+            "{err}"
+        );
+        let err = parse(&["--fail-on=info", "rules"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`mailaudit rules` has no option `--fail-on`"),
+            "{err}"
+        );
+        let cli = parse(&["--fail-on", "info", "sender", "s.csv"]).unwrap();
+        assert_eq!(cli.fail_on(), FailOn::Info);
+        let cli = parse(&["completions", "zsh", "--output", "f"]).unwrap();
+        assert_eq!(cli.output(), Some(Path::new("f")));
+    }
+
+    #[test]
+    fn concurrency_is_one_or_more() {
+        assert_eq!(parse_concurrency("8").unwrap().get(), 8);
+        for bad in ["0", "-1", "", "many"] {
+            let err = parse_concurrency(bad).unwrap_err();
+            assert!(err.contains("1 or more"), "{err}");
+        }
+    }
+
     #[test]
     fn timeouts_are_positive_seconds() {
         assert_eq!(parse_timeout("2.5").unwrap(), Duration::from_millis(2500));
-        for bad in ["0", "-1", "NaN", "inf", "soon"] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
+        for bad in ["0", "-1", "NaN", "inf", "soon", "3601"] {
+            let err = parse_timeout(bad).unwrap_err();
+            assert!(err.contains("more than 0 and at most 3600"), "{err}");
         }
     }
 }

@@ -4,14 +4,14 @@
 mod cli;
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use cli::{Cli, Command, EXIT_TROUBLE, FormatArg};
 use mailaudit::report::Output;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(err) => {
             // --help and --version come here too, with exit code 0; usage errors with 2.
@@ -46,8 +46,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: &Cli) -> Result<u8> {
     // Completions need no configuration: a broken mailaudit.toml must not break the shell.
-    if let Command::Completions { shell } = &cli.command {
-        return completions(cli, *shell);
+    if let Command::Completions(args) = &cli.command {
+        return completions(cli, args.shell);
     }
     colored::control::set_override(use_colour(cli));
     let (options, Some(command)) = cli.options() else {
@@ -59,15 +59,15 @@ fn run(cli: &Cli) -> Result<u8> {
 
 /// Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
 fn use_colour(cli: &Cli) -> bool {
-    cli.common.output.is_none()
-        && cli.common.format == FormatArg::Human
+    cli.output().is_none()
+        && cli.format() == FormatArg::Human
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
 }
 
 /// `mailaudit completions SHELL`: the completion script on stdout (or `--output`).
 fn completions(cli: &Cli, shell: clap_complete::Shell) -> Result<u8> {
-    let mut output = Output::open(cli.common.output.as_deref())?;
+    let mut output = Output::open(cli.output())?;
     let mut command = Cli::command();
     clap_complete::generate(shell, &mut command, "mailaudit", &mut output);
     output.commit()?;

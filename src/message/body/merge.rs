@@ -36,6 +36,8 @@ pub(crate) struct Tag {
     pub field: Option<String>,
     /// The tag carries a default value (`| default: "there"`, `,fallback=`, ...).
     pub has_fallback: bool,
+    /// The default value itself, when it can be read (`there`).
+    pub fallback: Option<String>,
     /// Byte offset of the tag in the scanned text.
     pub offset: usize,
 }
@@ -298,8 +300,122 @@ fn tag(text: &str, start: usize, end: usize, syntax: &Syntax, kind: TagKind) -> 
         kind,
         field,
         has_fallback,
+        fallback: has_fallback.then(|| fallback_text(inner)).flatten(),
         offset: start,
     }
+}
+
+/// What a tag without a readable fallback stands for when a template is measured: one word
+/// of eight letters, about the length of a first name or a short company name. Lower-case
+/// letters, so that it moves no capitals or punctuation count.
+pub(crate) const PLACEHOLDER: &str = "xxxxxxxx";
+
+/// `text` as a recipient would read it once the platform filled in the tags: each tag's
+/// fallback, or [`PLACEHOLDER`] when it has none (the field's value is unknown); a
+/// conditional or loop tag (`{{#if x}}`, `{% endif %}`, `*|END:IF|*`) is nothing; spintax
+/// is its first choice. A malformed tag stays as written (what it renders to is unknown).
+pub(crate) fn render(text: &str, lists: &Lists) -> String {
+    let tags = scan(text, lists, false);
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for t in &tags {
+        let end = t.offset + t.text.len();
+        if t.offset < pos || end > text.len() {
+            continue;
+        }
+        let rendered = match &t.kind {
+            TagKind::Malformed(_) => continue,
+            TagKind::Spintax => {
+                let inner = t.text.trim_start_matches('{').trim_end_matches('}');
+                inner.split('|').next().unwrap_or("").trim().to_string()
+            }
+            TagKind::Tag if is_control(&t.text) => String::new(),
+            TagKind::Tag => t
+                .fallback
+                .clone()
+                .unwrap_or_else(|| PLACEHOLDER.to_string()),
+        };
+        out.push_str(&text[pos..t.offset]);
+        out.push_str(&rendered);
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// A tag that renders no text of its own: a conditional, a loop, or the end of one.
+fn is_control(tag: &str) -> bool {
+    let inner = tag
+        .trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '#' | '/' | '^'))
+        .to_ascii_lowercase();
+    if inner.starts_with(['#', '/', '^']) {
+        return true;
+    }
+    let word = inner
+        .split(|c: char| c.is_whitespace() || c == ':')
+        .next()
+        .unwrap_or("");
+    matches!(
+        word,
+        "if" | "unless"
+            | "ifnot"
+            | "else"
+            | "elsif"
+            | "elseif"
+            | "elif"
+            | "end"
+            | "endif"
+            | "endunless"
+            | "for"
+            | "endfor"
+            | "each"
+            | "with"
+    )
+}
+
+/// The default value of a tag's content (the tag without its delimiters):
+/// `first_name | default: "there"` → `there`; `firstname,fallback=there` → `there`;
+/// `FirstName|there` → `there`; `data:firstname:"there"` → `there`; `first_name or "friend"`
+/// → `friend`. `None` when no value can be read.
+fn fallback_text(inner: &str) -> Option<String> {
+    let inner = inner.trim().trim_matches('-').trim();
+    let lower = inner.to_ascii_lowercase();
+    let after = |i: usize| &inner[i..];
+    let rest = if let Some(i) = lower.find(",fallback=") {
+        after(i + ",fallback=".len())
+    } else if let Some(i) = lower.find("fallback:") {
+        after(i + "fallback:".len())
+    } else if let Some(i) = inner.find("??") {
+        after(i + 2)
+    } else if let Some(i) = lower.find(" or ") {
+        after(i + " or ".len())
+    } else if let Some(i) = inner.find('|') {
+        let rest = after(i + 1).trim_start();
+        let lower = rest.to_ascii_lowercase();
+        match ["default:", "default", "fallback"]
+            .iter()
+            .find(|keyword| lower.starts_with(**keyword))
+        {
+            Some(keyword) => &rest[keyword.len()..],
+            None => rest,
+        }
+    } else if let Some((ns, rest)) = inner.split_once(':')
+        && matches!(ns.to_ascii_lowercase().as_str(), "data" | "var" | "lf")
+    {
+        rest.split_once(':').map_or("", |(_, default)| default)
+    } else {
+        // `defaultIfEmpty firstName "there"`: the quoted value.
+        let quote = inner.find(['"', '\''])?;
+        after(quote)
+    };
+    let rest = rest.trim();
+    let value = match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => rest[1..].split(quote).next().unwrap_or(""),
+        // Unquoted: up to the next filter or delimiter.
+        _ => rest.split(['|', '}', ']']).next().unwrap_or(""),
+    };
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
 }
 
 /// The field a tag's content names, and whether it carries a default:
@@ -307,7 +423,7 @@ fn tag(text: &str, start: usize, end: usize, syntax: &Syntax, kind: TagKind) -> 
 /// `firstname,fallback=` → (`firstname`, false: the fallback is empty).
 fn field_of(inner: &str) -> (Option<String>, bool) {
     let inner = inner.trim().trim_matches('-').trim();
-    let lower = inner.to_lowercase();
+    let lower = inner.to_ascii_lowercase();
     let mut has_fallback = false;
     let mut name = inner;
     if let Some((n, rest)) = inner.split_once('|') {
@@ -577,6 +693,57 @@ mod tests {
     }
 
     #[test]
+    fn fallback_values_are_read() {
+        let fallback = |text: &str| scan(text, lists(), false)[0].fallback.clone();
+        for (text, want) in [
+            ("{{first_name|there}}", Some("there")),
+            ("{{ first_name | default: \"there\" }}", Some("there")),
+            (
+                "{{ contact.firstname | default: 'friend' }}",
+                Some("friend"),
+            ),
+            ("[firstname,fallback=there]", Some("there")),
+            ("{FirstName|there}", Some("there")),
+            ("{{defaultIfEmpty firstName \"there\"}}", Some("there")),
+            ("{{first_name}}", None),
+            ("*|FNAME|*", None),
+            ("[firstname,fallback=]", None),
+        ] {
+            assert_eq!(fallback(text).as_deref(), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn templates_render_with_fallbacks_or_a_placeholder() {
+        let render = |text: &str| render(text, lists());
+        assert_eq!(
+            render("Hi {{first_name|there}}, quick one"),
+            "Hi there, quick one"
+        );
+        assert_eq!(
+            render("Hi {{first_name}} at {{ company | default: \"your team\" }}"),
+            format!("Hi {PLACEHOLDER} at your team")
+        );
+        assert_eq!(render("{Hi|Hello} *|FNAME|*"), format!("Hi {PLACEHOLDER}"));
+        assert_eq!(
+            render("{{#if first_name}}Hi {{first_name}}{{else}}Hi{{/if}}"),
+            format!("Hi {PLACEHOLDER}Hi")
+        );
+        assert_eq!(render("No tags here."), "No tags here.");
+        // A malformed tag stays as written.
+        assert_eq!(render("Hi {{first_name}, x"), "Hi {{first_name}, x");
+        for text in [
+            "{{",
+            "{{é}",
+            "\u{0}{{\u{0}}}",
+            "{{a|\"}}",
+            "[x,fallback=\"]",
+        ] {
+            let _ = render(text);
+        }
+    }
+
+    #[test]
     fn conditionals_guard_fields() {
         let t = scan(
             "{{#if first_name}}Hi {{first_name}}{{else}}Hi{{/if}}",
@@ -600,9 +767,13 @@ mod tests {
             "{{é}",
             "\u{0}{{\u{0}}}",
             "{{a\n}}",
+            "{{İİ,fallback=x}}",
+            "{{İstanbul or \"x\"}}",
+            "[İx,fallback=]",
         ] {
             let _ = scan(text, lists(), false);
             let _ = scan(text, lists(), true);
+            let _ = render(text, lists());
         }
     }
 }

@@ -34,6 +34,7 @@ use crate::message::rules::{
     TEMPLATE_MERGE_TAG_SYNTAX, TEMPLATE_MIXED_SYNTAX, TEMPLATE_NO_FALLBACK,
 };
 use crate::rules::{RuleId, Rules, Threshold};
+use crate::text::plural;
 use doc::{Doc, Kind, is_blank};
 use links::{Scheme, parse, redact, registrable};
 use lists::{Lists, normalize_token};
@@ -299,6 +300,34 @@ fn read_part<'p, 'a>(
     part
 }
 
+/// A template's text as a recipient would read it: each merge tag at its fallback, or an
+/// eight-letter placeholder word when it has none (see [`merge::render`]). Subject length and
+/// word counts of templates are measured on this.
+pub(crate) fn render_template(text: &str) -> String {
+    merge::render(text, lists::lists())
+}
+
+/// What a merge tag without a fallback stands for in a rendered template.
+pub(crate) const TAG_PLACEHOLDER: &str = merge::PLACEHOLDER;
+
+/// The visible words of a part; in template mode, as rendered ([`render_template`]).
+fn part_words(ctx: &Ctx<'_, '_>, p: &Part<'_, '_>) -> usize {
+    if ctx.input.template_mode {
+        count_words(&merge::render(&p.doc.text, ctx.lists))
+    } else {
+        count_words(&p.doc.text)
+    }
+}
+
+/// " as rendered with fallbacks" in template mode: what a count was measured on.
+fn rendered_note(ctx: &Ctx<'_, '_>) -> &'static str {
+    if ctx.input.template_mode {
+        " as rendered with fallbacks"
+    } else {
+        ""
+    }
+}
+
 /// Words: runs of non-blank characters holding at least one letter or digit.
 pub(crate) fn count_words(text: &str) -> usize {
     // One pass: a word is a run of non-blank characters with a letter or digit in it.
@@ -387,7 +416,8 @@ fn no_body(ctx: &mut Ctx<'_, '_>) {
 }
 
 fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts) {
-    let words = count_words(&p.doc.text);
+    let words = part_words(ctx, p);
+    let rendered = rendered_note(ctx);
     facts.word_count = words;
     facts.footer_found = p.footer.is_some();
     let counted: Vec<&doc::Link> = p
@@ -413,7 +443,8 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
                 .finding(
                     BODY_WORD_COUNT,
                     format!(
-                        "{words} words of visible text (footer included), {side} the {} to {} the profile allows",
+                        "{} of visible text (footer included){rendered}, {side} the {} to {} the profile allows",
+                        plural(words, "word", "words"),
                         fmt_num(min),
                         fmt_num(max)
                     ),
@@ -435,8 +466,8 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
                 .finding(
                     BODY_TOO_MANY_LINKS,
                     format!(
-                        "{} links, more than the {} the profile allows",
-                        counted.len(),
+                        "{}, more than the {} the profile allows",
+                        plural(counted.len(), "link", "links"),
                         fmt_num(max)
                     ),
                 )
@@ -455,9 +486,10 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
                 .finding(
                     BODY_LINK_DENSITY,
                     format!(
-                        "{:.1} words per link ({words} words, {} links), under the {} the profile asks for",
+                        "{:.1} words per link ({}{rendered}, {}), under the {} the profile asks for",
                         per_link,
-                        counted.len(),
+                        plural(words, "word", "words"),
+                        plural(counted.len(), "link", "links"),
                         fmt_num(min)
                     ),
                 )
@@ -629,14 +661,16 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
         facts.hidden_text_blocks += p.doc.hidden.len() + p.doc.hidden_dropped;
         if ctx.on(BODY_IMAGE_ONLY) && !images.is_empty() {
             let min = ctx.threshold(BODY_IMAGE_ONLY_MIN_WORDS);
-            let words = count_words(&p.doc.text);
+            let words = part_words(ctx, p);
             if (words as f64) < min {
                 let f = ctx
                     .finding(
                         BODY_IMAGE_ONLY,
                         format!(
-                            "{} image(s) and only {words} words of visible text (under {})",
-                            images.len(),
+                            "{} and only {} of visible text{} (under {})",
+                            plural(images.len(), "image", "images"),
+                            plural(words, "word", "words"),
+                            rendered_note(ctx),
                             fmt_num(min)
                         ),
                     )
@@ -660,8 +694,8 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
                         .finding(
                             BODY_HIDDEN_TEXT,
                             format!(
-                                "{} characters of text hidden with {}: \"{snippet}{}\"",
-                                h.chars,
+                                "{} of text hidden with {}: \"{snippet}{}\"",
+                                plural(h.chars, "character", "characters"),
                                 h.reason,
                                 if snippet.len() < h.text.trim().len() {
                                     "…"

@@ -235,7 +235,7 @@ impl<'a> RulesV1<'a> {
             tool: ToolV1::this(),
             rules: rules
                 .iter()
-                .filter(|meta| only.is_none_or(|id| meta.id == id))
+                .filter(|meta| only.is_none_or(|query| crate::rules::in_query(&meta.id, query)))
                 .map(|meta| RuleV1::from_meta(rules, meta))
                 .collect(),
         }

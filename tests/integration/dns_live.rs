@@ -443,3 +443,92 @@ async fn every_server_dead_fails_at_once() {
     }
     assert_eq!(live.stats().queries_sent, sent);
 }
+
+/// Run the binary in `dir`; exit status and stdout.
+fn mailaudit(dir: &Path, args: &[String]) -> (i32, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mailaudit"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servfail_for_everything_is_an_incomplete_audit_through_the_binary() {
+    let server = server().await;
+    server.servfail_everything();
+    let ns = server.addr().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("campaign.toml"),
+        "from = \"a@example.com\"\nenvelope_from = \"b@example.com\"\nsending_ips = [\"192.0.2.10\"]\ndkim_selector = \"sel1\"\n\n[[ignore]]\nrule = \"dkim/weak-key\"\ntarget = \"example.com\"\nreason = \"rolling the key (OPS-7)\"\n\n[[ignore]]\nrule = \"dmarc/policy-none\"\nreason = \"monitoring first\"\n",
+    )
+    .unwrap();
+    let path = dir.path().to_path_buf();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+        args.extend([
+            "--nameserver".into(),
+            ns.clone(),
+            "--timeout".into(),
+            "3".into(),
+        ]);
+        args
+    };
+    let domain = args(&[
+        "--format",
+        "json",
+        "domain",
+        "example.com",
+        "--ip",
+        "192.0.2.10",
+    ]);
+    let check = args(&["check", "--fail-on", "error"]);
+    let ((domain_status, json), (check_status, human)) =
+        tokio::task::spawn_blocking(move || (mailaudit(&path, &domain), mailaudit(&path, &check)))
+            .await
+            .unwrap();
+
+    // SERVFAIL is an answer: the server is not judged dead, every query is asked.
+    assert_eq!(domain_status, 1, "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let result = &report["results"][0];
+    assert_eq!(result["facts"]["score"], serde_json::Value::Null);
+    let findings = result["findings"].as_array().unwrap();
+    let mut groups = Vec::new();
+    for f in findings {
+        assert_eq!(f["rule"], "dns/inconclusive", "{f}");
+        if let Some(record) = f["evidence"]["record"].as_str() {
+            // One finding per (server, failure) per target.
+            assert!(!groups.contains(&record.to_string()), "{record} twice");
+            groups.push(record.to_string());
+        }
+    }
+    assert_eq!(groups, [format!("{ns}: SERVFAIL")], "{findings:#?}");
+    let collapsed = findings
+        .iter()
+        .find(|f| f["evidence"]["record"].is_string())
+        .unwrap();
+    assert_eq!(collapsed["severity"], "error");
+    assert!(collapsed["evidence"]["chain"].as_array().unwrap().len() > 20);
+    assert!(
+        collapsed["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("DNS queries failed ({ns}: SERVFAIL): ")),
+        "{collapsed}"
+    );
+    // check_host() is temperror: nothing is claimed about the IP.
+    assert!(!json.contains("spf/ip-not-permitted"));
+
+    assert_eq!(check_status, 1, "{human}");
+    assert!(human.contains("dmarc policy: unknown"), "{human}");
+    assert!(!human.contains("none applies"), "{human}");
+    assert!(!human.contains("config/unused-ignore"), "{human}");
+    assert!(human.contains("score: incomplete ("), "{human}");
+}

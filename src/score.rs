@@ -1,7 +1,9 @@
 //! The 0-100 authentication score of a domain, from the rules that fired on it. The weights
 //! are thresholds of `domain/low-auth-score`; what each rule takes away is `rules/score.toml`.
+//! A domain whose audit could not conclude (a failed query left a verdict open,
+//! [`crate::dns::rules::leaves_verdict_open`]) has no score: a number would be a guess.
 
-use crate::dns::rules::INCONCLUSIVE;
+use crate::dns::rules::{INCONCLUSIVE, NAMED_QUERIES, leaves_verdict_open};
 use crate::domain::rules::{
     LOW_AUTH_SCORE, LOW_AUTH_SCORE_MIN_SCORE, LOW_AUTH_SCORE_WEIGHT_DKIM,
     LOW_AUTH_SCORE_WEIGHT_DMARC, LOW_AUTH_SCORE_WEIGHT_INFRASTRUCTURE, LOW_AUTH_SCORE_WEIGHT_SPF,
@@ -58,12 +60,56 @@ fn deductions() -> &'static BTreeMap<String, (String, f64, f64)> {
 pub struct AuthScore {
     pub value: u32,
     pub parts: BTreeMap<&'static str, f64>,
-    /// False when a DNS failure left something unknown: the value is then a lower bound.
-    pub complete: bool,
 }
 
-/// Score a domain from the findings of its audit.
-pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> AuthScore {
+/// Why a domain has no score: the failed queries that left a verdict open.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Incomplete {
+    pub queries: Vec<String>,
+}
+
+impl std::fmt::Display for Incomplete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<&str> = self
+            .queries
+            .iter()
+            .take(NAMED_QUERIES)
+            .map(String::as_str)
+            .collect();
+        write!(
+            f,
+            "DNS failed for {}",
+            crate::text::plural(self.queries.len(), "query", "queries")
+        )?;
+        if !shown.is_empty() {
+            write!(f, ": {}", shown.join(", "))?;
+        }
+        if self.queries.len() > NAMED_QUERIES {
+            write!(f, " and {} more", self.queries.len() - NAMED_QUERIES)?;
+        }
+        Ok(())
+    }
+}
+
+/// Score a domain from the findings of its audit (before they are collapsed), or say why it
+/// cannot be scored.
+pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> Result<AuthScore, Incomplete> {
+    if leaves_verdict_open(findings) {
+        let mut queries: Vec<String> = Vec::new();
+        for f in findings
+            .iter()
+            .filter(|f| f.rule == INCONCLUSIVE && f.severity == Severity::Error)
+        {
+            let query = match &f.evidence.measured {
+                Some(serde_json::Value::String(q)) => q.clone(),
+                _ => f.message.clone(),
+            };
+            if !queries.contains(&query) {
+                queries.push(query);
+            }
+        }
+        return Err(Incomplete { queries });
+    }
     let table = deductions();
     // Each rule counts once, at the worst severity it fired with.
     let mut fired: BTreeMap<&str, Severity> = BTreeMap::new();
@@ -90,17 +136,16 @@ pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> AuthScore {
         total += points;
         parts.insert(part, (points * 10.0).round() / 10.0);
     }
-    AuthScore {
+    Ok(AuthScore {
         value: total.round().clamp(0.0, 100.0) as u32,
         parts,
-        complete: !fired.contains_key(INCONCLUSIVE.as_str()),
-    }
+    })
 }
 
-/// `domain/low-auth-score` when a complete score is under `min_score`.
+/// `domain/low-auth-score` when a score is under `min_score` (an incomplete audit has none).
 pub fn low_score_finding(rules: &Rules, domain: &str, score: &AuthScore) -> Option<Finding> {
     let min = rules.threshold(LOW_AUTH_SCORE_MIN_SCORE);
-    if !score.complete || f64::from(score.value) >= min {
+    if f64::from(score.value) >= min {
         return None;
     }
     Some(
@@ -152,11 +197,10 @@ mod tests {
             rules.finding(crate::dmarc::rules::POLICY_NONE, "example.com", "p=none"),
             rules.finding(crate::dmarc::rules::POLICY_NONE, "example.com", "again"),
         ];
-        let score = authentication_score(&rules, &findings);
+        let score = authentication_score(&rules, &findings).unwrap();
         // 25 + 25 * 0.7 + 35 * 0.4 + 15 = 71.5
         assert_eq!(score.value, 72);
         assert_eq!(score.parts["dkim"], 17.5);
-        assert!(score.complete);
         assert!(low_score_finding(&rules, "example.com", &score).is_none());
     }
 
@@ -170,7 +214,7 @@ mod tests {
                 .with_severity(Severity::Warning),
             rules.finding(crate::dmarc::rules::MISSING, "x.test", "none"),
         ];
-        let score = authentication_score(&rules, &findings);
+        let score = authentication_score(&rules, &findings).unwrap();
         assert_eq!(score.value, 15);
         let f = low_score_finding(&rules, "x.test", &score).unwrap();
         assert_eq!(f.rule, LOW_AUTH_SCORE);
@@ -178,15 +222,37 @@ mod tests {
     }
 
     #[test]
-    fn an_incomplete_audit_does_not_fire() {
+    fn an_incomplete_audit_has_no_score() {
         let rules = Rules::builtin().unwrap();
+        let inconclusive = |query: &str| {
+            rules
+                .finding(INCONCLUSIVE, "x.test", "timeout")
+                .with_measured(query)
+        };
         let findings = vec![
             rules.finding(crate::spf::rules::MISSING, "x.test", "none"),
-            rules.finding(crate::dns::rules::INCONCLUSIVE, "x.test", "timeout"),
-            rules.finding(crate::dmarc::rules::MISSING, "x.test", "none"),
+            inconclusive("TXT _dmarc.x.test"),
+            inconclusive("MX x.test"),
+            inconclusive("MX x.test"),
+            inconclusive("A a.x.test"),
+            inconclusive("A b.x.test"),
         ];
-        let score = authentication_score(&rules, &findings);
-        assert!(!score.complete);
-        assert!(low_score_finding(&rules, "x.test", &score).is_none());
+        let why = authentication_score(&rules, &findings).unwrap_err();
+        assert_eq!(
+            why.to_string(),
+            "DNS failed for 4 queries: TXT _dmarc.x.test, MX x.test, A a.x.test and 1 more"
+        );
+    }
+
+    #[test]
+    fn a_failed_query_that_decides_nothing_leaves_the_score() {
+        // MTA-STS, TLS-RPT and a probed DKIM selector are emitted as warnings.
+        let rules = Rules::builtin().unwrap();
+        let findings = vec![
+            rules
+                .finding(INCONCLUSIVE, "x.test", "timeout")
+                .with_severity(Severity::Warning),
+        ];
+        assert_eq!(authentication_score(&rules, &findings).unwrap().value, 100);
     }
 }

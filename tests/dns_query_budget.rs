@@ -86,9 +86,12 @@ async fn cross_zone_cname_loop_met_from_both_ends_fails() {
         resolver.lookup("x.b.test", mailaudit::dns::RecordType::Txt),
     );
     for answer in [one, two] {
-        assert_eq!(
-            answer,
-            mailaudit::dns::Answer::Failure(mailaudit::dns::DnsFailure::CnameLoop)
+        assert!(
+            matches!(
+                &answer,
+                mailaudit::dns::Answer::Failure(f) if f.kind == mailaudit::dns::FailureKind::CnameLoop
+            ),
+            "{answer:?}"
         );
     }
 }

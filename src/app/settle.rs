@@ -6,12 +6,18 @@ use crate::config::{self, Config, Suppressor};
 use crate::finding::{self, Finding};
 use crate::rules::{RuleId, Rules};
 use crate::run::{Kind, Suppression, SuppressionSource, TargetResult};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub struct Settler<'a> {
     rules: &'a Rules,
     suppressor: Suppressor<'a>,
     checked: Vec<RuleId>,
+    /// Targets (normalised) where a DNS query failed.
+    unevaluated: BTreeSet<String>,
+}
+
+fn normalize(target: &str) -> String {
+    target.trim_end_matches('.').to_ascii_lowercase()
 }
 
 impl<'a> Settler<'a> {
@@ -20,6 +26,7 @@ impl<'a> Settler<'a> {
             rules,
             suppressor: Suppressor::new(config),
             checked: Vec::new(),
+            unevaluated: BTreeSet::new(),
         }
     }
 
@@ -29,9 +36,18 @@ impl<'a> Settler<'a> {
         self.checked.extend_from_slice(rules);
     }
 
-    /// The user's levels, then the ignores (the waived findings are kept as the result's
-    /// suppressions), then report order.
+    /// Repeated DNS failures collapsed, the user's levels, then the ignores (the waived
+    /// findings are kept as the result's suppressions), then report order.
     pub fn settle(&mut self, result: &mut TargetResult) {
+        crate::dns::rules::collapse(&mut result.findings);
+        // An ignore for a target whose DNS failed may have had nothing to match only because
+        // its rule could not be evaluated: it is not reported as unused.
+        for f in &result.findings {
+            if f.rule == crate::dns::rules::INCONCLUSIVE {
+                self.unevaluated.insert(normalize(&f.target));
+                self.unevaluated.insert(normalize(&result.target));
+            }
+        }
         self.rules.apply_levels(&mut result.findings);
         // Inline ignores were applied by the family, before the user's levels.
         let inline = std::mem::take(&mut result.suppressed);
@@ -57,7 +73,13 @@ impl<'a> Settler<'a> {
 
     /// One `config` result per configuration file with ignores that matched nothing.
     pub fn unused_ignores(&self) -> Vec<TargetResult> {
-        let unused = self.suppressor.unused(&self.checked);
+        let mut unused = self.suppressor.unused(&self.checked);
+        // Its rule may not have been evaluated where a query failed: for an ignore of that
+        // target, or of any target when some query failed.
+        unused.retain(|ignore| match ignore.target.as_deref() {
+            Some(target) => !self.unevaluated.contains(&normalize(target)),
+            None => self.unevaluated.is_empty() || !is_dns_rule(&ignore.rule),
+        });
         let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
         for finding in config::unused_ignore_findings(self.rules, &unused) {
             by_file
@@ -76,4 +98,13 @@ impl<'a> Settler<'a> {
             })
             .collect()
     }
+}
+
+/// Whether `rule` belongs to a family that asks DNS (its verdicts rest on DNS answers).
+fn is_dns_rule(rule: &str) -> bool {
+    use crate::app::registry::FAMILIES;
+    FAMILIES.iter().any(|family| {
+        (family.rules.contains(&crate::dns::rules::INCONCLUSIVE) || family.name == "campaign")
+            && family.rules.iter().any(|id| *id == rule)
+    })
 }

@@ -222,8 +222,11 @@ pub struct Simulation {
     pub dkim_aligned: bool,
     pub dkim_key: DkimKey,
     pub dkim_assumption: &'static str,
-    /// Absent when no DMARC policy applies to the From domain.
+    /// Absent when no DMARC policy applies to the From domain, or when it is unknown.
     pub policy: Option<AppliedPolicy>,
+    /// The DMARC record could not be looked up (a query failed): the policy is unknown, not
+    /// absent.
+    pub policy_unknown: bool,
     pub ips: Vec<IpOutcome>,
     /// The worst outcome over the IPs: fail, then temperror, then none, then pass.
     pub verdict: DmarcResult,
@@ -351,6 +354,7 @@ pub fn simulate(input: &SimulationInput<'_>) -> Simulation {
         dkim_aligned,
         dkim_key: input.dkim_key.clone(),
         dkim_assumption: DKIM_ASSUMPTION,
+        policy_unknown: policy.is_none() && discovery_failed,
         policy,
         ips,
         verdict,

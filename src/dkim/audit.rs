@@ -137,6 +137,15 @@ pub async fn audit_dkim(
             audit.out.facts.selectors.push(facts);
         }
     }
+    if probed && found > 0 {
+        // Another probed selector gave a key: a selector that could not be asked decides
+        // nothing the gate relies on.
+        for f in &mut audit.out.findings {
+            if f.rule == crate::dns::rules::INCONCLUSIVE {
+                f.severity = Severity::Warning;
+            }
+        }
+    }
     if probed && found == 0 && failed == 0 {
         let f = rules
             .finding(

@@ -12,7 +12,7 @@ use crate::dmarc::rules::{
 };
 use crate::dns::orgdomain::{organizational_domain, same_organization};
 use crate::dns::rules::audit_inconclusive;
-use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver, normalize_name};
+use crate::dns::{Answer, DnsFailure, FailureKind, Rdata, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules};
 use futures_util::future::join_all;
@@ -603,7 +603,10 @@ impl Check<'_> {
                     .any(|t| has_valid_version(&t)),
                 Answer::NxDomain | Answer::NoData => false,
                 // A name too long for DNS cannot hold the authorization.
-                Answer::Failure(DnsFailure::InvalidName) => false,
+                Answer::Failure(DnsFailure {
+                    kind: FailureKind::InvalidName,
+                    ..
+                }) => false,
                 Answer::Failure(why) => {
                     self.inconclusive(format!("TXT {query}"), &why);
                     continue;
@@ -657,9 +660,10 @@ async fn deliverable(resolver: &Resolver, host: &str) -> Delivery {
             }
         }
         Answer::NxDomain => Delivery::Undeliverable("the domain does not exist".into()),
-        Answer::Failure(DnsFailure::InvalidName) => {
-            Delivery::Undeliverable("it is not a valid domain name".into())
-        }
+        Answer::Failure(DnsFailure {
+            kind: FailureKind::InvalidName,
+            ..
+        }) => Delivery::Undeliverable("it is not a valid domain name".into()),
         Answer::Failure(why) => Delivery::Failed(vec![(format!("MX {host}"), why)]),
         Answer::NoData => {
             // No MX: the domain's own address is the implicit MX (RFC 5321 §5.1).

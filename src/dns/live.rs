@@ -8,7 +8,7 @@
 use super::udp::{UdpError, UdpTransport};
 use super::zonefile::character_strings;
 use super::zones::MAX_CNAME_CHAIN;
-use super::{Answer, DnsFailure, Rdata, RecordType};
+use super::{Answer, DnsFailure, FailureKind, Rdata, RecordType};
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ProtocolConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::xfer::{DnsHandle, RetryDnsHandle};
@@ -159,32 +159,50 @@ impl LiveBackend {
         sent: &AtomicU64,
     ) -> LiveStep {
         let Ok(mut qname) = Name::from_str_relaxed(name) else {
-            return LiveStep::Answer(Answer::Failure(DnsFailure::InvalidName));
+            return LiveStep::Answer(Answer::Failure(DnsFailure::resolver(
+                FailureKind::InvalidName,
+            )));
         };
         qname.set_fqdn(true);
-        let mut timed_out = false;
+        // The failure to report when no server answers: the first server's own, unless it was
+        // not asked (dead) and a later one was.
+        let mut failure: Option<DnsFailure> = None;
+        let mut over_tcp = None;
         for transport in self.udp.iter() {
+            let server = transport.server();
+            if transport.is_dead() {
+                failure.get_or_insert(DnsFailure::server(FailureKind::ServerDead, server));
+                continue;
+            }
             sent.fetch_add(1, Ordering::Relaxed);
-            match transport
+            let kind = match transport
                 .query(&qname, wire_type(rtype), self.timeout, self.attempts)
                 .await
             {
-                Ok(message) => return interpret(&message, name, rtype),
-                Err(UdpError::Timeout) => timed_out = true,
+                Ok(message) => return interpret(&message, name, rtype, server),
+                Err(UdpError::Timeout) => FailureKind::Timeout,
+                Err(UdpError::Refused) => FailureKind::Unreachable,
                 // Truncated: the answer needs TCP, which hickory's client does.
                 Err(UdpError::Truncated | UdpError::Io) => {
-                    timed_out = false;
+                    over_tcp = Some(server);
                     break;
                 }
+            };
+            let asked = DnsFailure::server(kind, server);
+            match &failure {
+                Some(f) if f.kind != FailureKind::ServerDead => {}
+                _ => failure = Some(asked),
             }
         }
-        if timed_out {
-            return LiveStep::Answer(Answer::Failure(DnsFailure::Timeout));
-        }
+        let Some(server) = over_tcp else {
+            return LiveStep::Answer(Answer::Failure(failure.unwrap_or_else(|| {
+                DnsFailure::resolver(FailureKind::Other("no UDP nameserver".into()))
+            })));
+        };
         sent.fetch_add(1, Ordering::Relaxed);
         match self.query(qname, rtype).await {
-            Ok(response) => interpret(&response, name, rtype),
-            Err(error) => LiveStep::Answer(map_error(&error)),
+            Ok(response) => interpret(&response, name, rtype, server),
+            Err(error) => LiveStep::Answer(map_error(&error, server)),
         }
     }
 
@@ -217,22 +235,19 @@ fn wire_type(rtype: RecordType) -> WireType {
 }
 
 /// Turn a response into an answer, or into the alias its CNAME chain ends at.
-fn interpret(message: &Message, name: &str, rtype: RecordType) -> LiveStep {
+fn interpret(message: &Message, name: &str, rtype: RecordType, server: SocketAddr) -> LiveStep {
     let code = message.metadata.response_code;
+    let failed = |kind| LiveStep::Answer(Answer::Failure(DnsFailure::server(kind, server)));
     match code {
         ResponseCode::NoError | ResponseCode::NXDomain => {}
-        ResponseCode::ServFail => return LiveStep::Answer(Answer::Failure(DnsFailure::ServFail)),
-        ResponseCode::Refused => return LiveStep::Answer(Answer::Failure(DnsFailure::Refused)),
-        other => {
-            return LiveStep::Answer(Answer::Failure(DnsFailure::Other(format!(
-                "server answered {other}"
-            ))));
-        }
+        ResponseCode::ServFail => return failed(FailureKind::ServFail),
+        ResponseCode::Refused => return failed(FailureKind::Refused),
+        other => return failed(FailureKind::Other(format!("server answered {other}"))),
     }
     let mut seen = vec![name.to_string()];
     LiveStep::Answer(match follow(message, name, rtype, &mut seen) {
         Chain::Found(records) => Answer::Records(Arc::from(records)),
-        Chain::Loop => Answer::Failure(DnsFailure::CnameLoop),
+        Chain::Loop => Answer::Failure(DnsFailure::server(FailureKind::CnameLoop, server)),
         // RFC 6604: the code speaks of the last name in the chain.
         Chain::End(_) if code == ResponseCode::NXDomain => Answer::NxDomain,
         Chain::End(end) if end == name => Answer::NoData,
@@ -319,11 +334,16 @@ fn convert(data: &RData) -> Option<Rdata> {
     })
 }
 
-fn map_error(error: &NetError) -> Answer {
-    let code_failure = |code: ResponseCode| match code {
-        ResponseCode::ServFail => DnsFailure::ServFail,
-        ResponseCode::Refused => DnsFailure::Refused,
-        other => DnsFailure::Other(format!("server answered {other}")),
+fn map_error(error: &NetError, server: SocketAddr) -> Answer {
+    let code_failure = |code: ResponseCode| {
+        DnsFailure::server(
+            match code {
+                ResponseCode::ServFail => FailureKind::ServFail,
+                ResponseCode::Refused => FailureKind::Refused,
+                other => FailureKind::Other(format!("server answered {other}")),
+            },
+            server,
+        )
     };
     match error {
         // hickory reports empty NXDOMAIN and NOERROR answers as this one error kind.
@@ -333,8 +353,11 @@ fn map_error(error: &NetError) -> Answer {
             other => Answer::Failure(code_failure(other)),
         },
         NetError::Dns(WireError::ResponseCode(code)) => Answer::Failure(code_failure(*code)),
-        NetError::Timeout => Answer::Failure(DnsFailure::Timeout),
-        other => Answer::Failure(DnsFailure::Other(other.to_string())),
+        NetError::Timeout => Answer::Failure(DnsFailure::server(FailureKind::Timeout, server)),
+        other => Answer::Failure(DnsFailure::server(
+            FailureKind::Other(other.to_string()),
+            server,
+        )),
     }
 }
 

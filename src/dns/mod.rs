@@ -17,7 +17,7 @@ pub use zones::ZoneSet;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -105,30 +105,108 @@ impl Rdata {
     }
 }
 
-/// Why a query gave no usable answer. Never to be reported as "record missing".
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DnsFailure {
+/// What went wrong with a query that gave no usable answer. Never to be reported as "record
+/// missing".
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FailureKind {
     Timeout,
     ServFail,
     Refused,
     CnameLoop,
     /// The name is not a valid DNS name (label over 63 octets, empty label, ...).
     InvalidName,
+    /// The server's host said nothing listens there (connection refused, ICMP unreachable).
+    Unreachable,
+    /// Not asked: the server had already failed [`DEAD_AFTER`] queries in a row with no
+    /// answer, so it was judged dead for the rest of the run.
+    ServerDead,
     Other(String),
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailureKind::Timeout => f.write_str("timed out"),
+            FailureKind::ServFail => f.write_str("SERVFAIL"),
+            FailureKind::Refused => f.write_str("REFUSED"),
+            FailureKind::CnameLoop => f.write_str("CNAME loop"),
+            FailureKind::InvalidName => f.write_str("invalid domain name"),
+            FailureKind::Unreachable => f.write_str("unreachable (connection refused)"),
+            FailureKind::ServerDead => write!(
+                f,
+                "not asked: the server did not answer {DEAD_AFTER} queries in a row and is taken for dead"
+            ),
+            FailureKind::Other(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// Who gave a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureSource {
+    /// The zone files of an offline run.
+    Zones,
+    /// A live DNS server.
+    Server(SocketAddr),
+    /// The resolver itself, before or between queries (an invalid name, a CNAME loop across
+    /// queries).
+    Resolver,
+}
+
+impl fmt::Display for FailureSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailureSource::Zones => f.write_str("zone files"),
+            FailureSource::Server(addr) => write!(f, "{addr}"),
+            FailureSource::Resolver => f.write_str("resolver"),
+        }
+    }
+}
+
+/// Why a query gave no usable answer, and who said so. Displays as its kind.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DnsFailure {
+    pub kind: FailureKind,
+    pub source: FailureSource,
+}
+
+impl DnsFailure {
+    /// A failure of the zone files (offline).
+    pub fn zones(kind: FailureKind) -> DnsFailure {
+        DnsFailure {
+            kind,
+            source: FailureSource::Zones,
+        }
+    }
+
+    /// A failure of one live server.
+    pub fn server(kind: FailureKind, server: SocketAddr) -> DnsFailure {
+        DnsFailure {
+            kind,
+            source: FailureSource::Server(server),
+        }
+    }
+
+    /// A failure the resolver found itself.
+    pub fn resolver(kind: FailureKind) -> DnsFailure {
+        DnsFailure {
+            kind,
+            source: FailureSource::Resolver,
+        }
+    }
 }
 
 impl fmt::Display for DnsFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DnsFailure::Timeout => f.write_str("timed out"),
-            DnsFailure::ServFail => f.write_str("SERVFAIL"),
-            DnsFailure::Refused => f.write_str("REFUSED"),
-            DnsFailure::CnameLoop => f.write_str("CNAME loop"),
-            DnsFailure::InvalidName => f.write_str("invalid domain name"),
-            DnsFailure::Other(s) => write!(f, "{s}"),
-        }
+        self.kind.fmt(f)
     }
 }
+
+/// A live server that failed this many queries in a row without an answer (timeouts,
+/// connection refused) is judged dead: later queries to it fail at once
+/// ([`FailureKind::ServerDead`]), so a run against a dead resolver ends within a few
+/// timeouts. Any answer from the server, even an error code, resets its count.
+pub const DEAD_AFTER: u32 = 4;
 
 /// The answer to one (name, type) query.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -240,9 +318,9 @@ impl Inner {
 
     async fn ask_backend(&self, name: &str, rtype: RecordType) -> BackendStep {
         let Ok(_permit) = self.limiter.acquire().await else {
-            return BackendStep::Answer(Answer::Failure(DnsFailure::Other(
+            return BackendStep::Answer(Answer::Failure(DnsFailure::resolver(FailureKind::Other(
                 "resolver shut down".into(),
-            )));
+            ))));
         };
         match &self.backend {
             Backend::Zones(zones) => {
@@ -309,7 +387,7 @@ impl Resolver {
     /// tries again.
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> Answer {
         if !is_valid_query_name(name) {
-            return Answer::Failure(DnsFailure::InvalidName);
+            return Answer::Failure(DnsFailure::resolver(FailureKind::InvalidName));
         }
         // Zone data is already an in-memory map: a cache in front would only copy it.
         if let Backend::Zones(zones) = &self.inner.backend {
@@ -331,7 +409,7 @@ impl Resolver {
     ) -> Pin<Box<dyn Future<Output = Answer> + Send + '_>> {
         Box::pin(async move {
             if chain.contains(&name) || chain.len() > zones::MAX_CNAME_CHAIN {
-                return Answer::Failure(DnsFailure::CnameLoop);
+                return Answer::Failure(DnsFailure::resolver(FailureKind::CnameLoop));
             }
             let key = (name, rtype);
             let cell = {
@@ -407,7 +485,7 @@ mod tests {
         for _ in 0..2 {
             assert_eq!(
                 resolver.lookup("slow.example.com", RecordType::A).await,
-                Answer::Failure(DnsFailure::Timeout)
+                Answer::Failure(DnsFailure::zones(FailureKind::Timeout))
             );
         }
         assert_eq!(

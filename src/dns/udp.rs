@@ -2,12 +2,19 @@
 //! queries multiplexed by random message id and checked against their question. hickory's
 //! own client binds a socket per query, which costs more than the query itself when a run
 //! asks tens of thousands of questions. Truncated answers go back to hickory (TCP).
+//!
+//! Each socket is connected to its server, so the kernel drops datagrams from anyone else and
+//! reports "connection refused" (ICMP port unreachable) instead of leaving the query to time
+//! out. The transport counts the queries its server failed in a row without an answer; at
+//! [`DEAD_AFTER`] the server is judged dead and [`UdpTransport::is_dead`] says so.
 
+use super::DEAD_AFTER;
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType as WireType};
 use std::collections::HashMap;
+use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::net::UdpSocket;
@@ -23,19 +30,28 @@ const RECV_BUFFER: usize = 4096;
 pub(crate) enum UdpError {
     Timeout,
     Truncated,
+    /// Nothing listens at the server's address (ICMP port unreachable, connection refused).
+    Refused,
     Io,
+}
+
+/// What the receiver hands a waiting query.
+enum Datagram {
+    Bytes(Vec<u8>),
+    /// The socket reported the server unreachable: every query waiting on it is refused.
+    Refused,
 }
 
 /// Queries waiting on one socket, by DNS id. An id stays in the map, its sender taken once a
 /// datagram for it arrived, until its query ends.
-type Pending = Mutex<HashMap<u16, Option<oneshot::Sender<Vec<u8>>>>>;
+type Pending = Mutex<HashMap<u16, Option<oneshot::Sender<Datagram>>>>;
 
 struct Slot {
     socket: Arc<UdpSocket>,
     pending: Arc<Pending>,
 }
 
-fn lock(p: &Pending) -> MutexGuard<'_, HashMap<u16, Option<oneshot::Sender<Vec<u8>>>>> {
+fn lock(p: &Pending) -> MutexGuard<'_, HashMap<u16, Option<oneshot::Sender<Datagram>>>> {
     p.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -44,6 +60,8 @@ pub(crate) struct UdpTransport {
     slots: OnceCell<Vec<Slot>>,
     next: AtomicUsize,
     payload: u16,
+    /// Queries in a row that got no answer (timed out or refused); any answer resets it.
+    silent: AtomicU32,
 }
 
 impl UdpTransport {
@@ -53,7 +71,37 @@ impl UdpTransport {
             slots: OnceCell::new(),
             next: AtomicUsize::new(0),
             payload,
+            silent: AtomicU32::new(0),
         }
+    }
+
+    pub(crate) fn server(&self) -> SocketAddr {
+        self.server
+    }
+
+    /// The server failed [`DEAD_AFTER`] queries in a row without answering.
+    pub(crate) fn is_dead(&self) -> bool {
+        self.silent.load(Ordering::Relaxed) >= DEAD_AFTER
+    }
+
+    /// One question, sent up to `attempts` times within `timeout` in all; the outcome counts
+    /// towards judging the server dead (no answer) or alive (any answer).
+    pub(crate) async fn query(
+        &self,
+        name: &Name,
+        rtype: WireType,
+        timeout: Duration,
+        attempts: usize,
+    ) -> Result<Message, UdpError> {
+        let outcome = self.exchange(name, rtype, timeout, attempts).await;
+        match &outcome {
+            Ok(_) | Err(UdpError::Truncated) => self.silent.store(0, Ordering::Relaxed),
+            Err(UdpError::Timeout | UdpError::Refused) => {
+                self.silent.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(UdpError::Io) => {}
+        }
+        outcome
     }
 
     async fn slots(&self) -> Result<&[Slot], UdpError> {
@@ -69,6 +117,7 @@ impl UdpTransport {
                     let socket = UdpSocket::bind(SocketAddr::new(local, 0))
                         .await
                         .map_err(|_| UdpError::Io)?;
+                    socket.connect(server).await.map_err(|_| UdpError::Io)?;
                     let socket = Arc::new(socket);
                     let pending: Arc<Pending> = Arc::default();
                     tokio::spawn(receive(
@@ -84,8 +133,7 @@ impl UdpTransport {
             .map(Vec::as_slice)
     }
 
-    /// One question, sent up to `attempts` times within `timeout` in all.
-    pub(crate) async fn query(
+    async fn exchange(
         &self,
         name: &Name,
         rtype: WireType,
@@ -118,17 +166,22 @@ impl UdpTransport {
         let attempts = attempts.max(1);
         let per_try = timeout / attempts as u32;
         for _ in 0..attempts {
-            slot.socket
-                .send_to(&bytes, self.server)
-                .await
-                .map_err(|_| UdpError::Io)?;
+            if let Err(error) = slot.socket.send(&bytes).await {
+                return Err(if error.kind() == ErrorKind::ConnectionRefused {
+                    UdpError::Refused
+                } else {
+                    UdpError::Io
+                });
+            }
             let deadline = tokio::time::sleep(per_try);
             tokio::pin!(deadline);
             loop {
                 tokio::select! {
                     received = &mut receiver => {
-                        let Ok(answer) = received else {
-                            return Err(UdpError::Io);
+                        let answer = match received {
+                            Ok(Datagram::Bytes(answer)) => answer,
+                            Ok(Datagram::Refused) => return Err(UdpError::Refused),
+                            Err(_) => return Err(UdpError::Io),
                         };
                         match Message::from_vec(&answer) {
                             Ok(response) if answers(&response, name, rtype) => {
@@ -178,19 +231,33 @@ impl Drop for Unregister<'_> {
     }
 }
 
-/// Hand each datagram from the server to the query waiting for its id. Ends when the
+/// Hand each datagram from the server to the query waiting for its id, and "refused" to
+/// every waiting query when the socket reports the server unreachable. Ends when the
 /// transport is dropped (the next datagram finds no one waiting).
 async fn receive(socket: Arc<UdpSocket>, pending: std::sync::Weak<Pending>, server: SocketAddr) {
     let mut buffer = vec![0u8; RECV_BUFFER];
     loop {
-        let Ok((len, from)) = socket.recv_from(&mut buffer).await else {
-            if pending.strong_count() == 0 {
-                return;
-            }
-            continue;
-        };
+        let received = socket.recv_from(&mut buffer).await;
         let Some(pending) = pending.upgrade() else {
             return;
+        };
+        let (len, from) = match received {
+            Ok(received) => received,
+            Err(error) => {
+                if error.kind() == ErrorKind::ConnectionRefused {
+                    let senders: Vec<_> = lock(&pending)
+                        .values_mut()
+                        .filter_map(Option::take)
+                        .collect();
+                    for sender in senders {
+                        let _ = sender.send(Datagram::Refused);
+                    }
+                } else {
+                    // Not a datagram for anyone; do not spin on a socket that keeps failing.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                continue;
+            }
         };
         if from != server || len < 12 {
             continue;
@@ -200,7 +267,7 @@ async fn receive(socket: Arc<UdpSocket>, pending: std::sync::Weak<Pending>, serv
         // query ends (Unregister), so no new query can pick it and lose its sender then.
         let sender = lock(&pending).get_mut(&id).and_then(Option::take);
         if let Some(sender) = sender {
-            let _ = sender.send(buffer[..len].to_vec());
+            let _ = sender.send(Datagram::Bytes(buffer[..len].to_vec()));
         }
     }
 }

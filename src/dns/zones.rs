@@ -1,6 +1,6 @@
 //! Zone data held in memory, answered the way a recursive resolver would.
 
-use super::{Answer, DnsFailure, Rdata, RecordType, normalize_name};
+use super::{Answer, DnsFailure, FailureKind, Rdata, RecordType, normalize_name};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
@@ -113,7 +113,7 @@ impl ZoneSet {
         let mut seen: Vec<String> = Vec::new();
         loop {
             if self.timeouts.contains(&current) {
-                return Answer::Failure(DnsFailure::Timeout);
+                return Answer::Failure(DnsFailure::zones(FailureKind::Timeout));
             }
             let Some(records) = self.records_at(&current) else {
                 return Answer::NxDomain;
@@ -132,7 +132,7 @@ impl ZoneSet {
             match cname {
                 Some(target) => {
                     if seen.contains(&target) || seen.len() >= MAX_CNAME_CHAIN {
-                        return Answer::Failure(DnsFailure::CnameLoop);
+                        return Answer::Failure(DnsFailure::zones(FailureKind::CnameLoop));
                     }
                     seen.push(current);
                     current = target;
@@ -183,7 +183,7 @@ mod tests {
         ));
         assert_eq!(
             z.lookup("loop1.example.com", RecordType::Txt),
-            Answer::Failure(DnsFailure::CnameLoop)
+            Answer::Failure(DnsFailure::zones(FailureKind::CnameLoop))
         );
     }
 

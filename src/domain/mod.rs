@@ -5,8 +5,9 @@ pub mod rules;
 use crate::dkim::audit::{DkimFacts, audit_dkim};
 use crate::dmarc::{DmarcFacts, audit_dmarc};
 use crate::dns::Resolver;
+use crate::dns::rules::INCONCLUSIVE;
 use crate::domain::rules::{INVALID_NAME, SPF_IP_NOT_PERMITTED};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::mx::{MxFacts, RdnsFacts, audit_mx, audit_reverse_dns};
 use crate::rules::Rules;
 use crate::score::{AuthScore, authentication_score, low_score_finding};
@@ -48,8 +49,11 @@ pub struct IpVerdict {
 /// Facts measured for one domain.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct DomainFacts {
-    /// The 0-100 authentication score (see `mailaudit rules domain/low-auth-score`).
+    /// The 0-100 authentication score (see `mailaudit rules domain/low-auth-score`); absent
+    /// (null) when the audit could not conclude, and then `score_incomplete` says why.
     pub score: Option<AuthScore>,
+    /// Why there is no score: the failed queries that left a verdict open.
+    pub score_incomplete: Option<String>,
     pub spf: SpfFacts,
     pub dkim: DkimFacts,
     pub mx: Option<MxFacts>,
@@ -66,7 +70,9 @@ pub struct DomainAudit {
     pub findings: Vec<Finding>,
 }
 
-/// `spf/ip-not-permitted` when `check_host()` did not return pass.
+/// `spf/ip-not-permitted` when `check_host()` did not return pass, or `dns/inconclusive` when
+/// it is temperror: a DNS failure (or the time limit) left it open whether the IP is
+/// permitted, so nothing is claimed about the IP.
 pub fn ip_verdict_findings(
     rules: &Rules,
     domain: &str,
@@ -75,6 +81,22 @@ pub fn ip_verdict_findings(
 ) -> Vec<Finding> {
     if outcome.result == SpfResult::Pass {
         return Vec::new();
+    }
+    if outcome.result == SpfResult::TempError {
+        let problem = outcome.problem.as_deref().unwrap_or("a DNS query failed");
+        return vec![
+            rules
+                .finding(
+                    INCONCLUSIVE,
+                    domain,
+                    format!(
+                        "SPF check_host() for {} at {domain} (sender {}) is temperror ({problem}); whether the IP is permitted could not be concluded",
+                        input.ip, input.sender
+                    ),
+                )
+                .with_severity(Severity::Error)
+                .with_measured(outcome.result.as_str()),
+        ];
     }
     let mut message = format!(
         "SPF check_host() for {} at {domain} (sender {}) is {}",
@@ -164,12 +186,18 @@ pub async fn audit_domain(
             problem: outcome.problem,
         });
     }
-    let score = authentication_score(rules, &findings);
-    findings.extend(low_score_finding(rules, &domain, &score));
+    let (score, score_incomplete) = match authentication_score(rules, &findings) {
+        Ok(score) => {
+            findings.extend(low_score_finding(rules, &domain, &score));
+            (Some(score), None)
+        }
+        Err(why) => (None, Some(why.to_string())),
+    };
     DomainAudit {
         domain,
         facts: DomainFacts {
-            score: Some(score),
+            score,
+            score_incomplete,
             spf: spf.facts,
             dkim: dkim.facts,
             mx: Some(mx.facts),

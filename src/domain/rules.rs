@@ -10,7 +10,13 @@ pub const SPF_IP_NOT_PERMITTED: RuleId = RuleId::new("spf/ip-not-permitted");
 pub const INVALID_NAME: RuleId = RuleId::new("domain/invalid-name");
 pub const LOW_AUTH_SCORE: RuleId = RuleId::new("domain/low-auth-score");
 
-pub const RULES: &[RuleId] = &[SPF_IP_NOT_PERMITTED, INVALID_NAME, LOW_AUTH_SCORE];
+/// `dns/inconclusive` too: a `check_host()` that is temperror.
+pub const RULES: &[RuleId] = &[
+    SPF_IP_NOT_PERMITTED,
+    INVALID_NAME,
+    LOW_AUTH_SCORE,
+    crate::dns::rules::INCONCLUSIVE,
+];
 
 pub const LOW_AUTH_SCORE_MIN_SCORE: Threshold = Threshold::new(LOW_AUTH_SCORE, "min_score");
 pub const LOW_AUTH_SCORE_WEIGHT_SPF: Threshold = Threshold::new(LOW_AUTH_SCORE, "weight_spf");

@@ -393,13 +393,15 @@ impl Check<'_> {
             Answer::NxDomain | Answer::NoData => return None,
             Answer::Failure(why) => {
                 self.audit.facts.incomplete = true;
+                // MTA-STS and TLS-RPT are advice here: the gate's verdict does not rest on them.
                 let f = audit_inconclusive(
                     self.rules,
                     self.domain,
                     format!("TXT {name}"),
                     &why,
                     kind.audit_name,
-                );
+                )
+                .with_severity(Severity::Warning);
                 self.push(f);
                 return None;
             }

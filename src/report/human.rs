@@ -250,12 +250,9 @@ fn write_spf_facts(facts: &CheckHostFacts, out: &mut dyn Write) -> io::Result<()
 /// `--ip` its reverse DNS and SPF result.
 fn write_domain_facts(facts: &DomainFacts, out: &mut dyn Write) -> io::Result<()> {
     if let Some(score) = &facts.score {
-        let note = if score.complete {
-            ""
-        } else {
-            " (incomplete: a DNS query failed)"
-        };
-        writeln!(out, "  score: {}/100{note}", score.value)?;
+        writeln!(out, "  score: {}/100", score.value)?;
+    } else if let Some(why) = &facts.score_incomplete {
+        writeln!(out, "  score: incomplete ({})", escape_untrusted(why))?;
     }
     let spf = &facts.spf;
     if let Some(record) = &spf.record {
@@ -430,6 +427,11 @@ fn write_campaign_facts(facts: &CampaignFacts, out: &mut dyn Write) -> io::Resul
             "{line}; alignment aspf={} adkim={}",
             alignment_name(sim.aspf),
             alignment_name(sim.adkim)
+        )?;
+    } else if sim.policy_unknown {
+        writeln!(
+            out,
+            "  dmarc policy: unknown (the DMARC query for the From domain failed)"
         )?;
     } else {
         writeln!(out, "  dmarc policy: none applies to the From domain")?;

@@ -106,7 +106,7 @@ impl TreeWalk<'_> {
             .with_chain(self.stack.clone())
     }
 
-    fn inconclusive(&mut self, query: String, why: impl std::fmt::Display) {
+    fn inconclusive(&mut self, query: String, why: &crate::dns::DnsFailure) {
         self.audit.facts.incomplete = true;
         let f = audit_inconclusive(self.rules, &self.target, query, why, "SPF audit")
             .with_chain(self.stack.clone());
@@ -146,7 +146,7 @@ impl TreeWalk<'_> {
         let (bytes, strings) = match fetch {
             SpfFetch::Found { record, strings } => (record, strings),
             SpfFetch::Failure(why) => {
-                self.inconclusive(format!("TXT {domain}"), why);
+                self.inconclusive(format!("TXT {domain}"), &why);
                 return true;
             }
             SpfFetch::NotFound { nxdomain } => {
@@ -499,7 +499,7 @@ impl TreeWalk<'_> {
         if matches!(aaaa, Answer::Records(_)) {
             return;
         }
-        if let Answer::Failure(why) = a.clone() {
+        if let Answer::Failure(why) = &a {
             self.inconclusive(format!("A {name}"), why);
             return;
         }

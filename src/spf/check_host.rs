@@ -5,7 +5,8 @@ use super::macros::{self, MacroContext, MacroEnv};
 use super::parser;
 use super::record::{MacroString, Mechanism, Modifier, Qualifier, Span, TermKind};
 use crate::dns::{
-    Answer, DnsFailure, Rdata, RecordType, Resolver, is_valid_query_name, normalize_name,
+    Answer, DnsFailure, FailureKind, Rdata, RecordType, Resolver, is_valid_query_name,
+    normalize_name,
 };
 use serde::Serialize;
 use std::fmt;
@@ -725,7 +726,10 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(None)
             }
-            Answer::Failure(DnsFailure::InvalidName) => Ok(None),
+            Answer::Failure(DnsFailure {
+                kind: FailureKind::InvalidName,
+                ..
+            }) => Ok(None),
             Answer::Failure(f) => Err(Abort::Temp(format!(
                 "{rtype} lookup for {name} failed: {f}"
             ))),

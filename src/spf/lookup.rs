@@ -100,7 +100,7 @@ mod tests {
         );
         assert_eq!(
             fetch_spf_record(&r, "slow.example").await,
-            SpfFetch::Failure(DnsFailure::Timeout)
+            SpfFetch::Failure(DnsFailure::zones(crate::dns::FailureKind::Timeout))
         );
     }
 }

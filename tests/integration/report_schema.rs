@@ -167,6 +167,15 @@ fn the_report_schema_rejects_what_the_format_never_writes() {
             r["results"][0]["suppressed"] = json!([{"rule": "spf/mx-limit", "severity": "error",
                 "message": "m", "reason": "", "source": "config", "file": "a.toml"}])
         }),
+        ("a domain score that is a bare number", |r| {
+            r["results"][0]["facts"]["score"] = json!(100)
+        }),
+        ("a domain without its score field", |r| {
+            r["results"][0]["facts"]
+                .as_object_mut()
+                .unwrap()
+                .remove("score");
+        }),
     ];
     // A well-formed suppression is accepted.
     let mut waived = good.clone();
@@ -200,6 +209,43 @@ fn the_report_schema_rejects_what_the_format_never_writes() {
         .is_empty()
     );
     assert!(errors(&report_runs::validator(&definition("result")), &result).is_empty());
+}
+
+#[test]
+fn a_dead_dns_run_validates_with_a_null_score() {
+    // Nothing listens at 127.0.0.1:9: every query is refused, or not sent once the server is
+    // judged dead. The audit could not conclude, so the score is null and says why.
+    let validator = validator(&schema(REPORT_SCHEMA));
+    let run = report_runs::Run::new(
+        "domain on dead DNS",
+        &[
+            "domain",
+            "example.com",
+            "--nameserver",
+            "127.0.0.1:9",
+            "--timeout",
+            "1",
+        ],
+    );
+    let out = run.format("json", &[]);
+    assert_eq!(out.status, 1, "an outage fails the gate at --fail-on error");
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    let problems = errors(&validator, &report);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let facts = &report["results"][0]["facts"];
+    assert_eq!(facts["score"], Value::Null);
+    assert!(
+        facts["score_incomplete"]
+            .as_str()
+            .unwrap()
+            .starts_with("DNS failed for 25 queries: "),
+        "{facts}"
+    );
+    // A result whose score is a number still validates (the offline runs above), and a
+    // dead-DNS result with a number does not.
+    let mut numbered = report.clone();
+    numbered["results"][0]["facts"]["score"] = json!({"value": 100});
+    assert!(!errors(&validator, &numbered).is_empty());
 }
 
 #[test]

@@ -533,10 +533,10 @@ impl From<CampaignResult> for TargetResult {
 impl From<CheckResult> for TargetResult {
     fn from(done: CheckResult) -> TargetResult {
         match done {
-            CheckResult::Domain(audit) => audit.into(),
+            CheckResult::Domain(audit) => (*audit).into(),
             CheckResult::Campaign(campaign) => (*campaign).into(),
             CheckResult::Message(message) => message.into(),
-            CheckResult::Sender(sender) => sender.into(),
+            CheckResult::Sender(sender) => (*sender).into(),
         }
     }
 }

@@ -138,13 +138,13 @@ pub struct CampaignFacts {
 #[derive(Debug)]
 pub enum CheckResult {
     /// The domain audit of one of the campaign's domains.
-    Domain(DomainAudit),
+    Domain(Box<DomainAudit>),
     /// The campaign itself: what it sends as, and the simulated DMARC outcome.
     Campaign(Box<CampaignResult>),
     /// A draft, a sequence or an unreadable directory of drafts.
     Message(MessageResult),
     /// The sender scoring of one of the campaign's domains.
-    Sender(SenderResult),
+    Sender(Box<SenderResult>),
 }
 
 /// The campaign file's own result.
@@ -200,7 +200,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
         if bulk {
             apply_bulk_requirements(&mut result.findings);
         }
-        each(Ok(CheckResult::Domain(result)))?;
+        each(Ok(CheckResult::Domain(Box::new(result))))?;
     }
 
     let mut findings = Vec::new();
@@ -280,7 +280,7 @@ pub fn check_campaign<E: From<StatsInputError>>(
     }
 
     for result in stats.results {
-        each(Ok(CheckResult::Sender(result)))?;
+        each(Ok(CheckResult::Sender(Box::new(result))))?;
     }
     Ok(())
 }

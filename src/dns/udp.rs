@@ -167,11 +167,13 @@ impl UdpTransport {
         let per_try = timeout / attempts as u32;
         for _ in 0..attempts {
             if let Err(error) = slot.socket.send(&bytes).await {
-                return Err(if error.kind() == ErrorKind::ConnectionRefused {
-                    UdpError::Refused
-                } else {
-                    UdpError::Io
-                });
+                if error.kind() != ErrorKind::ConnectionRefused {
+                    return Err(UdpError::Io);
+                }
+                // The socket's one pending error: it was another query's refusal as much as
+                // ours, and the receiver will not see it now.
+                refuse_all(&slot.pending);
+                return Err(UdpError::Refused);
             }
             let deadline = tokio::time::sleep(per_try);
             tokio::pin!(deadline);
@@ -231,6 +233,18 @@ impl Drop for Unregister<'_> {
     }
 }
 
+/// Tell every query waiting on one socket that the server is unreachable. A socket holds one
+/// pending error, not one per query, so a refusal stands for all of them.
+fn refuse_all(pending: &Pending) {
+    let senders: Vec<_> = lock(pending)
+        .values_mut()
+        .filter_map(Option::take)
+        .collect();
+    for sender in senders {
+        let _ = sender.send(Datagram::Refused);
+    }
+}
+
 /// Hand each datagram from the server to the query waiting for its id, and "refused" to
 /// every waiting query when the socket reports the server unreachable. Ends when the
 /// transport is dropped (the next datagram finds no one waiting).
@@ -245,13 +259,7 @@ async fn receive(socket: Arc<UdpSocket>, pending: std::sync::Weak<Pending>, serv
             Ok(received) => received,
             Err(error) => {
                 if error.kind() == ErrorKind::ConnectionRefused {
-                    let senders: Vec<_> = lock(&pending)
-                        .values_mut()
-                        .filter_map(Option::take)
-                        .collect();
-                    for sender in senders {
-                        let _ = sender.send(Datagram::Refused);
-                    }
+                    refuse_all(&pending);
                 } else {
                     // Not a datagram for anyone; do not spin on a socket that keeps failing.
                     tokio::time::sleep(Duration::from_millis(10)).await;

@@ -7,11 +7,7 @@ use crate::rules::Rules;
 use crate::run::Verdict;
 use anyhow::{Result, bail};
 
-pub(super) fn show(
-    common: &CommonOptions,
-    rules: &Rules,
-    id: Option<&str>,
-) -> Result<Verdict> {
+pub(super) fn show(common: &CommonOptions, rules: &Rules, id: Option<&str>) -> Result<Verdict> {
     let family = id.filter(|query| rules.get(query).is_none());
     if let Some(query) = family
         && rules.family(query).next().is_none()

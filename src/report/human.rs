@@ -329,6 +329,10 @@ fn write_domain_facts(facts: &DomainFacts, out: &mut dyn Write) -> io::Result<()
                 "  rdns for {ip}: {} (forward-confirmed)",
                 escape_untrusted(name)
             )?,
+            // A failed query confirms nothing, and disproves nothing either.
+            None if rdns.incomplete => {
+                writeln!(out, "  rdns for {ip}: unknown (a DNS query failed)")?
+            }
             None => writeln!(out, "  rdns for {ip}: not confirmed")?,
         }
     }

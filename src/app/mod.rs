@@ -40,7 +40,8 @@ use std::path::PathBuf;
 pub struct CommonOptions {
     pub dns: DnsOptions,
     pub format: Format,
-    /// Write the report here (atomically) instead of standard output.
+    /// Write the report here instead of standard output: a regular file (or a new path)
+    /// atomically, a FIFO or device directly ([`crate::report::Output`]).
     pub output: Option<PathBuf>,
     /// Rule overrides and ignores, layered on ./mailaudit.toml when that exists.
     pub rules: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! Renderers of a run's [`Report`]: human, JSON, JSONL, SARIF and github. Renderers only
 //! render: verdicts and severities are settled before a result reaches them.
 
+pub mod cleanup;
 pub mod github;
 pub mod human;
 pub mod json;

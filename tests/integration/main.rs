@@ -46,6 +46,7 @@ mod report_github;
 mod report_human;
 mod report_json;
 mod report_jsonl;
+mod report_output;
 mod report_rules;
 mod report_sarif;
 mod report_schema;

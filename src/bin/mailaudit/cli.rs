@@ -39,7 +39,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     pub format: FormatArg,
 
-    /// Write the report to FILE (atomically) instead of standard output
+    /// Write the report to FILE instead of standard output (a file is replaced atomically; a
+    /// FIFO or device is written as it is)
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -168,7 +169,8 @@ pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 
-    /// Write the script to FILE (atomically) instead of standard output
+    /// Write the script to FILE instead of standard output (a file is replaced atomically; a
+    /// FIFO or device is written as it is)
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_TROUBLE));
         }
     };
+    if cli.output().is_some() {
+        remove_temp_files_on_signal();
+    }
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`| head`): nothing to tell it, but the report is incomplete.
@@ -33,6 +36,42 @@ fn main() -> ExitCode {
             eprintln!("mailaudit: error: {}", safe.join("\n"));
             ExitCode::from(EXIT_TROUBLE)
         }
+    }
+}
+
+/// SIGINT or SIGTERM during a run with `--output`: remove the temporary report file (the
+/// file at the path is left as it was) and exit with 128 + the signal's number.
+fn remove_temp_files_on_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (ready, registered) = std::sync::mpsc::sync_channel(1);
+    let spawned = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let _ = ready.send(());
+                return;
+            };
+            runtime.block_on(async move {
+                let interrupt = signal(SignalKind::interrupt());
+                let terminate = signal(SignalKind::terminate());
+                let _ = ready.send(());
+                let (Ok(mut interrupt), Ok(mut terminate)) = (interrupt, terminate) else {
+                    return;
+                };
+                let code = tokio::select! {
+                    _ = interrupt.recv() => 128 + 2,
+                    _ = terminate.recv() => 128 + 15,
+                };
+                mailaudit::report::cleanup::remove_all();
+                std::process::exit(code);
+            });
+        });
+    if spawned.is_ok() {
+        // Run only once the handlers are in place.
+        let _ = registered.recv();
     }
 }
 

@@ -76,6 +76,13 @@ fn assert_left_in_place(dir: &Path, special: &Path, is_kind: fn(&std::fs::FileTy
     assert_eq!(temp_files(dir), Vec::<String>::new());
 }
 
+/// A device every write to fails: a stand-in for /dev/full in `dir` where mknod is
+/// allowed, /dev/full itself otherwise.
+fn full_device(dir: &Path) -> String {
+    device_like(dir, "full", 1, 7)
+        .map_or_else(|| "/dev/full".to_owned(), |p| p.display().to_string())
+}
+
 #[test]
 fn a_fifo_is_written_directly_and_stays_a_fifo() {
     let dir = tempfile::tempdir().unwrap();
@@ -109,11 +116,7 @@ fn a_character_device_is_written_directly_and_stays_a_device() {
 #[test]
 fn a_write_error_is_reported_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    // A stand-in for /dev/full where mknod is allowed; /dev/full itself otherwise.
-    let full = device_like(dir.path(), "full", 1, 7);
-    let target = full
-        .as_deref()
-        .map_or_else(|| "/dev/full".to_owned(), |p| p.display().to_string());
+    let target = full_device(dir.path());
     let out = report_to(dir.path(), &target);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
@@ -210,4 +213,18 @@ fn sigterm_removes_the_temporary_file_and_keeps_the_old_report() {
     assert_eq!(temp_files(dir.path()), Vec::<String>::new());
     let kept = std::fs::read_to_string(dir.path().join("run.jsonl")).unwrap();
     assert_eq!(kept, "old report\n");
+}
+
+#[test]
+fn a_completion_script_that_cannot_be_written_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = full_device(dir.path());
+    let out = mailaudit(dir.path(), &["completions", "bash", "--output", &target])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_left_in_place(dir.path(), Path::new(&target), FileTypeExt::is_char_device);
 }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::CommandFactory;
 use cli::{Cli, Command, EXIT_TROUBLE, FormatArg};
 use mailaudit::report::Output;
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -108,7 +108,10 @@ fn use_colour(cli: &Cli) -> bool {
 fn completions(cli: &Cli, shell: clap_complete::Shell) -> Result<u8> {
     let mut output = Output::open(cli.output())?;
     let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, "mailaudit", &mut output);
+    // clap_complete panics on a write error: generate into memory, then write and report.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "mailaudit", &mut script);
+    output.write_all(&script)?;
     output.commit()?;
     Ok(0)
 }

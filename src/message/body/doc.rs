@@ -24,6 +24,10 @@ const MAX_KEPT_TEXT: usize = 1024;
 const MAX_HIDDEN_RUNS: usize = 200;
 /// Attribute values kept for merge-tag scanning, per part.
 const MAX_ATTRS: usize = 2000;
+/// Attributes per tag handed to the tokenizer; the rest are blanked out before tokenizing
+/// (html5gum's attribute states call each other once per attribute of a tag, so a tag with
+/// thousands of attributes would overflow the stack).
+const MAX_TAG_ATTRS: usize = 128;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -141,6 +145,8 @@ impl Doc {
     /// HTML, tokenized and rendered to text. Text whose colour is within `color_tolerance`
     /// (per RGB channel) of its background counts as hidden.
     pub fn from_html(html: &str, color_tolerance: u8) -> Doc {
+        let capped = cap_tag_attributes(html, MAX_TAG_ATTRS);
+        let html: &str = &capped;
         let mut builder = Builder::new(html, color_tolerance);
         {
             let mut emitter = CallbackEmitter::new(
@@ -154,6 +160,189 @@ impl Doc {
         }
         builder.finish()
     }
+}
+
+/// `html` with the attributes of every tag beyond the first `max` replaced by spaces (line
+/// breaks kept, so offsets and lines stay the same); borrowed when no tag has more.
+///
+/// One linear pass that follows the WHATWG tokenizer where it matters: comments, bogus
+/// comments, raw-text elements (as html5gum's naive state switching), and the attribute
+/// states of start and end tags exactly, so that the tag it bounds is the tag html5gum sees.
+fn cap_tag_attributes(html: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let b = html.as_bytes();
+    let n = b.len();
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0usize;
+    while i < n {
+        let Some(lt) = b[i..].iter().position(|&c| c == b'<') else {
+            break;
+        };
+        i += lt;
+        let rest = &b[i + 1..];
+        if rest.starts_with(b"!--") {
+            i = find_from(b, i + 4, b"-->").map_or(n, |e| e + 3);
+        } else if rest.first().is_some_and(|&c| c == b'!' || c == b'?') {
+            i = find_from(b, i + 1, b">").map_or(n, |e| e + 1);
+        } else if rest.first().is_some_and(u8::is_ascii_alphabetic)
+            || (rest.first() == Some(&b'/') && rest.get(1).is_some_and(u8::is_ascii_alphabetic))
+        {
+            let end_tag = rest[0] == b'/';
+            let name_start = if end_tag { i + 2 } else { i + 1 };
+            let (end, name_end, cut) = scan_tag(b, name_start, max);
+            if let Some(cut) = cut {
+                // Keep a closing `/` of a self-closing tag.
+                let stop = if end < n && end > cut && b[end - 1] == b'/' {
+                    end - 1
+                } else {
+                    end
+                };
+                blank.push((cut, stop));
+            }
+            i = end.saturating_add(1).min(n);
+            if end_tag || end >= n {
+                continue;
+            }
+            let name = html[name_start..name_end].to_ascii_lowercase();
+            match name.as_str() {
+                "plaintext" => break,
+                "textarea" | "title" | "script" | "style" | "iframe" | "xmp" | "noembed"
+                | "noframe" | "noscript" => {
+                    i = find_end_tag(b, i, name.as_bytes()).unwrap_or(n);
+                }
+                _ => {}
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if blank.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = b.to_vec();
+    for (from, to) in blank {
+        for c in &mut out[from..to] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    }
+    // Whole characters were replaced (every range starts and ends at an ASCII byte).
+    std::borrow::Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+fn find_from(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let hay = b.get(from..)?;
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// Where `</name` (any case, then white space, `/` or `>`) starts at or after `from`.
+fn find_end_tag(b: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
+    loop {
+        let at = find_from(b, from, b"</")?;
+        let after = at + 2 + name.len();
+        if b.get(at + 2..after)
+            .is_some_and(|s| s.eq_ignore_ascii_case(name))
+            && b.get(after)
+                .is_none_or(|&c| matches!(c, b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'/' | b'>'))
+        {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+}
+
+/// Scan one tag from its name: `(offset of the closing '>' or the end, end of the name,
+/// offset where attribute `max + 1` starts)`. The attribute states of the WHATWG tokenizer.
+fn scan_tag(b: &[u8], from: usize, max: usize) -> (usize, usize, Option<usize>) {
+    #[derive(Clone, Copy)]
+    enum S {
+        Name,
+        BeforeAttrName,
+        AttrName,
+        AfterAttrName,
+        BeforeValue,
+        Quoted(u8),
+        Unquoted,
+        AfterQuoted,
+    }
+    let ws = |c: u8| matches!(c, b'\t' | b'\n' | 0x0C | b'\r' | b' ');
+    let mut state = S::Name;
+    let mut name_end = from;
+    let mut count = 0usize;
+    let mut cut = None;
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        let mut start_attr = false;
+        state = match state {
+            S::Name => {
+                if ws(c) || c == b'/' {
+                    name_end = i;
+                    S::BeforeAttrName
+                } else if c == b'>' {
+                    return (i, i, cut);
+                } else {
+                    S::Name
+                }
+            }
+            S::BeforeAttrName | S::AfterQuoted if c == b'>' => return (i, name_end, cut),
+            S::BeforeAttrName | S::AfterQuoted if ws(c) || c == b'/' => S::BeforeAttrName,
+            S::BeforeAttrName | S::AfterQuoted => {
+                start_attr = true;
+                S::AttrName
+            }
+            S::AttrName => match c {
+                b'>' => return (i, name_end, cut),
+                b'=' => S::BeforeValue,
+                c if ws(c) || c == b'/' => S::AfterAttrName,
+                _ => S::AttrName,
+            },
+            S::AfterAttrName => match c {
+                b'>' => return (i, name_end, cut),
+                b'=' => S::BeforeValue,
+                c if ws(c) || c == b'/' => S::AfterAttrName,
+                _ => {
+                    start_attr = true;
+                    S::AttrName
+                }
+            },
+            S::BeforeValue => match c {
+                b'>' => return (i, name_end, cut),
+                b'"' | b'\'' => S::Quoted(c),
+                c if ws(c) => S::BeforeValue,
+                _ => S::Unquoted,
+            },
+            S::Quoted(q) => {
+                // Skip to the closing quote at once.
+                match b[i..].iter().position(|&x| x == q) {
+                    Some(p) => {
+                        i += p + 1;
+                        state = S::AfterQuoted;
+                        continue;
+                    }
+                    None => return (b.len(), name_end, cut),
+                }
+            }
+            S::Unquoted => match c {
+                b'>' => return (i, name_end, cut),
+                c if ws(c) => S::BeforeAttrName,
+                _ => S::Unquoted,
+            },
+        };
+        if start_attr {
+            count += 1;
+            if count == max + 1 {
+                cut = Some(i);
+            }
+        }
+        i += 1;
+    }
+    (b.len(), name_end.max(from), cut)
 }
 
 /// A line that is a horizontal rule in plain text: three or more of one of `-_=*~`, or the

@@ -1222,6 +1222,44 @@ pub(crate) fn parse_color(value: &str) -> Option<Rgb> {
 mod tests {
     use super::*;
 
+    fn bomb(n: usize, attr: &str) -> String {
+        let attrs: String = (0..n).map(|i| format!(" x{i}{attr}")).collect();
+        format!("<p>Hello <a href=\"https://example.com/\"{attrs}>link</a>\nworld</p>")
+    }
+
+    #[test]
+    fn tags_with_thousands_of_attributes_are_read_on_a_default_stack() {
+        // Test threads have the default 2 MiB stack; 100,000 attributes overflowed it.
+        for attr in ["=\"1\"", "='1'", "=1", "", " = \"1\""] {
+            for n in [7_000, 100_000] {
+                let doc = Doc::from_html(&bomb(n, attr), 16);
+                assert_eq!(doc.text.split_whitespace().count(), 3, "{attr} {n}");
+                assert_eq!(doc.links.len(), 1);
+                assert_eq!(doc.links[0].href, "https://example.com/");
+                assert_eq!(doc.line_at(doc.text.find("world").unwrap()), 1);
+            }
+        }
+    }
+
+    #[test]
+    fn the_attribute_cap_keeps_small_tags_and_the_first_attributes() {
+        let html = "<p a=\"1\" b='2' c=3 d>x</p>";
+        assert!(matches!(
+            cap_tag_attributes(html, 4),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(cap_tag_attributes(html, 2), "<p a=\"1\" b='2'      >x</p>");
+        // Quoted `>` and line breaks: the tag ends where the tokenizer ends it; lines stay.
+        let html = "<img a=\">\" b=\"x\ny\" c=\"1\"/>";
+        assert_eq!(cap_tag_attributes(html, 1), "<img a=\">\"     \n        />");
+        // A quote inside a comment or a script is not an attribute value.
+        let html = "<!-- <a x=' --><p a b c>x</p><script>'<a x='</script><i a b>";
+        assert_eq!(
+            cap_tag_attributes(html, 1),
+            "<!-- <a x=' --><p a    >x</p><script>'<a x='</script><i a  >"
+        );
+    }
+
     #[test]
     fn html_text_skips_head_style_script_and_comments() {
         let doc = Doc::from_html(

@@ -1241,6 +1241,29 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn the_attribute_cap_keeps_offsets_and_lines(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<a", "<p ", "</a ", " x=\"1\"", " y='2'", " z=3", " w", "=", "\"", "'",
+                    ">", "/>", "\n", "<!--", "-->", "<script>", "</script>", "<!x", "é", " ",
+                ]),
+                0..200,
+            ),
+            max in 0usize..4,
+        ) {
+            let html: String = pieces.concat();
+            let capped = cap_tag_attributes(&html, max);
+            proptest::prop_assert_eq!(capped.len(), html.len());
+            let lines = |s: &str| s.match_indices('\n').map(|(i, _)| i).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(lines(&capped), lines(&html));
+            // No tag of the result has more than `max` attributes left to cut.
+            proptest::prop_assert_eq!(cap_tag_attributes(&capped, max), capped.clone());
+            let _ = Doc::from_html(&html, 16);
+        }
+    }
+
     #[test]
     fn the_attribute_cap_keeps_small_tags_and_the_first_attributes() {
         let html = "<p a=\"1\" b='2' c=3 d>x</p>";

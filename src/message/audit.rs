@@ -307,6 +307,21 @@ pub fn audit_file(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAu
     audit_draft(&target, &bytes, rules, options)
 }
 
+/// The audit of a draft whose audit panicked (a bug): `message/unreadable` on that draft, so
+/// the run goes on with the others and the draft is never silently missing.
+pub fn audit_failed(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAudit {
+    let target = path.display().to_string();
+    let mut audit = DraftAudit::start(&target, options);
+    audit.findings.push(rules.finding(
+        UNREADABLE,
+        &target,
+        format!(
+            "cannot audit {target}: the audit stopped unexpectedly (a bug in mailaudit; please report it with the draft)"
+        ),
+    ));
+    audit
+}
+
 /// `message/unreadable` for a file or directory that could not be read.
 pub fn unreadable_finding(rules: &Rules, target: &str, error: &std::io::Error) -> Finding {
     rules.finding(

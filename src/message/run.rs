@@ -8,7 +8,7 @@
 //! checks only. Touch numbers are positions in the directory, and only the named files get
 //! draft results.
 
-use super::audit::{DraftAudit, DraftOptions, audit_file, unreadable_finding};
+use super::audit::{DraftAudit, DraftOptions, audit_failed, audit_file, unreadable_finding};
 use super::rules::{TOO_LARGE, UNREADABLE};
 use super::sequence::{self, SequenceFacts, Touch};
 use crate::finding::Finding;
@@ -448,6 +448,9 @@ fn sibling_findings(audit: DraftAudit) -> Vec<Finding> {
         .collect()
 }
 
+/// Stack of each audit worker thread.
+const WORKER_STACK: usize = 16 * 1024 * 1024;
+
 /// A finished item waiting for its turn.
 enum Done {
     Draft(Result<DraftAudit, String>),
@@ -479,10 +482,9 @@ pub fn audit_paths<E>(
     let sibling_options = &sibling_options;
 
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let done_tx = done_tx.clone();
+        let work = |done_tx: mpsc::Sender<(u64, Result<DraftAudit, String>)>| {
             let job_rx = &job_rx;
-            scope.spawn(move || {
+            move || {
                 loop {
                     let job = match job_rx.lock() {
                         Ok(rx) => rx.recv(),
@@ -494,15 +496,26 @@ pub fn audit_paths<E>(
                     } else {
                         options
                     };
-                    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // A panic (a bug) is a finding on that draft; the run goes on.
+                    let audit = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         audit_file(&job.path, rules, draft_options)
                     }))
-                    .map_err(|_| job.path.display().to_string());
-                    if done_tx.send((job.index, outcome)).is_err() {
+                    .unwrap_or_else(|_| audit_failed(&job.path, rules, draft_options));
+                    if done_tx.send((job.index, Ok(audit))).is_err() {
                         return;
                     }
                 }
-            });
+            }
+        };
+        for _ in 0..workers {
+            // A larger stack than the default 2 MiB, as defence in depth: the HTML tokenizer
+            // recurses per attribute of a tag (bounded in `body::doc`).
+            let spawned = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work(done_tx.clone()));
+            if spawned.is_err() {
+                scope.spawn(work(done_tx.clone()));
+            }
         }
         drop(done_tx);
 

@@ -34,6 +34,7 @@ mod ecosystem;
 mod message_body;
 mod message_body_fixtures;
 mod message_body_properties;
+mod message_bombs;
 mod message_corpus;
 mod message_properties;
 mod message_report;

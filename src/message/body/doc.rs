@@ -24,6 +24,10 @@ const MAX_KEPT_TEXT: usize = 1024;
 const MAX_HIDDEN_RUNS: usize = 200;
 /// Attribute values kept for merge-tag scanning, per part.
 const MAX_ATTRS: usize = 2000;
+/// Attributes per tag handed to the tokenizer; the rest are blanked out before tokenizing
+/// (html5gum's attribute states call each other once per attribute of a tag, so a tag with
+/// thousands of attributes would overflow the stack).
+const MAX_TAG_ATTRS: usize = 128;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -141,6 +145,8 @@ impl Doc {
     /// HTML, tokenized and rendered to text. Text whose colour is within `color_tolerance`
     /// (per RGB channel) of its background counts as hidden.
     pub fn from_html(html: &str, color_tolerance: u8) -> Doc {
+        let capped = cap_tag_attributes(html, MAX_TAG_ATTRS);
+        let html: &str = &capped;
         let mut builder = Builder::new(html, color_tolerance);
         {
             let mut emitter = CallbackEmitter::new(
@@ -154,6 +160,189 @@ impl Doc {
         }
         builder.finish()
     }
+}
+
+/// `html` with the attributes of every tag beyond the first `max` replaced by spaces (line
+/// breaks kept, so offsets and lines stay the same); borrowed when no tag has more.
+///
+/// One linear pass that follows the WHATWG tokenizer where it matters: comments, bogus
+/// comments, raw-text elements (as html5gum's naive state switching), and the attribute
+/// states of start and end tags exactly, so that the tag it bounds is the tag html5gum sees.
+fn cap_tag_attributes(html: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let b = html.as_bytes();
+    let n = b.len();
+    let mut blank: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0usize;
+    while i < n {
+        let Some(lt) = b[i..].iter().position(|&c| c == b'<') else {
+            break;
+        };
+        i += lt;
+        let rest = &b[i + 1..];
+        if rest.starts_with(b"!--") {
+            i = find_from(b, i + 4, b"-->").map_or(n, |e| e + 3);
+        } else if rest.first().is_some_and(|&c| c == b'!' || c == b'?') {
+            i = find_from(b, i + 1, b">").map_or(n, |e| e + 1);
+        } else if rest.first().is_some_and(u8::is_ascii_alphabetic)
+            || (rest.first() == Some(&b'/') && rest.get(1).is_some_and(u8::is_ascii_alphabetic))
+        {
+            let end_tag = rest[0] == b'/';
+            let name_start = if end_tag { i + 2 } else { i + 1 };
+            let (end, name_end, cut) = scan_tag(b, name_start, max);
+            if let Some(cut) = cut {
+                // Keep a closing `/` of a self-closing tag.
+                let stop = if end < n && end > cut && b[end - 1] == b'/' {
+                    end - 1
+                } else {
+                    end
+                };
+                blank.push((cut, stop));
+            }
+            i = end.saturating_add(1).min(n);
+            if end_tag || end >= n {
+                continue;
+            }
+            let name = html[name_start..name_end].to_ascii_lowercase();
+            match name.as_str() {
+                "plaintext" => break,
+                "textarea" | "title" | "script" | "style" | "iframe" | "xmp" | "noembed"
+                | "noframe" | "noscript" => {
+                    i = find_end_tag(b, i, name.as_bytes()).unwrap_or(n);
+                }
+                _ => {}
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if blank.is_empty() {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    let mut out = b.to_vec();
+    for (from, to) in blank {
+        for c in &mut out[from..to] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    }
+    // Whole characters were replaced (every range starts and ends at an ASCII byte).
+    std::borrow::Cow::Owned(
+        String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+fn find_from(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let hay = b.get(from..)?;
+    hay.windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// Where `</name` (any case, then white space, `/` or `>`) starts at or after `from`.
+fn find_end_tag(b: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
+    loop {
+        let at = find_from(b, from, b"</")?;
+        let after = at + 2 + name.len();
+        if b.get(at + 2..after)
+            .is_some_and(|s| s.eq_ignore_ascii_case(name))
+            && b.get(after)
+                .is_none_or(|&c| matches!(c, b'\t' | b'\n' | 0x0C | b'\r' | b' ' | b'/' | b'>'))
+        {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+}
+
+/// Scan one tag from its name: `(offset of the closing '>' or the end, end of the name,
+/// offset where attribute `max + 1` starts)`. The attribute states of the WHATWG tokenizer.
+fn scan_tag(b: &[u8], from: usize, max: usize) -> (usize, usize, Option<usize>) {
+    #[derive(Clone, Copy)]
+    enum S {
+        Name,
+        BeforeAttrName,
+        AttrName,
+        AfterAttrName,
+        BeforeValue,
+        Quoted(u8),
+        Unquoted,
+        AfterQuoted,
+    }
+    let ws = |c: u8| matches!(c, b'\t' | b'\n' | 0x0C | b'\r' | b' ');
+    let mut state = S::Name;
+    let mut name_end = from;
+    let mut count = 0usize;
+    let mut cut = None;
+    let mut i = from;
+    while i < b.len() {
+        let c = b[i];
+        let mut start_attr = false;
+        state = match state {
+            S::Name => {
+                if ws(c) || c == b'/' {
+                    name_end = i;
+                    S::BeforeAttrName
+                } else if c == b'>' {
+                    return (i, i, cut);
+                } else {
+                    S::Name
+                }
+            }
+            S::BeforeAttrName | S::AfterQuoted if c == b'>' => return (i, name_end, cut),
+            S::BeforeAttrName | S::AfterQuoted if ws(c) || c == b'/' => S::BeforeAttrName,
+            S::BeforeAttrName | S::AfterQuoted => {
+                start_attr = true;
+                S::AttrName
+            }
+            S::AttrName => match c {
+                b'>' => return (i, name_end, cut),
+                b'=' => S::BeforeValue,
+                c if ws(c) || c == b'/' => S::AfterAttrName,
+                _ => S::AttrName,
+            },
+            S::AfterAttrName => match c {
+                b'>' => return (i, name_end, cut),
+                b'=' => S::BeforeValue,
+                c if ws(c) || c == b'/' => S::AfterAttrName,
+                _ => {
+                    start_attr = true;
+                    S::AttrName
+                }
+            },
+            S::BeforeValue => match c {
+                b'>' => return (i, name_end, cut),
+                b'"' | b'\'' => S::Quoted(c),
+                c if ws(c) => S::BeforeValue,
+                _ => S::Unquoted,
+            },
+            S::Quoted(q) => {
+                // Skip to the closing quote at once.
+                match b[i..].iter().position(|&x| x == q) {
+                    Some(p) => {
+                        i += p + 1;
+                        state = S::AfterQuoted;
+                        continue;
+                    }
+                    None => return (b.len(), name_end, cut),
+                }
+            }
+            S::Unquoted => match c {
+                b'>' => return (i, name_end, cut),
+                c if ws(c) => S::BeforeAttrName,
+                _ => S::Unquoted,
+            },
+        };
+        if start_attr {
+            count += 1;
+            if count == max + 1 {
+                cut = Some(i);
+            }
+        }
+        i += 1;
+    }
+    (b.len(), name_end.max(from), cut)
 }
 
 /// A line that is a horizontal rule in plain text: three or more of one of `-_=*~`, or the
@@ -1032,6 +1221,67 @@ pub(crate) fn parse_color(value: &str) -> Option<Rgb> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bomb(n: usize, attr: &str) -> String {
+        let attrs: String = (0..n).map(|i| format!(" x{i}{attr}")).collect();
+        format!("<p>Hello <a href=\"https://example.com/\"{attrs}>link</a>\nworld</p>")
+    }
+
+    #[test]
+    fn tags_with_thousands_of_attributes_are_read_on_a_default_stack() {
+        // Test threads have the default 2 MiB stack; 100,000 attributes overflowed it.
+        for attr in ["=\"1\"", "='1'", "=1", "", " = \"1\""] {
+            for n in [7_000, 100_000] {
+                let doc = Doc::from_html(&bomb(n, attr), 16);
+                assert_eq!(doc.text.split_whitespace().count(), 3, "{attr} {n}");
+                assert_eq!(doc.links.len(), 1);
+                assert_eq!(doc.links[0].href, "https://example.com/");
+                assert_eq!(doc.line_at(doc.text.find("world").unwrap()), 1);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_attribute_cap_keeps_offsets_and_lines(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "<a", "<p ", "</a ", " x=\"1\"", " y='2'", " z=3", " w", "=", "\"", "'",
+                    ">", "/>", "\n", "<!--", "-->", "<script>", "</script>", "<!x", "é", " ",
+                ]),
+                0..200,
+            ),
+            max in 0usize..4,
+        ) {
+            let html: String = pieces.concat();
+            let capped = cap_tag_attributes(&html, max);
+            proptest::prop_assert_eq!(capped.len(), html.len());
+            let lines = |s: &str| s.match_indices('\n').map(|(i, _)| i).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(lines(&capped), lines(&html));
+            // No tag of the result has more than `max` attributes left to cut.
+            proptest::prop_assert_eq!(cap_tag_attributes(&capped, max), capped.clone());
+            let _ = Doc::from_html(&html, 16);
+        }
+    }
+
+    #[test]
+    fn the_attribute_cap_keeps_small_tags_and_the_first_attributes() {
+        let html = "<p a=\"1\" b='2' c=3 d>x</p>";
+        assert!(matches!(
+            cap_tag_attributes(html, 4),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(cap_tag_attributes(html, 2), "<p a=\"1\" b='2'      >x</p>");
+        // Quoted `>` and line breaks: the tag ends where the tokenizer ends it; lines stay.
+        let html = "<img a=\">\" b=\"x\ny\" c=\"1\"/>";
+        assert_eq!(cap_tag_attributes(html, 1), "<img a=\">\"     \n        />");
+        // A quote inside a comment or a script is not an attribute value.
+        let html = "<!-- <a x=' --><p a b c>x</p><script>'<a x='</script><i a b>";
+        assert_eq!(
+            cap_tag_attributes(html, 1),
+            "<!-- <a x=' --><p a    >x</p><script>'<a x='</script><i a  >"
+        );
+    }
 
     #[test]
     fn html_text_skips_head_style_script_and_comments() {

@@ -61,6 +61,18 @@ pub enum ConfigError {
         key: String,
         expected: &'static str,
     },
+    /// A lower bound above its upper bound (`min = 200, max = 100`): no value could pass.
+    #[error("{file}:{line}: `{key}`: {low_name} ({low}) is more than {high_name} ({high})")]
+    ThresholdRange {
+        file: String,
+        line: usize,
+        /// `rules."body/word-count".thresholds`
+        key: String,
+        low_name: String,
+        low: f64,
+        high_name: String,
+        high: f64,
+    },
     #[error("{file}:{line}: the [[ignore]] of {rule} needs a non-empty `reason`")]
     MissingReason {
         file: String,

@@ -64,11 +64,15 @@ pub enum ZoneFileError {
     },
     #[error("{}: origin {origin:?} is not a valid domain name", file.display())]
     BadOrigin { file: PathBuf, origin: String },
-    #[error("{}:{line}: {kind}", file.display())]
+    #[error("{}:{line}: {}", file.display(), kind.shown(*first_entry))]
     Syntax {
         file: PathBuf,
         line: usize,
         kind: ZoneSyntaxError,
+        /// The file's first record or directive: nothing in it was a zone yet, so it may be
+        /// any file at all (a campaign may name `/proc/self/environ`), and the message quotes
+        /// none of its content.
+        first_entry: bool,
     },
 }
 
@@ -127,6 +131,28 @@ pub enum ZoneSyntaxError {
     BadRdata { rtype: String, reason: String },
 }
 
+impl ZoneSyntaxError {
+    /// The message; for the first entry of a file, without the file's own text.
+    fn shown(&self, first_entry: bool) -> String {
+        if !first_entry {
+            return self.to_string();
+        }
+        let what = match self {
+            ZoneSyntaxError::UnsupportedDirective(_) => "an unsupported directive",
+            ZoneSyntaxError::NoOrigin(_) => "a relative name but no $ORIGIN",
+            ZoneSyntaxError::BadName { .. } => "an invalid domain name",
+            ZoneSyntaxError::UnknownType(_) => "an unknown record type",
+            ZoneSyntaxError::UnsupportedClass(_) => "an unsupported class",
+            ZoneSyntaxError::BadTtl(_) => "a bad TTL",
+            ZoneSyntaxError::BadRdata { .. } => "bad record data",
+            _ => return self.to_string(),
+        };
+        format!(
+            "not a zone file: the first record or directive has {what} (its content is not shown)"
+        )
+    }
+}
+
 type Located<T> = Result<T, (usize, ZoneSyntaxError)>;
 
 /// Read and parse one zone file.
@@ -169,12 +195,15 @@ pub fn parse_zone(
             }
         }
     };
-    let syntax = |(line, kind)| ZoneFileError::Syntax {
-        file: file.to_path_buf(),
-        line,
-        kind,
+    let syntax = |first_entry: bool| {
+        move |(line, kind)| ZoneFileError::Syntax {
+            file: file.to_path_buf(),
+            line,
+            kind,
+            first_entry,
+        }
     };
-    let entries = lex(bytes).map_err(syntax)?;
+    let entries = lex(bytes).map_err(syntax(false))?;
     let mut reader = Reader {
         origin,
         default_ttl: None,
@@ -182,8 +211,8 @@ pub fn parse_zone(
         last_owner: None,
         records: Vec::new(),
     };
-    for entry in &entries {
-        reader.entry(entry).map_err(syntax)?;
+    for (i, entry) in entries.iter().enumerate() {
+        reader.entry(entry).map_err(syntax(i == 0))?;
     }
     Ok(reader.records)
 }

@@ -243,6 +243,16 @@ impl Rules {
                     },
                 });
             };
+            // NaN compares false with everything, so a NaN bound turns its rule off silently;
+            // an infinite one does the same in one direction.
+            if value.as_float().is_some_and(|f| !f.is_finite()) {
+                return Err(ConfigError::ThresholdType {
+                    file: ov.source.clone(),
+                    line: *line,
+                    key,
+                    expected: "a finite number (not nan or inf)",
+                });
+            }
             if !same_kind(default, value) {
                 return Err(ConfigError::ThresholdType {
                     file: ov.source.clone(),
@@ -255,6 +265,36 @@ impl Rules {
                     },
                 });
             }
+        }
+        // A `min` and a `max` of the same rule, after this override (one of the pair may be
+        // the default): the lower bound may not exceed the upper.
+        if let (Some(min), Some(max)) = (
+            ov.thresholds
+                .get("min")
+                .map(|(v, _)| v)
+                .or_else(|| meta.thresholds.get("min"))
+                .and_then(number),
+            ov.thresholds
+                .get("max")
+                .map(|(v, _)| v)
+                .or_else(|| meta.thresholds.get("max"))
+                .and_then(number),
+        ) && min > max
+        {
+            let line = ov
+                .thresholds
+                .get("min")
+                .or_else(|| ov.thresholds.get("max"))
+                .map_or(ov.line, |(_, line)| *line);
+            return Err(ConfigError::ThresholdRange {
+                file: ov.source.clone(),
+                line,
+                key: format!("{key}.thresholds"),
+                low_name: "min".into(),
+                low: min,
+                high_name: "max".into(),
+                high: max,
+            });
         }
         for (name, (value, _)) in &ov.thresholds {
             meta.thresholds.insert(name.clone(), value.clone());

@@ -279,6 +279,19 @@ fn parse_header(
         .filter(|c| c.is_required() && slots[c.index()].is_none())
         .map(Column::name)
         .collect();
+    if !missing.is_empty() && slots.iter().all(Option::is_none) {
+        // Not a stats export at all (any file may be named): say so without quoting its
+        // first line, which may be anyone's data (`/proc/self/environ`).
+        return Err(ctx.error(
+            line_no,
+            1,
+            ErrorKind::MissingColumn,
+            format!(
+                "not a stats file: the first line names none of the columns {} (its content is not shown)",
+                join_names(&missing)
+            ),
+        ));
+    }
     if !missing.is_empty() {
         let found: Vec<String> = fields
             .iter()

@@ -139,6 +139,9 @@ pub enum ErrorKind {
     /// A count larger than 2^64 - 1.
     TooLarge,
     DeliveredOverSent,
+    /// Bounces above `sent`, or complaints or unsubscribes above `delivered`: the base of
+    /// their rate (a rate above 100 % is a broken export, not a sender to judge).
+    CountOverBase,
     /// A second row with the same (date, domain, ip, provider).
     DuplicateKey,
     /// JSON that is not an array of objects, or a field of the wrong JSON type.
@@ -415,6 +418,42 @@ pub(crate) fn check_counts(counts: &Counts) -> Result<(), (Column, ErrorKind, St
                 counts.delivered, counts.sent
             ),
         ));
+    }
+    // Each count against the base of its rate (analysis.rs): bounces of what was sent,
+    // complaints and unsubscribes of what was delivered.
+    for (column, count, base, base_name) in [
+        (
+            Column::HardBounces,
+            counts.hard_bounces,
+            counts.sent,
+            "sent",
+        ),
+        (
+            Column::SoftBounces,
+            counts.soft_bounces,
+            counts.sent,
+            "sent",
+        ),
+        (
+            Column::Complaints,
+            counts.complaints,
+            counts.delivered,
+            "delivered",
+        ),
+        (
+            Column::Unsubscribes,
+            counts.unsubscribes,
+            counts.delivered,
+            "delivered",
+        ),
+    ] {
+        if count > base {
+            return Err((
+                column,
+                ErrorKind::CountOverBase,
+                format!("{column} ({count}) is more than {base_name} ({base})"),
+            ));
+        }
     }
     Ok(())
 }

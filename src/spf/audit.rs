@@ -2,7 +2,7 @@
 //! as receivers count it (RFC 7208 §4.6.4).
 
 use crate::dns::rules::audit_inconclusive;
-use crate::dns::{Answer, RecordType, Resolver};
+use crate::dns::{Answer, Rdata, RecordType, Resolver};
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules, Threshold};
 use crate::spf::lookup::{SpfFetch, fetch_spf_record};
@@ -531,6 +531,21 @@ impl TreeWalk<'_> {
                 .with_threshold(max)
                 .at(Self::span_of(domain, term));
             self.push(f);
+            return;
+        }
+        // A receiver whose sender matched no host looked up every host's address: a host
+        // without one is a void lookup (§4.6.4). Null MX (RFC 7505) names no host.
+        let hosts: Vec<String> = answer
+            .records()
+            .iter()
+            .filter_map(|r| match r {
+                Rdata::Mx { exchange, .. } => Some(crate::dns::normalize_name(exchange)),
+                _ => None,
+            })
+            .filter(|host| !host.is_empty())
+            .collect();
+        for host in hosts {
+            self.address_lookup(&host).await;
         }
     }
 

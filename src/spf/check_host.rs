@@ -708,22 +708,19 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Address records for `name`; `None` when there are none. `count_void` for the
-    /// term's own query (not for MX hosts).
+    /// Records of `rtype` for `name`; `None` when there are none, which is a void lookup
+    /// for every query a term makes, an MX host's address query too (§4.6.4).
     async fn addresses(
         &mut self,
         domain: &str,
         depth: u32,
         name: &str,
         rtype: RecordType,
-        count_void: bool,
     ) -> Result<Option<std::sync::Arc<[Rdata]>>, Abort> {
         match self.query(depth, domain, name, rtype).await? {
             Answer::Records(r) => Ok(Some(r)),
             Answer::NxDomain | Answer::NoData => {
-                if count_void {
-                    self.count_void(depth, domain, name)?;
-                }
+                self.count_void(depth, domain, name)?;
                 Ok(None)
             }
             Answer::Failure(DnsFailure {
@@ -781,7 +778,7 @@ impl<'a> Evaluator<'a> {
                 };
                 let rtype = self.address_type();
                 Ok(self
-                    .addresses(domain, depth, &name, rtype, true)
+                    .addresses(domain, depth, &name, rtype)
                     .await?
                     .is_some_and(|rs| rs.iter().any(|r| self.address_matches(r, cidr.v4, cidr.v6))))
             }
@@ -807,7 +804,7 @@ impl<'a> Evaluator<'a> {
                 };
                 // §5.7: always an A query, whatever the client's address family.
                 Ok(self
-                    .addresses(domain, depth, &name, RecordType::A, true)
+                    .addresses(domain, depth, &name, RecordType::A)
                     .await?
                     .is_some())
             }
@@ -843,10 +840,7 @@ impl<'a> Evaluator<'a> {
         v4_prefix: u8,
         v6_prefix: u8,
     ) -> Result<bool, Abort> {
-        let Some(records) = self
-            .addresses(domain, depth, name, RecordType::Mx, true)
-            .await?
-        else {
+        let Some(records) = self.addresses(domain, depth, name, RecordType::Mx).await? else {
             return Ok(false);
         };
         let mut hosts: Vec<(u16, String)> = records
@@ -874,7 +868,8 @@ impl<'a> Evaluator<'a> {
             if !is_valid_query_name(&host) {
                 continue;
             }
-            if let Some(rs) = self.addresses(domain, depth, &host, rtype, false).await?
+            // An MX host without an address is a void lookup like any other (§4.6.4).
+            if let Some(rs) = self.addresses(domain, depth, &host, rtype).await?
                 && rs
                     .iter()
                     .any(|r| self.address_matches(r, v4_prefix, v6_prefix))
@@ -1001,6 +996,38 @@ mod tests {
         let out = check_host(&Resolver::offline(z), &input(ip, mail_from), options).await;
         assert!(started.elapsed() < Duration::from_secs(5), "too slow");
         out
+    }
+
+    /// `mx` whose only host has no address, then two void `a` terms: three void lookups,
+    /// permerror (§4.6.4; pyspf agrees). With one void `a` term, two voids: fail.
+    #[tokio::test]
+    async fn an_mx_host_without_an_address_is_a_void_lookup() {
+        for (record, result, voids) in [
+            (
+                "v=spf1 mx a:nx1.example.com a:nx2.example.com -all",
+                SpfResult::PermError,
+                3,
+            ),
+            ("v=spf1 mx a:nx1.example.com -all", SpfResult::Fail, 2),
+        ] {
+            let mut z = zones(&[("example.com", record), ("mx.example.com", "no address")]);
+            z.insert(
+                "example.com",
+                Rdata::Mx {
+                    preference: 10,
+                    exchange: "mx.example.com".into(),
+                },
+            );
+            let out = run(z, "192.0.2.1", "a@example.com").await;
+            assert_eq!(out.result, result, "{record}");
+            assert_eq!(out.void_lookups, voids, "{record}");
+            assert!(
+                out.trace
+                    .iter()
+                    .any(|s| s.event == "void lookup 1 for mx.example.com"),
+                "{record}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -21,6 +21,8 @@ struct Case {
     stdout_excludes: Vec<String>,
     #[serde(default)]
     stderr_contains: Vec<String>,
+    #[serde(default)]
+    stderr_excludes: Vec<String>,
     /// Files to create in the working directory before the run (path -> content).
     #[serde(default)]
     files: BTreeMap<String, String>,
@@ -138,6 +140,11 @@ fn run(path: &Path) -> Vec<String> {
     for needle in &case.stderr_contains {
         if !stderr.contains(needle.as_str()) {
             problems.push(format!("stderr lacks {needle:?}"));
+        }
+    }
+    for needle in &case.stderr_excludes {
+        if stderr.contains(needle.as_str()) {
+            problems.push(format!("stderr has {needle:?}"));
         }
     }
     for (name, needles) in &case.output_files {

@@ -161,3 +161,55 @@ async fn the_demo_campaign_checks_the_same_live_and_offline() {
     assert_eq!((live_status, offline_status), (1, 1));
     assert!(server.query_count() > 0);
 }
+
+/// `v=spf1 mx a:nx1 a:nx2 -all` whose only MX host has no address: three void lookups and
+/// permerror over live DNS too (RFC 7208 §4.6.4; pyspf agrees), in check_host() and the audit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mx_host_without_an_address_is_a_void_lookup_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("void-mx.zone");
+    std::fs::write(
+        &zone,
+        "void-mx.example. 300 IN SOA ns.void-mx.example. hostmaster.void-mx.example. 1 3600 600 86400 300\n\
+         void-mx.example. 300 IN MX 10 mx.void-mx.example.\n\
+         void-mx.example. 300 IN TXT \"v=spf1 mx a:nx1.void-mx.example a:nx2.void-mx.example -all\"\n\
+         mx.void-mx.example. 300 IN TXT \"exists, no address\"\n",
+    )
+    .unwrap();
+    let server = support::dns_server::start(&[zone.as_path()]).await;
+    let live: Vec<String> = ["--nameserver", &server.addr().to_string(), "--timeout", "3"]
+        .map(String::from)
+        .to_vec();
+    let spf: Vec<String> = [
+        "spf",
+        "void-mx.example",
+        "--ip",
+        "192.0.2.1",
+        "--format",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    let args = [spf, live.clone()].concat();
+    let (status, report) = tokio::task::spawn_blocking(move || run(&args))
+        .await
+        .unwrap();
+    assert_eq!(status, 1);
+    let result = &report["results"][0];
+    assert_eq!(result["result"], "permerror", "{result}");
+    assert_eq!(result["facts"]["void_lookups"], 3, "{result}");
+    assert_eq!(
+        server.queries_for("mx.void-mx.example", mailaudit::dns::RecordType::A),
+        1
+    );
+
+    let domain: Vec<String> = ["domain", "void-mx.example", "--format", "json"]
+        .map(String::from)
+        .to_vec();
+    let args = [domain, live].concat();
+    let (_, report) = tokio::task::spawn_blocking(move || run(&args))
+        .await
+        .unwrap();
+    let text = report.to_string();
+    assert!(text.contains("spf/void-lookup-limit"), "{text}");
+}

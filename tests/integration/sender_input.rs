@@ -106,6 +106,28 @@ const BAD_FILES: &[(&str, ErrorKind, u64, u64, &str)] = &[
         61,
         "more than sent",
     ),
+    // Each count above the base of its rate: the rate would read 500 % or 1,000 %.
+    (
+        "hard-bounces-over-sent.csv",
+        ErrorKind::CountOverBase,
+        2,
+        28,
+        "hard_bounces (500) is more than sent (100)",
+    ),
+    (
+        "complaints-over-delivered.csv",
+        ErrorKind::CountOverBase,
+        3,
+        33,
+        "complaints (95) is more than delivered (90)",
+    ),
+    (
+        "json-unsubscribes-over-delivered.json",
+        ErrorKind::CountOverBase,
+        1,
+        133,
+        "unsubscribes (1000) is more than delivered (50)",
+    ),
     (
         "json-duplicate-key.json",
         ErrorKind::DuplicateKey,

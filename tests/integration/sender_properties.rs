@@ -48,7 +48,8 @@ fn check_error(err: &StatsError, bytes: &[u8]) {
 /// (day, domain, sent, delivered, hard, soft, complaints, ip, provider) of one row.
 type TestRow = (u16, u8, u64, u64, u64, u64, u64, u8, u8);
 
-/// One plausible row: a few domains, dates in one year, counts that keep delivered <= sent.
+/// One plausible row: a few domains, dates in one year, counts that keep delivered <= sent,
+/// bounces <= sent and complaints (and unsubscribes, half of them) <= delivered.
 fn row() -> impl Strategy<Value = TestRow> {
     (
         0u16..120,
@@ -64,6 +65,8 @@ fn row() -> impl Strategy<Value = TestRow> {
         .prop_map(
             |(day, domain, sent, pct, hard, soft, complaints, ip, provider)| {
                 let delivered = sent * pct / 100;
+                let (hard, soft) = (hard.min(sent), soft.min(sent));
+                let complaints = complaints.min(delivered);
                 (
                     day, domain, sent, delivered, hard, soft, complaints, ip, provider,
                 )

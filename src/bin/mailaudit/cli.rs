@@ -344,21 +344,14 @@ pub struct SpfArgs {
 }
 
 fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    let bare = text
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or(text);
-    bare.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| {
-            format!(
-                "`{text}` is not an IP address with an optional port \
-                 (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)"
-            )
-        })
+    // The library's parser (which also refuses port 0, where no server can listen), with a
+    // message that shows the accepted forms.
+    mailaudit::dns::parse_nameserver(text).map_err(|_| {
+        format!(
+            "`{text}` is not an IP address with an optional port from 1 to 65535 \
+             (192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:5353)"
+        )
+    })
 }
 
 fn parse_size(text: &str) -> Result<u64, String> {
@@ -720,7 +713,13 @@ mod tests {
         for (text, want) in ok {
             assert_eq!(parse_nameserver(text).unwrap().to_string(), want);
         }
-        for bad in ["ns1.example.com", "192.0.2.53:", "192.0.2.53:99999", ""] {
+        for bad in [
+            "ns1.example.com",
+            "192.0.2.53:",
+            "192.0.2.53:99999",
+            "192.0.2.53:0",
+            "",
+        ] {
             assert!(parse_nameserver(bad).is_err(), "{bad}");
         }
     }

@@ -3,6 +3,7 @@
 //! among the rules that ran become config/unused-ignore findings.
 
 use crate::config::{self, Config, Suppressor};
+use crate::dns::normalize_name;
 use crate::finding::{self, Finding};
 use crate::rules::{RuleId, Rules};
 use crate::run::{Kind, Suppression, SuppressionSource, TargetResult};
@@ -14,10 +15,6 @@ pub struct Settler<'a> {
     checked: Vec<RuleId>,
     /// Targets (normalised) where a DNS query failed.
     unevaluated: BTreeSet<String>,
-}
-
-fn normalize(target: &str) -> String {
-    target.trim_end_matches('.').to_ascii_lowercase()
 }
 
 impl<'a> Settler<'a> {
@@ -44,8 +41,8 @@ impl<'a> Settler<'a> {
         // its rule could not be evaluated: it is not reported as unused.
         for f in &result.findings {
             if f.rule == crate::dns::rules::INCONCLUSIVE {
-                self.unevaluated.insert(normalize(&f.target));
-                self.unevaluated.insert(normalize(&result.target));
+                self.unevaluated.insert(normalize_name(&f.target));
+                self.unevaluated.insert(normalize_name(&result.target));
             }
         }
         self.rules.apply_levels(&mut result.findings);
@@ -54,9 +51,7 @@ impl<'a> Settler<'a> {
         result.suppressed = inline
             .into_iter()
             .filter_map(|mut suppression| {
-                let mut one = vec![suppression.finding];
-                self.rules.apply_levels(&mut one);
-                suppression.finding = one.pop()?;
+                suppression.finding = self.rules.apply_level(suppression.finding)?;
                 Some(suppression)
             })
             .collect();
@@ -77,7 +72,7 @@ impl<'a> Settler<'a> {
         // Its rule may not have been evaluated where a query failed: for an ignore of that
         // target, or of any target when some query failed.
         unused.retain(|ignore| match ignore.target.as_deref() {
-            Some(target) => !self.unevaluated.contains(&normalize(target)),
+            Some(target) => !self.unevaluated.contains(&normalize_name(target)),
             None => self.unevaluated.is_empty() || !is_dns_rule(&ignore.rule),
         });
         let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();

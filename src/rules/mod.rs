@@ -333,6 +333,17 @@ impl Rules {
         }
     }
 
+    /// [`Rules::apply_levels`] for one finding: `None` when its rule is off.
+    pub fn apply_level(&self, mut finding: Finding) -> Option<Finding> {
+        if !self.is_enabled(&finding.rule) {
+            return None;
+        }
+        if let Some(Level::On(severity)) = self.levels.get(&finding.rule) {
+            finding.severity = *severity;
+        }
+        Some(finding)
+    }
+
     /// Make the rules `ids` errors wherever they are on, above the built-in data, a profile and
     /// the user's severities (a bulk sender's requirements); a rule turned off stays off.
     pub fn raise_to_error(&mut self, ids: &[String]) {

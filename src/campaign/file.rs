@@ -58,7 +58,7 @@ pub const DEFAULT_PROFILE: &str = "cold-outreach";
 pub enum CampaignError {
     #[error("cannot read campaign file {file}: {reason}")]
     Read { file: String, reason: String },
-    #[error("{file}: {message}")]
+    #[error("{file}:{message}")]
     Parse { file: String, message: String },
     #[error("{file}:{line}: unknown key `{key}` in the campaign file (known: {known})")]
     UnknownKey {
@@ -177,7 +177,7 @@ impl Campaign {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
         let parse_error = |e: toml::de::Error| CampaignError::Parse {
             file: file.clone(),
-            message: e.to_string().trim_end().to_string(),
+            message: crate::config::toml_error(&e, text, &file),
         };
 
         // Unknown keys first, so that a misspelt key is named as such rather than reported

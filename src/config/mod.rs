@@ -37,7 +37,8 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{file}: {message}")]
+    /// A TOML syntax or structure error: [`toml_error`] words it.
+    #[error("{file}:{message}")]
     Parse { file: String, message: String },
     #[error("{file}:{line}: unknown rule in `{key}`{hint} (`mailaudit rules` lists the rule ids)")]
     UnknownRule {
@@ -134,6 +135,28 @@ impl Ignore {
 }
 
 /// Targets are mostly domain names: compare them case-insensitively, trailing dot or not.
+/// A TOML error as `LINE:COLUMN: what` (after the file name), followed by the offending
+/// line only when the file is named `*.toml`: any file can be named as a rules or campaign
+/// file, and the first line of an unrelated one (`/proc/self/environ`) may hold a secret.
+pub fn toml_error(error: &toml::de::Error, text: &str, file: &str) -> String {
+    // toml words some errors on two lines ("invalid string\nexpected ..."): one line here.
+    let what = error.message().trim_end().replace('\n', "; ");
+    let Some(span) = error.span() else {
+        return format!(" {what}");
+    };
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let mut message = format!("{line}:{column}: {what}");
+    if file.ends_with(".toml") {
+        let quoted = text[line_start..].lines().next().unwrap_or("");
+        let quoted = crate::text::escape_untrusted(crate::text::truncate(quoted, 200));
+        message.push_str(&format!("\n  | {quoted}"));
+    }
+    message
+}
+
 fn same_target(a: &str, b: &str) -> bool {
     a.trim_end_matches('.')
         .eq_ignore_ascii_case(b.trim_end_matches('.'))
@@ -188,7 +211,7 @@ impl Config {
     pub fn parse(text: &str, source: &str) -> Result<Config, ConfigError> {
         let raw: RawFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
             file: source.to_string(),
-            message: e.to_string().trim_end().to_string(),
+            message: toml_error(&e, text, source),
         })?;
         Config::from_sections(
             RawSections {
@@ -206,7 +229,7 @@ impl Config {
     pub fn parse_sections(text: &str, source: &str) -> Result<Config, ConfigError> {
         let raw: RawSections = toml::from_str(text).map_err(|e| ConfigError::Parse {
             file: source.to_string(),
-            message: e.to_string().trim_end().to_string(),
+            message: toml_error(&e, text, source),
         })?;
         Config::from_sections(raw, text, source)
     }
@@ -499,6 +522,20 @@ mod tests {
     }
 
     #[test]
+    fn toml_errors_quote_only_toml_files() {
+        let text = "a = 1\nTOKEN=secret value\n";
+        let error = toml::from_str::<toml::Table>(text).unwrap_err();
+        assert_eq!(
+            toml_error(&error, text, "x.toml"),
+            "2:7: invalid string; expected `\"`, `'`\n  | TOKEN=secret value"
+        );
+        assert_eq!(
+            toml_error(&error, text, "/proc/self/environ"),
+            "2:7: invalid string; expected `\"`, `'`"
+        );
+    }
+
+    #[test]
     fn unknown_key_names_the_key() {
         let err = Config::parse(
             "[rules.\"spf/ptr-mechanism\"]\nseverty = \"off\"\n",
@@ -507,7 +544,8 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.starts_with("m.toml: ") && err.contains("severty"),
+            err.starts_with("m.toml:2:1: unknown field `severty`")
+                && err.ends_with("  | severty = \"off\""),
             "{err}"
         );
     }

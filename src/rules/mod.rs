@@ -253,6 +253,15 @@ impl Rules {
                     expected: "a finite number (not nan or inf)",
                 });
             }
+            // Every threshold is a count, a size, a ratio or a weight: none is below zero.
+            if number(value).is_some_and(|f| f < 0.0) {
+                return Err(ConfigError::ThresholdType {
+                    file: ov.source.clone(),
+                    line: *line,
+                    key,
+                    expected: "a number of zero or more",
+                });
+            }
             if !same_kind(default, value) {
                 return Err(ConfigError::ThresholdType {
                     file: ov.source.clone(),
@@ -266,35 +275,35 @@ impl Rules {
                 });
             }
         }
-        // A `min` and a `max` of the same rule, after this override (one of the pair may be
-        // the default): the lower bound may not exceed the upper.
-        if let (Some(min), Some(max)) = (
+        // Each ordered pair of the same rule, after this override (one of the pair may be the
+        // default): a lower bound above its upper one leaves no value that passes, or turns
+        // one severity off.
+        let value_of = |name: &str| {
             ov.thresholds
-                .get("min")
+                .get(name)
                 .map(|(v, _)| v)
-                .or_else(|| meta.thresholds.get("min"))
-                .and_then(number),
-            ov.thresholds
-                .get("max")
-                .map(|(v, _)| v)
-                .or_else(|| meta.thresholds.get("max"))
-                .and_then(number),
-        ) && min > max
-        {
-            let line = ov
-                .thresholds
-                .get("min")
-                .or_else(|| ov.thresholds.get("max"))
-                .map_or(ov.line, |(_, line)| *line);
-            return Err(ConfigError::ThresholdRange {
-                file: ov.source.clone(),
-                line,
-                key: format!("{key}.thresholds"),
-                low_name: "min".into(),
-                low: min,
-                high_name: "max".into(),
-                high: max,
-            });
+                .or_else(|| meta.thresholds.get(name))
+                .and_then(number)
+        };
+        for &(low_name, high_name) in ORDERED_THRESHOLDS {
+            if let (Some(low), Some(high)) = (value_of(low_name), value_of(high_name))
+                && low > high
+            {
+                let line = ov
+                    .thresholds
+                    .get(low_name)
+                    .or_else(|| ov.thresholds.get(high_name))
+                    .map_or(ov.line, |(_, line)| *line);
+                return Err(ConfigError::ThresholdRange {
+                    file: ov.source.clone(),
+                    line,
+                    key: format!("{key}.thresholds"),
+                    low_name: low_name.into(),
+                    low,
+                    high_name: high_name.into(),
+                    high,
+                });
+            }
         }
         for (name, (value, _)) in &ov.thresholds {
             meta.thresholds.insert(name.clone(), value.clone());
@@ -413,6 +422,16 @@ impl Rules {
 }
 
 /// A threshold's value as a number, integer or float.
+/// Threshold names that bound each other within one rule, (lower, upper): `body/word-count`'s
+/// `min`/`max`, the sender rates' `warning`/`error`, `dkim/weak-key`'s `error_below`/
+/// `warn_below`, `spf/lookup-limit`'s `warn_from`/`max`.
+const ORDERED_THRESHOLDS: &[(&str, &str)] = &[
+    ("min", "max"),
+    ("warning", "error"),
+    ("error_below", "warn_below"),
+    ("warn_from", "max"),
+];
+
 fn number(value: &toml::Value) -> Option<f64> {
     value
         .as_integer()

@@ -1,8 +1,8 @@
-//! Hostile DNS servers scripted on 127.0.0.1 (hand-built datagrams, std sockets): a UDP answer
-//! of any size is read whole. A crate of its own: its timings must not share the CPU with the
-//! rest of the suite.
+//! Hostile DNS servers scripted on 127.0.0.1 (hand-built datagrams, std sockets): one query
+//! ends within one `--timeout` whatever the server does, and a UDP answer of any size is read
+//! whole. A crate of its own: its timings must not share the CPU with the rest of the suite.
 
-use mailaudit::dns::{Answer, LiveConfig, Rdata, RecordType, Resolver};
+use mailaudit::dns::{Answer, DnsFailure, FailureKind, LiveConfig, Rdata, RecordType, Resolver};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::Command;
@@ -18,6 +18,10 @@ const FILLER: usize = 24;
 
 #[derive(Clone, Copy)]
 enum Behaviour {
+    /// Every UDP reply has TC=1; TCP accepts and never says a word.
+    TruncatedThenSilentTcp,
+    /// Every UDP reply has TC=1; TCP closes each connection at once.
+    TruncatedThenClosedTcp,
     /// TXT questions get one answer of about 6,000 octets without TC; other types no data.
     OversizedAnswer,
 }
@@ -52,7 +56,7 @@ impl HostileServer {
         };
         let tcp_thread = {
             let (stop, accepted) = (Arc::clone(&stop), Arc::clone(&tcp_accepted));
-            std::thread::spawn(move || serve_tcp(&tcp, &stop, &accepted))
+            std::thread::spawn(move || serve_tcp(&tcp, behaviour, &stop, &accepted))
         };
         HostileServer {
             addr,
@@ -90,14 +94,17 @@ fn serve_udp(socket: &UdpSocket, behaviour: Behaviour, stop: &AtomicBool) {
     }
 }
 
-fn serve_tcp(listener: &TcpListener, stop: &AtomicBool, n: &AtomicUsize) {
+fn serve_tcp(listener: &TcpListener, behaviour: Behaviour, stop: &AtomicBool, n: &AtomicUsize) {
     // Held open, unread and unanswered, until the server stops.
     let mut held: Vec<TcpStream> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, _)) => {
                 n.fetch_add(1, Ordering::SeqCst);
-                held.push(stream);
+                match behaviour {
+                    Behaviour::TruncatedThenClosedTcp => drop(stream),
+                    _ => held.push(stream),
+                }
             }
             Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
@@ -143,6 +150,7 @@ fn reply(query: &[u8], behaviour: Behaviour) -> Option<Vec<u8>> {
             }
             0x8180
         }
+        Behaviour::TruncatedThenSilentTcp | Behaviour::TruncatedThenClosedTcp => 0x8380,
     };
     let mut reply = query[..2].to_vec();
     reply.extend_from_slice(&flags.to_be_bytes());
@@ -178,6 +186,67 @@ fn mailaudit(args: &[&str]) -> (i32, String, Duration) {
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     (output.status.code().unwrap_or(-1), stdout, elapsed)
+}
+
+/// The longest a query may take at `--timeout 2`: one budget and slack for a loaded machine,
+/// well short of the two budgets a TCP retry with a fresh timeout took.
+const WITHIN_ONE_BUDGET: Duration = Duration::from_millis(3_000);
+
+#[tokio::test]
+async fn truncated_answer_and_silent_tcp_time_out_within_one_budget() {
+    let server = HostileServer::start(Behaviour::TruncatedThenSilentTcp);
+    let (answer, elapsed) = ask_txt(&server, Duration::from_secs(2)).await;
+    assert_eq!(
+        answer,
+        Answer::Failure(DnsFailure::server(FailureKind::Timeout, server.addr))
+    );
+    assert!(elapsed < WITHIN_ONE_BUDGET, "{elapsed:?}");
+    // The retry did go to TCP: the budget ended it, not a skipped fallback.
+    assert!(server.tcp_connections() >= 1);
+}
+
+#[test]
+fn spf_and_domain_end_within_one_timeout_when_tcp_is_silent() {
+    let server = HostileServer::start(Behaviour::TruncatedThenSilentTcp);
+    let ns = server.addr.to_string();
+    let common = ["--nameserver", ns.as_str(), "--timeout", "2"];
+    let spf = [&["spf", "example.com", "--ip", "192.0.2.10"], &common[..]].concat();
+    let (status, stdout, elapsed) = mailaudit(&spf);
+    assert_eq!(status, 1, "{stdout}");
+    assert!(elapsed < WITHIN_ONE_BUDGET, "{elapsed:?}");
+    assert!(stdout.contains("error dns/inconclusive"), "{stdout}");
+    assert!(
+        stdout.contains("TXT lookup for example.com failed: timed out"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("DNS live via {ns}")), "{stdout}");
+
+    // The domain audit's queries run side by side: the whole run is one budget too.
+    let domain = [&["--format", "json", "domain", "example.com"], &common[..]].concat();
+    let (status, json, elapsed) = mailaudit(&domain);
+    assert_eq!(status, 1, "{json}");
+    assert!(elapsed < WITHIN_ONE_BUDGET, "{elapsed:?}");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = report["results"][0]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["rule"], "dns/inconclusive", "{f}");
+    }
+    assert!(json.contains(&format!("{ns}: timed out")), "{json}");
+}
+
+#[tokio::test]
+async fn truncated_answer_and_tcp_closed_at_once_fail_without_waiting() {
+    let server = HostileServer::start(Behaviour::TruncatedThenClosedTcp);
+    let (answer, elapsed) = ask_txt(&server, Duration::from_secs(2)).await;
+    match &answer {
+        Answer::Failure(f) => {
+            assert_eq!(f.source, mailaudit::dns::FailureSource::Server(server.addr))
+        }
+        other => panic!("a closed connection is not an answer: {other:?}"),
+    }
+    assert!(elapsed < WITHIN_ONE_BUDGET, "{elapsed:?}");
+    assert!(server.tcp_connections() >= 1);
 }
 
 #[tokio::test]

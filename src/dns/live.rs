@@ -20,6 +20,7 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// EDNS buffer size (DNS flag day 2020); larger answers come back truncated and go over TCP.
 const EDNS_PAYLOAD: u16 = 1232;
@@ -30,7 +31,7 @@ const DEFAULT_PORT: u16 = 53;
 pub struct LiveConfig {
     /// Recursive resolvers to ask, in order; empty means the system configuration.
     pub nameservers: Vec<SocketAddr>,
-    /// Time allowed for one query (all servers, UDP and TCP).
+    /// Time allowed for one query to each server asked, UDP tries and TCP retry together.
     pub timeout: Duration,
     /// Tries per query, the first included (at least one is made).
     pub attempts: usize,
@@ -174,6 +175,8 @@ impl LiveBackend {
                 failure.get_or_insert(DnsFailure::server(FailureKind::ServerDead, server));
                 continue;
             }
+            // One budget per server asked: its UDP tries and the TCP retry after them share it.
+            let deadline = Instant::now() + self.timeout;
             sent.fetch_add(1, Ordering::Relaxed);
             let kind = match transport
                 .query(&qname, wire_type(rtype), self.timeout, self.attempts)
@@ -184,7 +187,7 @@ impl LiveBackend {
                 Err(UdpError::Refused) => FailureKind::Unreachable,
                 // Truncated: the answer needs TCP, which hickory's client does.
                 Err(UdpError::Truncated | UdpError::Io) => {
-                    over_tcp = Some(server);
+                    over_tcp = Some((server, deadline));
                     break;
                 }
             };
@@ -194,15 +197,21 @@ impl LiveBackend {
                 _ => failure = Some(asked),
             }
         }
-        let Some(server) = over_tcp else {
+        let Some((server, deadline)) = over_tcp else {
             return LiveStep::Answer(Answer::Failure(failure.unwrap_or_else(|| {
                 DnsFailure::resolver(FailureKind::Other("no UDP nameserver".into()))
             })));
         };
         sent.fetch_add(1, Ordering::Relaxed);
-        match self.query(qname, rtype).await {
-            Ok(response) => interpret(&response, name, rtype, server),
-            Err(error) => LiveStep::Answer(map_error(&error, server)),
+        // hickory's own timeout is per connection and its retries each get one: only what is
+        // left of this query's budget bounds them all.
+        match tokio::time::timeout_at(deadline, self.query(qname, rtype)).await {
+            Ok(Ok(response)) => interpret(&response, name, rtype, server),
+            Ok(Err(error)) => LiveStep::Answer(map_error(&error, server)),
+            Err(_) => LiveStep::Answer(Answer::Failure(DnsFailure::server(
+                FailureKind::Timeout,
+                server,
+            ))),
         }
     }
 

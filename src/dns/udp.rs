@@ -22,8 +22,10 @@ use tokio::sync::{OnceCell, oneshot};
 
 /// Sockets per server: enough to spread ids and source ports, few enough to stay cheap.
 const SOCKETS: usize = 8;
-/// Largest UDP answer we accept (EDNS payload we advertise, with room to spare).
-const RECV_BUFFER: usize = 4096;
+/// Room for the largest datagram there is: a server may send more than the EDNS payload we
+/// advertise, and a datagram cut at a smaller buffer would not parse and leave its query to
+/// time out.
+const RECV_BUFFER: usize = u16::MAX as usize;
 
 /// Why a UDP exchange gave no usable answer.
 #[derive(Debug)]

@@ -2,7 +2,9 @@
 //! shared helpers as modules of it. Only tests that need a process of their own are separate
 //! crates: tests/report_human_color.rs (`colored::control` is process-wide) and
 //! tests/dns_query_budget.rs (its DNS server shares the runtime with CPU-bound audits; with
-//! another test competing for the CPU, queries time out and are asked again).
+//! another test competing for the CPU, queries time out and are asked again) and
+//! tests/dns_hostile_server.rs (hostile servers scripted on 127.0.0.1; it measures how long a
+//! query takes).
 //!
 //! Insta snapshots are in `snapshots/`, named `integration__<module>__<test>.snap`; proptest
 //! keeps failure seeds in `tests/proptest-regressions/<module>.txt`.

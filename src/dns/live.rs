@@ -8,7 +8,7 @@
 use super::udp::{UdpError, UdpTransport};
 use super::zonefile::character_strings;
 use super::zones::MAX_CNAME_CHAIN;
-use super::{Answer, DnsFailure, FailureKind, Rdata, RecordType};
+use super::{Answer, DnsFailure, DnsName, FailureKind, Rdata, RecordType};
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ProtocolConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::xfer::{DnsHandle, RetryDnsHandle};
@@ -155,16 +155,15 @@ impl LiveBackend {
     /// resolver asks for that name itself, through its cache. `sent` counts wire queries.
     pub(crate) async fn lookup_step(
         &self,
-        name: &str,
+        name: &DnsName,
         rtype: RecordType,
         sent: &AtomicU64,
     ) -> LiveStep {
-        let Ok(mut qname) = Name::from_str_relaxed(name) else {
+        let Some(qname) = wire_name(name) else {
             return LiveStep::Answer(Answer::Failure(DnsFailure::resolver(
                 FailureKind::InvalidName,
             )));
         };
-        qname.set_fqdn(true);
         // The failure to report when no server answers: the first server's own, unless it was
         // not asked (dead) and a later one was.
         let mut failure: Option<DnsFailure> = None;
@@ -244,7 +243,7 @@ fn wire_type(rtype: RecordType) -> WireType {
 }
 
 /// Turn a response into an answer, or into the alias its CNAME chain ends at.
-fn interpret(message: &Message, name: &str, rtype: RecordType, server: SocketAddr) -> LiveStep {
+fn interpret(message: &Message, name: &DnsName, rtype: RecordType, server: SocketAddr) -> LiveStep {
     let code = message.metadata.response_code;
     let failed = |kind| LiveStep::Answer(Answer::Failure(DnsFailure::server(kind, server)));
     match code {
@@ -253,13 +252,13 @@ fn interpret(message: &Message, name: &str, rtype: RecordType, server: SocketAdd
         ResponseCode::Refused => return failed(FailureKind::Refused),
         other => return failed(FailureKind::Other(format!("server answered {other}"))),
     }
-    let mut seen = vec![name.to_string()];
+    let mut seen = vec![name.clone()];
     LiveStep::Answer(match follow(message, name, rtype, &mut seen) {
         Chain::Found(records) => Answer::Records(Arc::from(records)),
         Chain::Loop => Answer::Failure(DnsFailure::server(FailureKind::CnameLoop, server)),
         // RFC 6604: the code speaks of the last name in the chain.
         Chain::End(_) if code == ResponseCode::NXDomain => Answer::NxDomain,
-        Chain::End(end) if end == name => Answer::NoData,
+        Chain::End(end) if end == *name => Answer::NoData,
         Chain::End(end) => return LiveStep::Alias(end),
     })
 }
@@ -268,29 +267,36 @@ fn interpret(message: &Message, name: &str, rtype: RecordType, server: SocketAdd
 pub(crate) enum LiveStep {
     Answer(Answer),
     /// The answer is an alias for this name, whose records were not in the response.
-    Alias(String),
+    Alias(DnsName),
 }
 
 enum Chain {
     Found(Vec<Rdata>),
     Loop,
     /// The chain inside this response ends at this name without records of the type.
-    End(String),
+    End(DnsName),
 }
 
 /// Walk the answer section from `start` through CNAMEs to records of `rtype`.
-fn follow(response: &Message, start: &str, rtype: RecordType, seen: &mut Vec<String>) -> Chain {
+fn follow(
+    response: &Message,
+    start: &DnsName,
+    rtype: RecordType,
+    seen: &mut Vec<DnsName>,
+) -> Chain {
     let want = u16::from(wire_type(rtype));
-    let answers: Vec<(String, &RData)> = response
+    // An owner that is not a name (it cannot be, off the wire) matches nothing.
+    let answers: Vec<(Option<DnsName>, &RData)> = response
         .answers
         .iter()
-        .map(|r| (name_text(&r.name), &r.data))
+        .map(|r| (our_name(&r.name), &r.data))
         .collect();
-    let mut current = start.to_string();
+    let mut current = start.clone();
+    let at = |owner: &Option<DnsName>, current: &DnsName| owner.as_ref() == Some(current);
     loop {
         let records: Vec<Rdata> = answers
             .iter()
-            .filter(|(owner, data)| *owner == current && u16::from(data.record_type()) == want)
+            .filter(|(owner, data)| at(owner, &current) && u16::from(data.record_type()) == want)
             .filter_map(|(_, data)| convert(data))
             .collect();
         if !records.is_empty() {
@@ -300,7 +306,7 @@ fn follow(response: &Message, start: &str, rtype: RecordType, seen: &mut Vec<Str
             None
         } else {
             answers.iter().find_map(|(owner, data)| match data {
-                RData::CNAME(target) if *owner == current => Some(name_text(&target.0)),
+                RData::CNAME(target) if at(owner, &current) => our_name(&target.0),
                 _ => None,
             })
         };
@@ -317,10 +323,22 @@ fn follow(response: &Message, start: &str, rtype: RecordType, seen: &mut Vec<Str
     }
 }
 
-/// Lower-case presentation form without the trailing dot, as [`super::normalize_name`] gives.
+/// The query name on the wire: the labels' octets as they are (hickory's text parsers refuse
+/// or re-encode `foo:bar`; real servers answer it).
+fn wire_name(name: &DnsName) -> Option<Name> {
+    let mut wire = Name::from_labels(name.labels()).ok()?;
+    wire.set_fqdn(true);
+    Some(wire)
+}
+
+/// A name off the wire as ours: its labels' octets, whatever they hold.
+fn our_name(name: &Name) -> Option<DnsName> {
+    DnsName::from_labels(name.iter()).ok()
+}
+
+/// A name in a record's data, as [`Rdata`] holds it ([`DnsName::to_text`]).
 fn name_text(name: &Name) -> String {
-    let text = name.to_lowercase().to_ascii();
-    text.strip_suffix('.').unwrap_or(&text).to_string()
+    our_name(name).map(|n| n.to_text()).unwrap_or_default()
 }
 
 fn convert(data: &RData) -> Option<Rdata> {

@@ -2,6 +2,7 @@
 //! NXDOMAIN, "no data" and failure apart all the way to the findings.
 
 mod live;
+mod name;
 pub mod orgdomain;
 pub mod rules;
 mod udp;
@@ -9,6 +10,7 @@ mod zonefile;
 mod zones;
 
 pub use live::{DnsError, LiveConfig, parse_nameserver};
+pub use name::{DnsName, Labels, MAX_LABEL_LEN, MAX_NAME_WIRE_LEN, NameError};
 pub use zonefile::{
     Soa, ZoneData, ZoneFileError, ZoneRecord, ZoneSyntaxError, parse_zone, read_zone_file,
 };
@@ -61,7 +63,8 @@ impl fmt::Display for RecordType {
     }
 }
 
-/// One resource record's data. Names are lower-case, without the trailing dot.
+/// One resource record's data. Names are [`DnsName::to_text`]: presentation form, lower-case,
+/// without the trailing dot, so [`Resolver::lookup`] finds the very octets the record holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rdata {
     A(Ipv4Addr),
@@ -245,13 +248,15 @@ pub fn normalize_name(name: &str) -> String {
     trimmed.to_ascii_lowercase()
 }
 
-/// Whether `name` is a syntactically valid DNS name for a query (RFC 1035 §2.3.4 sizes).
+/// Whether `name` is a DNS name a query can ask for (RFC 1035 §2.3.4 sizes, counted in
+/// octets after escapes; not the root).
 pub fn is_valid_query_name(name: &str) -> bool {
-    let name = name.strip_suffix('.').unwrap_or(name);
-    if name.is_empty() || name.len() > 253 {
-        return false;
-    }
-    name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
+    query_name(name).is_some()
+}
+
+/// The name a query for `name` asks about: `None` when it is not a name or is the root.
+fn query_name(name: &str) -> Option<DnsName> {
+    DnsName::parse(name).ok().filter(|n| !n.is_root())
 }
 
 /// Backend queries in flight at once unless [`Resolver::with_concurrency`] says otherwise.
@@ -260,7 +265,7 @@ pub const DEFAULT_CONCURRENCY: usize = 64;
 /// What one backend query gave: an answer, or an alias to ask about next.
 enum BackendStep {
     Answer(Answer),
-    Alias(String),
+    Alias(DnsName),
 }
 
 #[derive(Clone)]
@@ -280,7 +285,7 @@ pub struct ResolverStats {
     pub merged_in_flight: u64,
 }
 
-type CacheKey = (String, RecordType);
+type CacheKey = (DnsName, RecordType);
 
 struct Inner {
     backend: Backend,
@@ -316,7 +321,7 @@ impl Inner {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    async fn ask_backend(&self, name: &str, rtype: RecordType) -> BackendStep {
+    async fn ask_backend(&self, name: &DnsName, rtype: RecordType) -> BackendStep {
         let Ok(_permit) = self.limiter.acquire().await else {
             return BackendStep::Answer(Answer::Failure(DnsFailure::resolver(FailureKind::Other(
                 "resolver shut down".into(),
@@ -325,7 +330,7 @@ impl Inner {
         match &self.backend {
             Backend::Zones(zones) => {
                 self.queries_sent.fetch_add(1, Ordering::Relaxed);
-                BackendStep::Answer(zones.lookup(name, rtype))
+                BackendStep::Answer(zones.lookup_name(name, rtype))
             }
             Backend::Live(live) => match live.lookup_step(name, rtype, &self.queries_sent).await {
                 live::LiveStep::Answer(answer) => BackendStep::Answer(answer),
@@ -385,17 +390,27 @@ impl Resolver {
     /// Answers are kept for the rest of the run; identical questions in flight share one
     /// backend query; failures are shared with those waiting but not kept, so a later asker
     /// tries again.
+    ///
+    /// `name` is presentation text (see [`DnsName`]): `foo:bar.example` and
+    /// `foo\058bar.example` ask the same question.
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> Answer {
-        if !is_valid_query_name(name) {
+        match query_name(name) {
+            Some(name) => self.lookup_name(&name, rtype).await,
+            None => Answer::Failure(DnsFailure::resolver(FailureKind::InvalidName)),
+        }
+    }
+
+    /// [`Resolver::lookup`] of a name already parsed.
+    pub async fn lookup_name(&self, name: &DnsName, rtype: RecordType) -> Answer {
+        if name.is_root() {
             return Answer::Failure(DnsFailure::resolver(FailureKind::InvalidName));
         }
         // Zone data is already an in-memory map: a cache in front would only copy it.
         if let Backend::Zones(zones) = &self.inner.backend {
             self.inner.queries_sent.fetch_add(1, Ordering::Relaxed);
-            return zones.lookup(name, rtype);
+            return zones.lookup_name(name, rtype);
         }
-        self.lookup_chain(normalize_name(name), rtype, Vec::new())
-            .await
+        self.lookup_chain(name.clone(), rtype, Vec::new()).await
     }
 
     /// `chain` holds the names whose CNAMEs led here, so a loop ends as a failure. The
@@ -403,9 +418,9 @@ impl Resolver {
     /// is both asked for and reached through an alias goes on the wire once.
     fn lookup_chain(
         &self,
-        name: String,
+        name: DnsName,
         rtype: RecordType,
-        chain: Vec<String>,
+        chain: Vec<DnsName>,
     ) -> Pin<Box<dyn Future<Output = Answer> + Send + '_>> {
         Box::pin(async move {
             if chain.contains(&name) || chain.len() > zones::MAX_CNAME_CHAIN {

@@ -5,7 +5,8 @@
 //! spaces (keeping the quotes), rejects `_` inside labels and does not know type 99 (SPF); mail
 //! zones use all of these. Only its TTL syntax (`parse_ttl`) and type mnemonics are reused.
 
-use super::{Rdata, RecordType, ZoneSet};
+use super::name::unescape_at;
+use super::{DnsName, NameError, Rdata, RecordType, ZoneSet};
 use hickory_proto::rr::RecordType as HickoryType;
 use hickory_proto::serialize::txt::parse_ttl;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -14,9 +15,6 @@ use std::str::FromStr;
 
 /// TTL for records when the file gives none and has no `$TTL`.
 const DEFAULT_TTL: u32 = 3600;
-const MAX_LABEL_LEN: usize = 63;
-/// Wire length of a name, length octets and root label included (RFC 1035 §2.3.4).
-const MAX_NAME_WIRE_LEN: usize = 255;
 const MAX_CHARACTER_STRING: usize = 255;
 
 /// The fields of an SOA record, kept so a test server can serve the zone.
@@ -43,7 +41,8 @@ pub enum ZoneData {
     },
 }
 
-/// One record of a master file. Names are lower-case, without the trailing dot.
+/// One record of a master file. Names are [`DnsName::to_text`]: escapes resolved to octets and
+/// written back in one canonical presentation form, lower-case, without the trailing dot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneRecord {
     pub owner: String,
@@ -415,25 +414,9 @@ fn unescape(raw: &[u8], line: usize) -> Located<Vec<u8>> {
             i += 1;
             continue;
         }
-        match raw.get(i + 1) {
-            Some(d) if d.is_ascii_digit() => {
-                let digits = raw.get(i + 1..i + 4).unwrap_or(&[]);
-                if digits.len() != 3 || !digits.iter().all(u8::is_ascii_digit) {
-                    return Err((line, ZoneSyntaxError::BadEscape));
-                }
-                let value = digits
-                    .iter()
-                    .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
-                let byte = u8::try_from(value).map_err(|_| (line, ZoneSyntaxError::BadEscape))?;
-                out.push(byte);
-                i += 4;
-            }
-            Some(&other) => {
-                out.push(other);
-                i += 2;
-            }
-            None => return Err((line, ZoneSyntaxError::BadEscape)),
-        }
+        let (octet, len) = unescape_at(raw, i).map_err(|_| (line, ZoneSyntaxError::BadEscape))?;
+        out.push(octet);
+        i += len;
     }
     Ok(out)
 }
@@ -445,117 +428,39 @@ fn token_text(token: &Token) -> String {
 // ---------------------------------------------------------------------------------------------
 // Names.
 
-/// A domain name as labels (raw octets), always absolute.
-#[derive(Clone)]
-struct Name {
-    labels: Vec<Vec<u8>>,
-}
-
-impl Name {
-    /// Presentation form: lower-case, no trailing dot, unusual octets as `\DDD`.
-    fn to_text(&self) -> String {
-        let mut out = String::new();
-        for (n, label) in self.labels.iter().enumerate() {
-            if n > 0 {
-                out.push('.');
-            }
-            for &b in label {
-                let b = b.to_ascii_lowercase();
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*' | b'/' | b'+' | b'=')
-                {
-                    out.push(char::from(b));
-                } else {
-                    out.push_str(&format!("\\{b:03}"));
-                }
-            }
-        }
-        out
-    }
-}
-
-fn bad_name(token: &Token, reason: &'static str) -> (usize, ZoneSyntaxError) {
-    (
-        token.line,
-        ZoneSyntaxError::BadName {
-            name: token_text(token),
-            reason,
-        },
-    )
-}
-
-fn parse_name(token: &Token, origin: Option<&Name>) -> Located<Name> {
-    let raw = &token.raw;
-    if raw.as_slice() == b"@" && !token.quoted {
+/// A name token: `@` is the origin, a name without the final `.` is relative to it.
+fn parse_name(token: &Token, origin: Option<&DnsName>) -> Located<DnsName> {
+    if token.raw.as_slice() == b"@" && !token.quoted {
         return origin
             .cloned()
             .ok_or((token.line, ZoneSyntaxError::NoOrigin("@".into())));
     }
-    if raw.is_empty() {
-        return Err(bad_name(token, "empty name"));
-    }
-    let mut labels: Vec<Vec<u8>> = Vec::new();
-    let mut absolute = false;
-    if raw.as_slice() == b"." {
-        absolute = true;
-    } else {
-        let mut label: Vec<u8> = Vec::new();
-        let mut i = 0;
-        while let Some(&c) = raw.get(i) {
-            match c {
-                b'.' => {
-                    if label.is_empty() {
-                        return Err(bad_name(token, "empty label"));
-                    }
-                    labels.push(std::mem::take(&mut label));
-                    i += 1;
-                    if i == raw.len() {
-                        absolute = true;
-                    }
-                }
-                b'\\' => {
-                    // One escape: `\DDD` or `\X`.
-                    let len = if raw.get(i + 1).is_some_and(u8::is_ascii_digit) {
-                        4
-                    } else {
-                        2
-                    };
-                    let escape = raw.get(i..i + len).unwrap_or(&raw[i..]);
-                    label.extend(unescape(escape, token.line)?);
-                    i += len;
-                }
-                _ => {
-                    label.push(c);
-                    i += 1;
-                }
+    DnsName::parse_relative(&token.raw, origin).map_err(|error| {
+        let reason = match error {
+            NameError::Relative => {
+                return (token.line, ZoneSyntaxError::NoOrigin(token_text(token)));
             }
-        }
-        if !label.is_empty() {
-            labels.push(label);
-        }
-    }
-    if labels.iter().any(|l| l.len() > MAX_LABEL_LEN) {
-        return Err(bad_name(token, "label longer than 63 octets"));
-    }
-    if !absolute {
-        match origin {
-            Some(origin) => labels.extend(origin.labels.iter().cloned()),
-            None => {
-                return Err((token.line, ZoneSyntaxError::NoOrigin(token_text(token))));
-            }
-        }
-    }
-    let wire_len: usize = labels.iter().map(|l| l.len() + 1).sum::<usize>() + 1;
-    if wire_len > MAX_NAME_WIRE_LEN {
-        return Err(bad_name(token, "longer than 255 octets"));
-    }
-    Ok(Name { labels })
+            NameError::BadEscape => return (token.line, ZoneSyntaxError::BadEscape),
+            NameError::Empty => "empty name",
+            NameError::EmptyLabel => "empty label",
+            NameError::LabelTooLong => "label longer than 63 octets",
+            NameError::TooLong => "longer than 255 octets",
+        };
+        (
+            token.line,
+            ZoneSyntaxError::BadName {
+                name: token_text(token),
+                reason,
+            },
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Entries to records.
 
 struct Reader {
-    origin: Option<Name>,
+    origin: Option<DnsName>,
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
     last_owner: Option<String>,
@@ -712,7 +617,7 @@ fn parse_rdata(
     rtype: &str,
     type_line: usize,
     tokens: &[&Token],
-    origin: Option<&Name>,
+    origin: Option<&DnsName>,
 ) -> Located<ZoneData> {
     let line_of = |i: usize| tokens.get(i).map_or(type_line, |t| t.line);
     let exactly = |n: usize| -> Located<()> {

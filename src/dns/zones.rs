@@ -1,6 +1,6 @@
 //! Zone data held in memory, answered the way a recursive resolver would.
 
-use super::{Answer, DnsFailure, FailureKind, Rdata, RecordType, normalize_name};
+use super::{Answer, DnsFailure, DnsName, FailureKind, Rdata, RecordType};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
@@ -8,16 +8,19 @@ use std::sync::Arc;
 pub(super) const MAX_CNAME_CHAIN: usize = 16;
 
 /// Records from any number of zones, keyed by owner name.
+///
+/// Methods taking `&str` take presentation text (see [`DnsName`]); text that is not a name
+/// is ignored, as no query could reach it.
 #[derive(Default, Clone, Debug)]
 pub struct ZoneSet {
     /// Owner name -> its RRsets, each shared so an answer is a reference count, not a copy.
-    names: FxHashMap<String, Vec<RrSet>>,
+    names: FxHashMap<DnsName, Vec<RrSet>>,
     /// Names that exist only because something below them does (empty non-terminals).
-    ancestors: FxHashSet<String>,
+    ancestors: FxHashSet<DnsName>,
     /// Zone apexes loaded; a name under no apex and without records is NXDOMAIN either way.
-    apexes: FxHashSet<String>,
+    apexes: FxHashSet<DnsName>,
     /// Names whose every query times out (test scenarios).
-    timeouts: FxHashSet<String>,
+    timeouts: FxHashSet<DnsName>,
 }
 
 #[derive(Clone, Debug)]
@@ -33,13 +36,17 @@ impl ZoneSet {
 
     /// Declare a zone apex (from a master file's SOA or `$ORIGIN`).
     pub fn add_apex(&mut self, apex: &str) {
-        self.apexes.insert(normalize_name(apex));
+        if let Ok(apex) = DnsName::parse(apex) {
+            self.apexes.insert(apex);
+        }
     }
 
     /// Add one record at `owner` (an RRset is a set: an identical record is kept once).
     pub fn insert(&mut self, owner: &str, rdata: Rdata) {
         let rtype = rdata.record_type();
-        let sets = self.name_entry(owner);
+        let Some(sets) = self.name_entry(owner) else {
+            return;
+        };
         match sets.iter_mut().find(|set| set.rtype == rtype) {
             Some(set) if set.records.contains(&rdata) => {}
             Some(set) => {
@@ -59,24 +66,26 @@ impl ZoneSet {
         self.name_entry(owner);
     }
 
-    fn name_entry(&mut self, owner: &str) -> &mut Vec<RrSet> {
-        let owner = normalize_name(owner);
-        let mut parent = owner.as_str();
-        while let Some((_, rest)) = parent.split_once('.') {
-            self.ancestors.insert(rest.to_string());
-            parent = rest;
+    fn name_entry(&mut self, owner: &str) -> Option<&mut Vec<RrSet>> {
+        let owner = DnsName::parse(owner).ok()?;
+        let mut parent = owner.parent();
+        while let Some(name) = parent.filter(|p| !p.is_root()) {
+            parent = name.parent();
+            self.ancestors.insert(name);
         }
-        self.names.entry(owner).or_default()
+        Some(self.names.entry(owner).or_default())
     }
 
     /// Zone apexes declared so far.
-    pub fn apexes(&self) -> impl Iterator<Item = &str> {
-        self.apexes.iter().map(String::as_str)
+    pub fn apexes(&self) -> impl Iterator<Item = &DnsName> {
+        self.apexes.iter()
     }
 
     /// Make every query for `owner` time out.
     pub fn insert_timeout(&mut self, owner: &str) {
-        self.timeouts.insert(normalize_name(owner));
+        if let Ok(owner) = DnsName::parse(owner) {
+            self.timeouts.insert(owner);
+        }
     }
 
     /// Number of owner names holding records.
@@ -89,7 +98,7 @@ impl ZoneSet {
     }
 
     /// Records at exactly `name`, or from a matching wildcard (RFC 4592) when `name` does not exist.
-    fn records_at(&self, name: &str) -> Option<&[RrSet]> {
+    fn records_at(&self, name: &DnsName) -> Option<&[RrSet]> {
         if let Some(records) = self.names.get(name) {
             return Some(records);
         }
@@ -97,20 +106,30 @@ impl ZoneSet {
             return Some(&[]);
         }
         // Closest encloser's wildcard.
-        let mut rest = name;
-        while let Some((_, parent)) = rest.split_once('.') {
-            if self.names.contains_key(parent) || self.ancestors.contains(parent) {
-                return self.names.get(&format!("*.{parent}")).map(Vec::as_slice);
+        let mut rest = name.parent();
+        while let Some(parent) = rest.filter(|p| !p.is_root()) {
+            if self.names.contains_key(&parent) || self.ancestors.contains(&parent) {
+                let wildcard = parent.child(b"*").ok()?;
+                return self.names.get(&wildcard).map(Vec::as_slice);
             }
-            rest = parent;
+            rest = parent.parent();
         }
         None
     }
 
     /// Answer (name, type) as a recursive resolver would, following CNAMEs across zones.
+    /// Text that is not a name is [`FailureKind::InvalidName`].
     pub fn lookup(&self, name: &str, rtype: RecordType) -> Answer {
-        let mut current = normalize_name(name);
-        let mut seen: Vec<String> = Vec::new();
+        match DnsName::parse(name) {
+            Ok(name) => self.lookup_name(&name, rtype),
+            Err(_) => Answer::Failure(DnsFailure::zones(FailureKind::InvalidName)),
+        }
+    }
+
+    /// [`ZoneSet::lookup`] of a name already parsed.
+    pub fn lookup_name(&self, name: &DnsName, rtype: RecordType) -> Answer {
+        let mut current = name.clone();
+        let mut seen: Vec<DnsName> = Vec::new();
         loop {
             if self.timeouts.contains(&current) {
                 return Answer::Failure(DnsFailure::zones(FailureKind::Timeout));
@@ -126,7 +145,7 @@ impl ZoneSet {
                 .filter(|_| rtype != RecordType::Cname)
                 .find(|set| set.rtype == RecordType::Cname)
                 .and_then(|set| match set.records.first() {
-                    Some(Rdata::Cname(target)) => Some(target.clone()),
+                    Some(Rdata::Cname(target)) => DnsName::parse(target).ok(),
                     _ => None,
                 });
             match cname {

@@ -40,8 +40,26 @@ fn run(args: &[String]) -> (i32, Value) {
     (output.status.code().unwrap_or(-1), json)
 }
 
+/// Exit status and report of `base` run with the `live` arguments, then with the `offline`
+/// ones.
+pub(crate) async fn run_live_and_offline(
+    base: &[String],
+    live: &[String],
+    offline: &[String],
+) -> ((i32, Value), (i32, Value)) {
+    let live_args = [base, live].concat();
+    let offline_args = [base, offline].concat();
+    let live = tokio::task::spawn_blocking(move || run(&live_args))
+        .await
+        .unwrap();
+    let offline = tokio::task::spawn_blocking(move || run(&offline_args))
+        .await
+        .unwrap();
+    (live, offline)
+}
+
 /// The report without its mode, which is the one thing that must differ.
-fn without_mode(mut report: Value) -> Value {
+pub(crate) fn without_mode(mut report: Value) -> Value {
     report.as_object_mut().unwrap().remove("mode");
     report
 }
@@ -71,16 +89,8 @@ async fn domain_and_spf_agree_live_and_offline() {
     let mut base = vec!["domain".to_string(), "--format".into(), "json".into()];
     base.extend(["--ip".into(), "192.0.2.25".into()]);
     base.extend(domains.iter().cloned());
-    let (live_args, offline_args) = (
-        [base.clone(), live.clone()].concat(),
-        [base, offline.clone()].concat(),
-    );
-    let (live_status, live_report) = tokio::task::spawn_blocking(move || run(&live_args))
-        .await
-        .unwrap();
-    let (offline_status, offline_report) = tokio::task::spawn_blocking(move || run(&offline_args))
-        .await
-        .unwrap();
+    let ((live_status, live_report), (offline_status, offline_report)) =
+        run_live_and_offline(&base, &live, &offline).await;
     assert_eq!(live_report["mode"]["dns"], "live");
     assert_eq!(offline_report["mode"]["dns"], "offline");
     assert_eq!(live_report["summary"]["targets"], domains.len());
@@ -103,16 +113,8 @@ async fn domain_and_spf_agree_live_and_offline() {
         let base: Vec<String> = ["spf", domain, "--ip", ip, "--format", "json"]
             .map(String::from)
             .to_vec();
-        let (live_args, offline_args) = (
-            [base.clone(), live.clone()].concat(),
-            [base, offline.clone()].concat(),
-        );
-        let (_, live_report) = tokio::task::spawn_blocking(move || run(&live_args))
-            .await
-            .unwrap();
-        let (_, offline_report) = tokio::task::spawn_blocking(move || run(&offline_args))
-            .await
-            .unwrap();
+        let ((_, live_report), (_, offline_report)) =
+            run_live_and_offline(&base, &live, &offline).await;
         assert!(live_report["results"][0]["result"].is_string());
         assert_eq!(
             without_mode(live_report),

@@ -61,3 +61,4 @@ mod sender_rules;
 mod spf_audit;
 mod spf_conformance;
 mod spf_properties;
+mod spf_suite_cli;

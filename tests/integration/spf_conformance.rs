@@ -40,7 +40,7 @@ struct Case {
     explanation: Option<String>,
 }
 
-fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -62,14 +62,14 @@ fn bytes(v: &Value) -> Vec<u8> {
     out
 }
 
-fn strings(v: &Value) -> Vec<Vec<u8>> {
+pub(crate) fn strings(v: &Value) -> Vec<Vec<u8>> {
     match v {
         Value::Sequence(items) => items.iter().map(bytes).collect(),
         other => vec![bytes(other)],
     }
 }
 
-fn is_none_placeholder(v: &Value) -> bool {
+pub(crate) fn is_none_placeholder(v: &Value) -> bool {
     matches!(v, Value::String(s) if s == "NONE")
 }
 

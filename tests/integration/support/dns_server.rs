@@ -252,15 +252,20 @@ fn type_code(rtype: dns::RecordType) -> u16 {
     }
 }
 
+/// A queried name as the library writes it ([`dns::DnsName::to_text`]).
 fn wire_name(name: &Name) -> String {
-    dns::normalize_name(&name.to_lowercase().to_ascii())
+    dns::DnsName::from_labels(name.iter()).map_or_else(|e| format!("<{e}>"), |n| n.to_text())
 }
 
+/// A name of our zone data, label octets as they are (hickory's text parsers refuse `foo:bar`).
 fn name(text: &str) -> Name {
     if text.is_empty() {
         return Name::root();
     }
-    Name::from_ascii(format!("{text}.")).unwrap_or_else(|e| panic!("test name {text:?}: {e}"))
+    let parsed = dns::DnsName::parse(text).unwrap_or_else(|e| panic!("test name {text:?}: {e}"));
+    let mut name = Name::from_labels(parsed.labels()).expect("labels of a DnsName");
+    name.set_fqdn(true);
+    name
 }
 
 fn character_strings(strings: &[Vec<u8>]) -> Vec<u8> {

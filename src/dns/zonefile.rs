@@ -6,6 +6,7 @@
 //! zones use all of these. Only its TTL syntax (`parse_ttl`) and type mnemonics are reused.
 
 use super::{Rdata, RecordType, ZoneSet};
+use crate::input::{self, InputError, InputKind};
 use hickory_proto::rr::RecordType as HickoryType;
 use hickory_proto::serialize::txt::parse_ttl;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -56,11 +57,12 @@ pub struct ZoneRecord {
 /// A zone file that could not be loaded. Always names the file; syntax errors name the line.
 #[derive(Debug, thiserror::Error)]
 pub enum ZoneFileError {
-    #[error("{}: cannot read: {source}", file.display())]
+    /// Not a regular file, over the size limit, or unreadable ([`crate::input`]).
+    #[error("{source}")]
     Read {
         file: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: InputError,
     },
     #[error("{}: origin {origin:?} is not a valid domain name", file.display())]
     BadOrigin { file: PathBuf, origin: String },
@@ -155,13 +157,18 @@ impl ZoneSyntaxError {
 
 type Located<T> = Result<T, (usize, ZoneSyntaxError)>;
 
-/// Read and parse one zone file.
+/// Read and parse one zone file of at most [`InputKind::ZoneFile`]'s default size.
 pub fn read_zone_file(path: &Path) -> Result<Vec<ZoneRecord>, ZoneFileError> {
-    let bytes = std::fs::read(path).map_err(|source| ZoneFileError::Read {
+    let bytes = read_bounded(path, InputKind::ZoneFile.default_limit())?;
+    parse_zone(&bytes, None, path)
+}
+
+/// The bytes of a zone file: a regular file of at most `limit` bytes.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ZoneFileError> {
+    input::read(path, InputKind::ZoneFile, limit).map_err(|source| ZoneFileError::Read {
         file: path.to_path_buf(),
         source,
-    })?;
-    parse_zone(&bytes, None, path)
+    })
 }
 
 /// Parse master-file text. `origin_hint` is the origin before any `$ORIGIN` (for `@` and
@@ -171,6 +178,19 @@ pub fn parse_zone(
     origin_hint: Option<&str>,
     file: &Path,
 ) -> Result<Vec<ZoneRecord>, ZoneFileError> {
+    let mut records = Vec::new();
+    parse_each(bytes, origin_hint, file, |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Parse master-file text one entry at a time, handing each record to `each` as it is read:
+/// loading a zone never holds more than one entry's tokens besides the zone data itself.
+fn parse_each(
+    bytes: &[u8],
+    origin_hint: Option<&str>,
+    file: &Path,
+    mut each: impl FnMut(ZoneRecord),
+) -> Result<(), ZoneFileError> {
     let origin = match origin_hint {
         None => None,
         Some(hint) => {
@@ -203,27 +223,38 @@ pub fn parse_zone(
             first_entry,
         }
     };
-    let entries = lex(bytes).map_err(syntax(false))?;
+    let mut lexer = Lexer::new(bytes);
     let mut reader = Reader {
         origin,
         default_ttl: None,
         last_ttl: None,
         last_owner: None,
-        records: Vec::new(),
     };
-    for (i, entry) in entries.iter().enumerate() {
-        reader.entry(entry).map_err(syntax(i == 0))?;
+    let mut first = true;
+    while let Some(entry) = lexer.next_entry().map_err(syntax(false))? {
+        if let Some(record) = reader.entry(&entry).map_err(syntax(first))? {
+            each(record);
+        }
+        first = false;
     }
-    Ok(reader.records)
+    Ok(())
 }
 
 impl ZoneSet {
-    /// Load any number of zone files into one set (one per run, all zones together).
+    /// Load any number of zone files into one set (one per run, all zones together), each
+    /// at most [`InputKind::ZoneFile`]'s default size.
     pub fn load_files(paths: &[PathBuf]) -> Result<ZoneSet, ZoneFileError> {
+        ZoneSet::load_files_limited(paths, InputKind::ZoneFile.default_limit())
+    }
+
+    /// [`ZoneSet::load_files`] with each file at most `limit` bytes (`--max-zone-size`).
+    pub fn load_files_limited(paths: &[PathBuf], limit: u64) -> Result<ZoneSet, ZoneFileError> {
         let mut zones = ZoneSet::new();
         for path in paths {
-            zones.add_records(&read_zone_file(path)?);
+            let bytes = read_bounded(path, limit)?;
+            zones.add_bytes(&bytes, None, path)?;
         }
+        zones.shrink_to_fit();
         Ok(zones)
     }
 
@@ -242,23 +273,37 @@ impl ZoneSet {
         origin_hint: Option<&str>,
         file_name: &str,
     ) -> Result<ZoneSet, ZoneFileError> {
-        let records = parse_zone(bytes, origin_hint, Path::new(file_name))?;
         let mut zones = ZoneSet::new();
-        zones.add_records(&records);
+        zones.add_bytes(bytes, origin_hint, Path::new(file_name))?;
+        zones.shrink_to_fit();
         Ok(zones)
+    }
+
+    /// Parse master-file text straight into this set, record by record.
+    fn add_bytes(
+        &mut self,
+        bytes: &[u8],
+        origin_hint: Option<&str>,
+        file: &Path,
+    ) -> Result<(), ZoneFileError> {
+        parse_each(bytes, origin_hint, file, |record| self.add_record(record))
     }
 
     /// Add parsed records: SOA owners become apexes, unmodelled types only make names exist.
     pub fn add_records(&mut self, records: &[ZoneRecord]) {
         for record in records {
-            match &record.data {
-                ZoneData::Rdata(rdata) => self.insert(&record.owner, rdata.clone()),
-                ZoneData::Soa(_) => {
-                    self.add_apex(&record.owner);
-                    self.insert(&record.owner, Rdata::Other(RecordType::Soa));
-                }
-                ZoneData::Other { .. } => self.insert_name(&record.owner),
+            self.add_record(record.clone());
+        }
+    }
+
+    fn add_record(&mut self, record: ZoneRecord) {
+        match record.data {
+            ZoneData::Rdata(rdata) => self.insert(&record.owner, rdata),
+            ZoneData::Soa(_) => {
+                self.add_apex(&record.owner);
+                self.insert(&record.owner, Rdata::Other(RecordType::Soa));
             }
+            ZoneData::Other { .. } => self.insert_name(&record.owner),
         }
     }
 }
@@ -284,116 +329,131 @@ fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f
 }
 
-fn lex(bytes: &[u8]) -> Located<Vec<Entry>> {
-    let mut entries = Vec::new();
-    let mut current: Option<Entry> = None;
-    let mut line = 1usize;
-    let mut line_starts_blank = false;
-    let mut at_line_start = true;
-    let mut paren_line: Option<usize> = None;
-    let mut i = 0usize;
+/// Entries one at a time, so that a large zone is never held as tokens all at once.
+struct Lexer<'a> {
+    bytes: &'a [u8],
+    i: usize,
+    line: usize,
+    line_starts_blank: bool,
+    at_line_start: bool,
+    paren_line: Option<usize>,
+}
 
-    while let Some(&b) = bytes.get(i) {
-        if at_line_start {
-            line_starts_blank = b == b' ' || b == b'\t';
-            at_line_start = false;
+impl<'a> Lexer<'a> {
+    fn new(bytes: &'a [u8]) -> Lexer<'a> {
+        Lexer {
+            bytes,
+            i: 0,
+            line: 1,
+            line_starts_blank: false,
+            at_line_start: true,
+            paren_line: None,
         }
-        match b {
-            b'\n' => {
-                line += 1;
-                i += 1;
-                at_line_start = true;
-                if paren_line.is_none()
-                    && let Some(entry) = current.take()
-                {
-                    entries.push(entry);
-                }
+    }
+
+    /// The next entry, `None` at the end of the input.
+    fn next_entry(&mut self) -> Located<Option<Entry>> {
+        let bytes = self.bytes;
+        let mut current: Option<Entry> = None;
+        while let Some(&b) = bytes.get(self.i) {
+            if self.at_line_start {
+                self.line_starts_blank = b == b' ' || b == b'\t';
+                self.at_line_start = false;
             }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b';' => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
+            let (line, line_starts_blank) = (self.line, self.line_starts_blank);
+            let i = &mut self.i;
+            match b {
+                b'\n' => {
+                    self.line += 1;
+                    *i += 1;
+                    self.at_line_start = true;
+                    if self.paren_line.is_none() && current.is_some() {
+                        return Ok(current);
+                    }
                 }
-            }
-            b'(' => {
-                if paren_line.is_some() {
-                    return Err((line, ZoneSyntaxError::NestedParen));
+                b' ' | b'\t' | b'\r' => *i += 1,
+                b';' => {
+                    while bytes.get(*i).is_some_and(|&c| c != b'\n') {
+                        *i += 1;
+                    }
                 }
-                paren_line = Some(line);
-                i += 1;
-            }
-            b')' => {
-                if paren_line.take().is_none() {
-                    return Err((line, ZoneSyntaxError::UnexpectedCloseParen));
+                b'(' => {
+                    if self.paren_line.is_some() {
+                        return Err((line, ZoneSyntaxError::NestedParen));
+                    }
+                    self.paren_line = Some(line);
+                    *i += 1;
                 }
-                i += 1;
-            }
-            b'"' => {
-                let start = line;
-                let mut raw = Vec::new();
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => return Err((start, ZoneSyntaxError::UnclosedQuote)),
-                        Some(b'"') => {
-                            i += 1;
+                b')' => {
+                    if self.paren_line.take().is_none() {
+                        return Err((line, ZoneSyntaxError::UnexpectedCloseParen));
+                    }
+                    *i += 1;
+                }
+                b'"' => {
+                    let start = line;
+                    let mut raw = Vec::new();
+                    *i += 1;
+                    loop {
+                        match bytes.get(*i) {
+                            None => return Err((start, ZoneSyntaxError::UnclosedQuote)),
+                            Some(b'"') => {
+                                *i += 1;
+                                break;
+                            }
+                            Some(b'\\') => {
+                                let Some(&next) = bytes.get(*i + 1) else {
+                                    return Err((start, ZoneSyntaxError::UnclosedQuote));
+                                };
+                                if next == b'\n' {
+                                    self.line += 1;
+                                }
+                                raw.extend_from_slice(&[b'\\', next]);
+                                *i += 2;
+                            }
+                            Some(&c) => {
+                                if c == b'\n' {
+                                    self.line += 1;
+                                }
+                                raw.push(c);
+                                *i += 1;
+                            }
+                        }
+                    }
+                    push_token(&mut current, raw, true, start, line_starts_blank);
+                }
+                c if is_control(c) => return Err((line, ZoneSyntaxError::ControlChar(c))),
+                _ => {
+                    let mut raw = Vec::new();
+                    while let Some(&c) = bytes.get(*i) {
+                        if matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"') {
                             break;
                         }
-                        Some(b'\\') => {
-                            let Some(&next) = bytes.get(i + 1) else {
-                                return Err((start, ZoneSyntaxError::UnclosedQuote));
-                            };
-                            if next == b'\n' {
-                                line += 1;
-                            }
-                            raw.extend_from_slice(&[b'\\', next]);
-                            i += 2;
+                        if is_control(c) {
+                            return Err((line, ZoneSyntaxError::ControlChar(c)));
                         }
-                        Some(&c) => {
-                            if c == b'\n' {
-                                line += 1;
+                        if c == b'\\' {
+                            match bytes.get(*i + 1) {
+                                Some(&next) if next != b'\n' && !is_control(next) => {
+                                    raw.extend_from_slice(&[b'\\', next]);
+                                    *i += 2;
+                                    continue;
+                                }
+                                _ => return Err((line, ZoneSyntaxError::BadEscape)),
                             }
-                            raw.push(c);
-                            i += 1;
                         }
+                        raw.push(c);
+                        *i += 1;
                     }
+                    push_token(&mut current, raw, false, line, line_starts_blank);
                 }
-                push_token(&mut current, raw, true, start, line_starts_blank);
-            }
-            c if is_control(c) => return Err((line, ZoneSyntaxError::ControlChar(c))),
-            _ => {
-                let mut raw = Vec::new();
-                while let Some(&c) = bytes.get(i) {
-                    if matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"') {
-                        break;
-                    }
-                    if is_control(c) {
-                        return Err((line, ZoneSyntaxError::ControlChar(c)));
-                    }
-                    if c == b'\\' {
-                        match bytes.get(i + 1) {
-                            Some(&next) if next != b'\n' && !is_control(next) => {
-                                raw.extend_from_slice(&[b'\\', next]);
-                                i += 2;
-                                continue;
-                            }
-                            _ => return Err((line, ZoneSyntaxError::BadEscape)),
-                        }
-                    }
-                    raw.push(c);
-                    i += 1;
-                }
-                push_token(&mut current, raw, false, line, line_starts_blank);
             }
         }
+        if let Some(open) = self.paren_line {
+            return Err((open, ZoneSyntaxError::UnclosedParen));
+        }
+        Ok(current)
     }
-    if let Some(open) = paren_line {
-        return Err((open, ZoneSyntaxError::UnclosedParen));
-    }
-    if let Some(entry) = current.take() {
-        entries.push(entry);
-    }
-    Ok(entries)
 }
 
 fn push_token(current: &mut Option<Entry>, raw: Vec<u8>, quoted: bool, line: usize, blank: bool) {
@@ -559,7 +619,6 @@ struct Reader {
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
     last_owner: Option<String>,
-    records: Vec<ZoneRecord>,
 }
 
 /// The record types a zone file may name, resolved to what we keep.
@@ -609,12 +668,13 @@ fn parse_ttl_token(token: &Token) -> Located<u32> {
 }
 
 impl Reader {
-    fn entry(&mut self, entry: &Entry) -> Located<()> {
+    /// The record of one entry; `None` for a directive.
+    fn entry(&mut self, entry: &Entry) -> Located<Option<ZoneRecord>> {
         let Some(first) = entry.tokens.first() else {
-            return Ok(());
+            return Ok(None);
         };
         if !entry.blank_owner && !first.quoted && first.raw.first() == Some(&b'$') {
-            return self.directive(entry, first);
+            return self.directive(entry, first).map(|()| None);
         }
         let mut rest = entry.tokens.iter().peekable();
         let owner = if entry.blank_owner {
@@ -665,13 +725,12 @@ impl Reader {
                 _ => None,
             })
             .unwrap_or(DEFAULT_TTL);
-        self.records.push(ZoneRecord {
+        Ok(Some(ZoneRecord {
             owner,
             ttl,
             data,
             line: entry.line,
-        });
-        Ok(())
+        }))
     }
 
     fn directive(&mut self, entry: &Entry, first: &Token) -> Located<()> {

@@ -11,13 +11,30 @@ pub(super) const MAX_CNAME_CHAIN: usize = 16;
 #[derive(Default, Clone, Debug)]
 pub struct ZoneSet {
     /// Owner name -> its RRsets, each shared so an answer is a reference count, not a copy.
-    names: FxHashMap<String, Vec<RrSet>>,
+    /// A boxed slice, not a `Vec`: most names hold one or two RRsets, and a `Vec` would
+    /// reserve four (issue 12: a million-record zone).
+    names: FxHashMap<String, Box<[RrSet]>>,
     /// Names that exist only because something below them does (empty non-terminals).
     ancestors: FxHashSet<String>,
     /// Zone apexes loaded; a name under no apex and without records is NXDOMAIN either way.
     apexes: FxHashSet<String>,
     /// Names whose every query times out (test scenarios).
     timeouts: FxHashSet<String>,
+}
+
+/// Insert a name into a set, allocating its `String` only when it is new.
+trait InsertIfNew {
+    /// True when `name` was not in the set.
+    fn insert_if_new(&mut self, name: &str) -> bool;
+}
+
+impl InsertIfNew for FxHashSet<String> {
+    fn insert_if_new(&mut self, name: &str) -> bool {
+        if self.contains(name) {
+            return false;
+        }
+        self.insert(name.to_string())
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -47,10 +64,15 @@ impl ZoneSet {
                 records.push(rdata);
                 set.records = Arc::from(records);
             }
-            None => sets.push(RrSet {
-                rtype,
-                records: Arc::from([rdata]),
-            }),
+            None => {
+                let mut grown = std::mem::take(sets).into_vec();
+                grown.reserve_exact(1);
+                grown.push(RrSet {
+                    rtype,
+                    records: Arc::from([rdata]),
+                });
+                *sets = grown.into_boxed_slice();
+            }
         }
     }
 
@@ -59,14 +81,26 @@ impl ZoneSet {
         self.name_entry(owner);
     }
 
-    fn name_entry(&mut self, owner: &str) -> &mut Vec<RrSet> {
+    fn name_entry(&mut self, owner: &str) -> &mut Box<[RrSet]> {
         let owner = normalize_name(owner);
         let mut parent = owner.as_str();
         while let Some((_, rest)) = parent.split_once('.') {
-            self.ancestors.insert(rest.to_string());
+            // A known ancestor's own ancestors are known too: stop, and allocate nothing
+            // for the names a large zone repeats on every record.
+            if !self.ancestors.insert_if_new(rest) {
+                break;
+            }
             parent = rest;
         }
         self.names.entry(owner).or_default()
+    }
+
+    /// Give back what the maps reserved for growth (a large zone's tables are otherwise up
+    /// to twice their content).
+    pub fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.ancestors.shrink_to_fit();
+        self.apexes.shrink_to_fit();
     }
 
     /// Zone apexes declared so far.
@@ -100,7 +134,7 @@ impl ZoneSet {
         let mut rest = name;
         while let Some((_, parent)) = rest.split_once('.') {
             if self.names.contains_key(parent) || self.ancestors.contains(parent) {
-                return self.names.get(&format!("*.{parent}")).map(Vec::as_slice);
+                return self.names.get(&format!("*.{parent}")).map(|sets| &sets[..]);
             }
             rest = parent;
         }

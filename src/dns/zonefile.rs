@@ -9,6 +9,7 @@ use super::{Rdata, RecordType, ZoneSet};
 use crate::input::{self, InputError, InputKind};
 use hickory_proto::rr::RecordType as HickoryType;
 use hickory_proto::serialize::txt::parse_ttl;
+use std::io::Read;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -159,16 +160,11 @@ type Located<T> = Result<T, (usize, ZoneSyntaxError)>;
 
 /// Read and parse one zone file of at most [`InputKind::ZoneFile`]'s default size.
 pub fn read_zone_file(path: &Path) -> Result<Vec<ZoneRecord>, ZoneFileError> {
-    let bytes = read_bounded(path, InputKind::ZoneFile.default_limit())?;
-    parse_zone(&bytes, None, path)
-}
-
-/// The bytes of a zone file: a regular file of at most `limit` bytes.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ZoneFileError> {
-    input::read(path, InputKind::ZoneFile, limit).map_err(|source| ZoneFileError::Read {
-        file: path.to_path_buf(),
-        source,
-    })
+    let mut records = Vec::new();
+    parse_file(path, InputKind::ZoneFile.default_limit(), |record| {
+        records.push(record)
+    })?;
+    Ok(records)
 }
 
 /// Parse master-file text. `origin_hint` is the origin before any `$ORIGIN` (for `@` and
@@ -179,14 +175,28 @@ pub fn parse_zone(
     file: &Path,
 ) -> Result<Vec<ZoneRecord>, ZoneFileError> {
     let mut records = Vec::new();
-    parse_each(bytes, origin_hint, file, |record| records.push(record))?;
+    let lexer = Lexer::new(bytes.to_vec(), None);
+    parse_each(lexer, origin_hint, file, |record| records.push(record))?;
     Ok(records)
+}
+
+/// Parse a zone file as it is read, at most `limit` bytes, handing each record to `each`.
+fn parse_file(path: &Path, limit: u64, each: impl FnMut(ZoneRecord)) -> Result<(), ZoneFileError> {
+    let read_error = |source| ZoneFileError::Read {
+        file: path.to_path_buf(),
+        source,
+    };
+    let file = input::open_limited(path, InputKind::ZoneFile, limit).map_err(read_error)?;
+    // Bounded again while read: a file that grows past the limit stops there.
+    let name = crate::path::display(path);
+    let mut bounded = input::Bounded::new(file, InputKind::ZoneFile, &name, limit);
+    parse_each(Lexer::new(Vec::new(), Some(&mut bounded)), None, path, each)
 }
 
 /// Parse master-file text one entry at a time, handing each record to `each` as it is read:
 /// loading a zone never holds more than one entry's tokens besides the zone data itself.
 fn parse_each(
-    bytes: &[u8],
+    mut lexer: Lexer<'_>,
     origin_hint: Option<&str>,
     file: &Path,
     mut each: impl FnMut(ZoneRecord),
@@ -215,15 +225,6 @@ fn parse_each(
             }
         }
     };
-    let syntax = |first_entry: bool| {
-        move |(line, kind)| ZoneFileError::Syntax {
-            file: file.to_path_buf(),
-            line,
-            kind,
-            first_entry,
-        }
-    };
-    let mut lexer = Lexer::new(bytes);
     let mut reader = Reader {
         origin,
         default_ttl: None,
@@ -231,13 +232,37 @@ fn parse_each(
         last_owner: None,
     };
     let mut first = true;
-    while let Some(entry) = lexer.next_entry().map_err(syntax(false))? {
-        if let Some(record) = reader.entry(&entry).map_err(syntax(first))? {
-            each(record);
+    let outcome = loop {
+        let entry = match lexer.next_entry() {
+            Ok(Some(entry)) => entry,
+            Ok(None) => break Ok(()),
+            Err(error) => break Err((error, false)),
+        };
+        match reader.entry(&entry) {
+            Ok(Some(record)) => each(record),
+            Ok(None) => {}
+            Err(error) => break Err((error, first)),
         }
         first = false;
+    };
+    // A failed read ends the input early: that, not what the cut made of the text, is the
+    // error.
+    if let Some(error) = lexer.io_error {
+        return Err(ZoneFileError::Read {
+            file: file.to_path_buf(),
+            source: InputError::Open {
+                kind: InputKind::ZoneFile,
+                file: crate::path::display(file),
+                error,
+            },
+        });
     }
-    Ok(())
+    outcome.map_err(|((line, kind), first_entry)| ZoneFileError::Syntax {
+        file: file.to_path_buf(),
+        line,
+        kind,
+        first_entry,
+    })
 }
 
 impl ZoneSet {
@@ -251,8 +276,7 @@ impl ZoneSet {
     pub fn load_files_limited(paths: &[PathBuf], limit: u64) -> Result<ZoneSet, ZoneFileError> {
         let mut zones = ZoneSet::new();
         for path in paths {
-            let bytes = read_bounded(path, limit)?;
-            zones.add_bytes(&bytes, None, path)?;
+            parse_file(path, limit, |record| zones.add_record(record))?;
         }
         zones.shrink_to_fit();
         Ok(zones)
@@ -274,19 +298,12 @@ impl ZoneSet {
         file_name: &str,
     ) -> Result<ZoneSet, ZoneFileError> {
         let mut zones = ZoneSet::new();
-        zones.add_bytes(bytes, origin_hint, Path::new(file_name))?;
+        let lexer = Lexer::new(bytes.to_vec(), None);
+        parse_each(lexer, origin_hint, Path::new(file_name), |record| {
+            zones.add_record(record)
+        })?;
         zones.shrink_to_fit();
         Ok(zones)
-    }
-
-    /// Parse master-file text straight into this set, record by record.
-    fn add_bytes(
-        &mut self,
-        bytes: &[u8],
-        origin_hint: Option<&str>,
-        file: &Path,
-    ) -> Result<(), ZoneFileError> {
-        parse_each(bytes, origin_hint, file, |record| self.add_record(record))
     }
 
     /// Add parsed records: SOA owners become apexes, unmodelled types only make names exist.
@@ -329,9 +346,23 @@ fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f
 }
 
-/// Entries one at a time, so that a large zone is never held as tokens all at once.
+/// How much of a zone file is read at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// Entries one at a time from a window of the input, so that a large zone is never held
+/// whole, as bytes or as tokens.
 struct Lexer<'a> {
-    bytes: &'a [u8],
+    /// The input from `i`'s entry on (what came before is dropped as the window moves).
+    buf: Vec<u8>,
+    /// The rest of the input; `None` once it is all in `buf`.
+    src: Option<&'a mut dyn Read>,
+    /// A read that failed: the input ends there, and the error is the file's.
+    io_error: Option<std::io::Error>,
+    state: LexState,
+}
+
+#[derive(Clone, Copy)]
+struct LexState {
     i: usize,
     line: usize,
     line_starts_blank: bool,
@@ -340,34 +371,82 @@ struct Lexer<'a> {
 }
 
 impl<'a> Lexer<'a> {
-    fn new(bytes: &'a [u8]) -> Lexer<'a> {
+    fn new(buf: Vec<u8>, src: Option<&'a mut dyn Read>) -> Lexer<'a> {
         Lexer {
-            bytes,
-            i: 0,
-            line: 1,
-            line_starts_blank: false,
-            at_line_start: true,
-            paren_line: None,
+            buf,
+            src,
+            io_error: None,
+            state: LexState {
+                i: 0,
+                line: 1,
+                line_starts_blank: false,
+                at_line_start: true,
+                paren_line: None,
+            },
         }
     }
 
-    /// The next entry, `None` at the end of the input.
+    /// The next entry, `None` at the end of the input. An entry that reaches the end of the
+    /// window (its last byte, or the one look-ahead byte past it) is lexed again once more of
+    /// the input is read, so a window's edge never cuts a token.
     fn next_entry(&mut self) -> Located<Option<Entry>> {
-        let bytes = self.bytes;
-        let mut current: Option<Entry> = None;
-        while let Some(&b) = bytes.get(self.i) {
-            if self.at_line_start {
-                self.line_starts_blank = b == b' ' || b == b'\t';
-                self.at_line_start = false;
+        loop {
+            let start = self.state;
+            let result = self.lex_entry();
+            if self.src.is_none() || self.state.i + 1 < self.buf.len() {
+                return result;
             }
-            let (line, line_starts_blank) = (self.line, self.line_starts_blank);
-            let i = &mut self.i;
+            self.state = start;
+            self.refill();
+        }
+    }
+
+    /// Drop what was lexed, then read at least a chunk more (as much again as the window
+    /// holds when one entry outgrows it, so a long entry is lexed a logarithmic number of
+    /// times).
+    fn refill(&mut self) {
+        let Some(src) = self.src.as_mut() else {
+            return;
+        };
+        self.buf.drain(..self.state.i.min(self.buf.len()));
+        self.state.i = 0;
+        let mut filled = self.buf.len();
+        self.buf.resize(filled + CHUNK.max(filled), 0);
+        while filled < self.buf.len() {
+            match src.read(&mut self.buf[filled..]) {
+                Ok(0) => {
+                    self.src = None;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.io_error = Some(e);
+                    self.src = None;
+                    break;
+                }
+            }
+        }
+        self.buf.truncate(filled);
+    }
+
+    fn lex_entry(&mut self) -> Located<Option<Entry>> {
+        let bytes = &self.buf;
+        let this = &mut self.state;
+        let mut current: Option<Entry> = None;
+        while let Some(&b) = bytes.get(this.i) {
+            if this.at_line_start {
+                this.line_starts_blank = b == b' ' || b == b'\t';
+                this.at_line_start = false;
+            }
+            let (line, line_starts_blank) = (this.line, this.line_starts_blank);
+            let i = &mut this.i;
             match b {
                 b'\n' => {
-                    self.line += 1;
+                    this.line += 1;
                     *i += 1;
-                    self.at_line_start = true;
-                    if self.paren_line.is_none() && current.is_some() {
+                    this.at_line_start = true;
+                    if this.paren_line.is_none() && current.is_some() {
                         return Ok(current);
                     }
                 }
@@ -378,14 +457,14 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'(' => {
-                    if self.paren_line.is_some() {
+                    if this.paren_line.is_some() {
                         return Err((line, ZoneSyntaxError::NestedParen));
                     }
-                    self.paren_line = Some(line);
+                    this.paren_line = Some(line);
                     *i += 1;
                 }
                 b')' => {
-                    if self.paren_line.take().is_none() {
+                    if this.paren_line.take().is_none() {
                         return Err((line, ZoneSyntaxError::UnexpectedCloseParen));
                     }
                     *i += 1;
@@ -406,14 +485,14 @@ impl<'a> Lexer<'a> {
                                     return Err((start, ZoneSyntaxError::UnclosedQuote));
                                 };
                                 if next == b'\n' {
-                                    self.line += 1;
+                                    this.line += 1;
                                 }
                                 raw.extend_from_slice(&[b'\\', next]);
                                 *i += 2;
                             }
                             Some(&c) => {
                                 if c == b'\n' {
-                                    self.line += 1;
+                                    this.line += 1;
                                 }
                                 raw.push(c);
                                 *i += 1;
@@ -449,7 +528,7 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        if let Some(open) = self.paren_line {
+        if let Some(open) = this.paren_line {
             return Err((open, ZoneSyntaxError::UnclosedParen));
         }
         Ok(current)

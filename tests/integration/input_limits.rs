@@ -273,3 +273,52 @@ fn a_stats_file_of_one_endless_line_is_bounded() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("longer than 65536 bytes"), "{stderr}");
 }
+
+/// The rows `| name | limit | flag |` of the tables in docs/limits.md.
+fn documented_limits() -> Vec<(String, String, String)> {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/limits.md"))
+        .expect("docs/limits.md");
+    text.lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| input") && !l.starts_with("| record"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect();
+            let cell = |i: usize| cells.get(i).cloned().unwrap_or_default();
+            (cell(0), cell(1), cell(2))
+        })
+        .collect()
+}
+
+#[test]
+fn the_limits_table_is_the_code() {
+    let mut expected: Vec<(String, String, String)> = InputKind::ALL
+        .iter()
+        .map(|kind| {
+            (
+                kind.noun().to_string(),
+                mailaudit::input::size(kind.default_limit()),
+                kind.flag().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    expected.push((
+        "stats record".into(),
+        mailaudit::input::size(mailaudit::input::MAX_STATS_RECORD as u64),
+        String::new(),
+    ));
+    assert_eq!(documented_limits(), expected);
+}
+
+#[test]
+fn the_draft_limit_is_the_default_of_max_size() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mailaudit"))
+        .args(["message", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("[default: 10MB]"), "{help}");
+    assert_eq!(InputKind::Draft.default_limit(), 10_000_000);
+}

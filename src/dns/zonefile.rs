@@ -593,7 +593,9 @@ struct Name {
 impl Name {
     /// Presentation form: lower-case, no trailing dot, unusual octets as `\DDD`.
     fn to_text(&self) -> String {
-        let mut out = String::new();
+        // Exact for plain names: a large zone keeps one of these per record.
+        let plain: usize = self.labels.iter().map(|l| l.len() + 1).sum();
+        let mut out = String::with_capacity(plain.saturating_sub(1));
         for (n, label) in self.labels.iter().enumerate() {
             if n > 0 {
                 out.push('.');

@@ -13,7 +13,7 @@ pub struct ZoneSet {
     /// Owner name -> its RRsets, each shared so an answer is a reference count, not a copy.
     /// A boxed slice, not a `Vec`: most names hold one or two RRsets, and a `Vec` would
     /// reserve four (issue 12: a million-record zone).
-    names: FxHashMap<String, Box<[RrSet]>>,
+    names: FxHashMap<Box<str>, Box<[RrSet]>>,
     /// Names that exist only because something below them does (empty non-terminals).
     ancestors: FxHashSet<String>,
     /// Zone apexes loaded; a name under no apex and without records is NXDOMAIN either way.
@@ -85,14 +85,15 @@ impl ZoneSet {
         let owner = normalize_name(owner);
         let mut parent = owner.as_str();
         while let Some((_, rest)) = parent.split_once('.') {
-            // A known ancestor's own ancestors are known too: stop, and allocate nothing
-            // for the names a large zone repeats on every record.
-            if !self.ancestors.insert_if_new(rest) {
+            // A name that holds records, or a known ancestor, has its own ancestors known
+            // already: stop, and allocate nothing for the names a large zone repeats on
+            // every record (`records_at` looks in `names` before `ancestors`).
+            if self.names.contains_key(rest) || !self.ancestors.insert_if_new(rest) {
                 break;
             }
             parent = rest;
         }
-        self.names.entry(owner).or_default()
+        self.names.entry(owner.into_boxed_str()).or_default()
     }
 
     /// Give back what the maps reserved for growth (a large zone's tables are otherwise up
@@ -134,7 +135,10 @@ impl ZoneSet {
         let mut rest = name;
         while let Some((_, parent)) = rest.split_once('.') {
             if self.names.contains_key(parent) || self.ancestors.contains(parent) {
-                return self.names.get(&format!("*.{parent}")).map(|sets| &sets[..]);
+                return self
+                    .names
+                    .get(format!("*.{parent}").as_str())
+                    .map(|sets| &sets[..]);
             }
             rest = parent;
         }

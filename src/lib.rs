@@ -14,6 +14,7 @@ pub mod dmarc;
 pub mod dns;
 pub mod domain;
 pub mod finding;
+pub mod input;
 pub mod message;
 pub mod mx;
 pub mod path;

@@ -4,6 +4,7 @@
 //! `zones` when the command line names no DNS source.
 
 use crate::dns::{LiveConfig, Resolver, ZoneSet};
+use crate::input::{self, InputKind};
 use crate::rules::Rules;
 use crate::run::Mode;
 use anyhow::{Context, Result, bail};
@@ -23,6 +24,8 @@ pub struct DnsOptions {
     pub timeout: Duration,
     /// Audit at most this many targets at once.
     pub concurrency: NonZeroUsize,
+    /// The largest zone file read, in bytes (`--max-zone-size`).
+    pub max_zone_size: u64,
 }
 
 impl DnsOptions {
@@ -49,16 +52,16 @@ pub struct AuditContext<'a> {
     pub nameservers: Vec<SocketAddr>,
     pub timeout: Duration,
     pub concurrency: NonZeroUsize,
+    pub max_zone_size: u64,
 }
 
 impl<'a> AuditContext<'a> {
-    /// The context of the command-line options. A zone file that cannot be read fails here
-    /// (exit 2), before any output.
+    /// The context of the command-line options. A zone file that cannot be read, is not a
+    /// regular file or is over `--max-zone-size` fails here (exit 2), before any output.
     pub fn new(dns: &DnsOptions, rules: &'a Rules) -> Result<AuditContext<'a>> {
         let zone_files = expand_zone_paths(&dns.zone)?;
         for path in &zone_files {
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot read zone file {}", path.display()))?;
+            input::open_limited(path, InputKind::ZoneFile, dns.max_zone_size)?;
         }
         let mode = if dns.zone.is_empty() {
             Mode::Live {
@@ -76,6 +79,7 @@ impl<'a> AuditContext<'a> {
             nameservers: dns.nameservers.clone(),
             timeout: dns.timeout,
             concurrency: dns.concurrency,
+            max_zone_size: dns.max_zone_size,
         })
     }
 
@@ -112,7 +116,7 @@ impl<'a> AuditContext<'a> {
             };
             return Resolver::live(config).context("cannot set up live DNS");
         }
-        let zones = ZoneSet::load_files(&self.zone_files)?;
+        let zones = ZoneSet::load_files_limited(&self.zone_files, self.max_zone_size)?;
         Ok(Resolver::offline(zones))
     }
 }

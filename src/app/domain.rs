@@ -5,8 +5,9 @@ use super::context::{AuditContext, runtime};
 use super::registry::{CommandRules, rules_run_by};
 use super::sink::ResultSink;
 use crate::domain::{DomainRequest, audit_domains};
+use crate::input::{self, InputKind};
 use crate::report::SarifContext;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use std::io::{self, IsTerminal};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -44,8 +45,8 @@ impl DomainOptions {
     pub fn domain_list(&self, locations: &mut SarifContext) -> Result<Vec<String>> {
         let mut domains = self.domains.clone();
         if let Some(path) = &self.domains_file {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read domains file {}", path.display()))?;
+            let limit = InputKind::DomainsFile.default_limit();
+            let text = input::read_to_string(path, InputKind::DomainsFile, limit)?;
             let file = path.display().to_string();
             for (number, line) in text.lines().enumerate() {
                 let line = line.split('#').next().unwrap_or("").trim();

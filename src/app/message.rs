@@ -42,8 +42,9 @@ impl MessageOptions {
     }
 }
 
-/// Every path named on the command line must exist, and a directory must hold drafts: a
-/// mistyped path or an empty directory is a usage error (exit 2), not a clean run.
+/// Every path named on the command line must exist, a directory must hold drafts and
+/// anything else must be a regular file: a mistyped path, an empty directory or a FIFO is a
+/// usage error (exit 2), not a clean run or a run that waits for a writer.
 pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {
     for path in paths {
         let meta =
@@ -53,7 +54,7 @@ pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {
                 bail!("no .eml drafts under {}", path.display());
             }
         } else {
-            std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+            crate::input::check(path, crate::input::InputKind::Draft)?;
         }
     }
     Ok(())

@@ -28,6 +28,7 @@
 
 use crate::config::{Config, ConfigError};
 use crate::dns::{is_valid_query_name, normalize_name};
+use crate::input::{self, InputError, InputKind};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -56,8 +57,9 @@ pub const DEFAULT_PROFILE: &str = "cold-outreach";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CampaignError {
-    #[error("cannot read campaign file {file}: {reason}")]
-    Read { file: String, reason: String },
+    /// Not a regular file, over the limit, or unreadable ([`crate::input`]).
+    #[error(transparent)]
+    Read(#[from] InputError),
     #[error("{file}:{message}")]
     Parse { file: String, message: String },
     #[error("{file}:{line}: unknown key `{key}` in the campaign file (known: {known})")]
@@ -162,11 +164,8 @@ impl Campaign {
 
     /// Read, parse and check a campaign file.
     pub fn load(path: &Path) -> Result<Campaign, CampaignError> {
-        let source = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CampaignError::Read {
-            file: source.clone(),
-            reason: io(&e),
-        })?;
+        let limit = InputKind::CampaignFile.default_limit();
+        let text = input::read_to_string(path, InputKind::CampaignFile, limit)?;
         Campaign::parse(&text, path, true)
     }
 
@@ -353,12 +352,8 @@ impl Campaign {
         if let Some(list) = &raw.zones {
             for item in list.get_ref() {
                 let path = resolve(&base, item.get_ref());
-                if check_files && !path.exists() {
-                    return Err(invalid(
-                        item.span(),
-                        "zones",
-                        format!("{}: no such file or directory", path.display()),
-                    ));
+                if check_files {
+                    check_zone_path(&path).map_err(|why| invalid(item.span(), "zones", why))?;
                 }
                 zones.push(path);
             }
@@ -478,26 +473,41 @@ pub fn resolve(base: &Path, path: &str) -> PathBuf {
     crate::path::clean(&base.join(path))
 }
 
-/// A drafts path must exist; a directory must hold `.eml` drafts.
+/// A drafts path must exist; a directory must hold `.eml` drafts, anything else must be a
+/// regular file (a FIFO would block the run).
 fn check_draft_path(path: &Path) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io(&e)))?;
-    if meta.is_dir() && !crate::message::run::has_drafts(path) {
-        return Err(format!("no .eml drafts under {}", path.display()));
+    if meta.is_dir() {
+        if !crate::message::run::has_drafts(path) {
+            return Err(format!("no .eml drafts under {}", path.display()));
+        }
+        return Ok(());
     }
-    Ok(())
+    input::check(path, InputKind::Draft).map_err(|e| why(path, e))
 }
 
-/// The stats file must be a file that can be read. Its rows are read by the sender scoring.
+/// The stats file must be a regular file that can be opened. Its rows are read by the
+/// sender scoring.
 fn check_stats_path(path: &Path) -> Result<(), String> {
+    input::check(path, InputKind::StatsFile).map_err(|e| why(path, e))
+}
+
+/// A zone path must be a directory (of `*.zone` files) or a regular file.
+fn check_zone_path(path: &Path) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io(&e)))?;
     if meta.is_dir() {
-        return Err(format!(
-            "{} is a directory, not a CSV or JSON file of daily sending statistics",
-            path.display()
-        ));
+        return Ok(());
     }
-    std::fs::File::open(path).map_err(|e| format!("{}: {}", path.display(), io(&e)))?;
-    Ok(())
+    input::check(path, InputKind::ZoneFile).map_err(|e| why(path, e))
+}
+
+/// A file the campaign names that cannot be read: a missing file as `path: reason`, the
+/// rest (a FIFO, a device) naming its kind.
+fn why(path: &Path, error: InputError) -> String {
+    match error {
+        InputError::Open { error, .. } => format!("{}: {}", path.display(), io(&error)),
+        other => other.to_string(),
+    }
 }
 
 fn io(error: &std::io::Error) -> String {

@@ -20,6 +20,7 @@ pub mod rules;
 
 use crate::config::rules::UNUSED_IGNORE;
 use crate::finding::{Finding, Location, Severity};
+use crate::input::{self, InputError, InputKind};
 use crate::rules::{RuleId, Rules};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,12 +32,9 @@ pub const DEFAULT_FILE: &str = "mailaudit.toml";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read rules file {file}: {source}")]
-    Read {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Not a regular file, over the limit, or unreadable ([`crate::input`]).
+    #[error(transparent)]
+    Read(#[from] InputError),
     /// A TOML syntax or structure error: [`toml_error`] words it.
     #[error("{file}:{message}")]
     Parse { file: String, message: String },
@@ -290,10 +288,8 @@ impl Config {
     /// targets of its ignores are relative to its directory ([`Config::anchor`]).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let source = crate::path::display(path);
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            file: source.clone(),
-            source: e,
-        })?;
+        let limit = InputKind::RulesFile.default_limit();
+        let text = input::read_to_string(path, InputKind::RulesFile, limit)?;
         let mut config = Config::parse(&text, &source)?;
         config.anchor(path.parent().unwrap_or(Path::new("")));
         Ok(config)
@@ -381,7 +377,9 @@ pub fn find_default(cwd: &Path) -> Option<PathBuf> {
     };
     dirs.into_iter()
         .map(|dir| dir.join(DEFAULT_FILE))
-        .find(|file| file.is_file())
+        // Whatever it is: a FIFO or directory by that name is refused when loaded, never
+        // silently passed over.
+        .find(|file| file.exists())
 }
 
 /// Applies the ignores to findings as targets finish, remembering which ignores were used so

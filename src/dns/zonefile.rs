@@ -7,8 +7,10 @@
 
 use super::name::unescape_at;
 use super::{DnsName, NameError, Rdata, RecordType, ZoneSet};
+use crate::input::{self, InputError, InputKind};
 use hickory_proto::rr::RecordType as HickoryType;
 use hickory_proto::serialize::txt::parse_ttl;
+use std::io::Read;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -55,11 +57,12 @@ pub struct ZoneRecord {
 /// A zone file that could not be loaded. Always names the file; syntax errors name the line.
 #[derive(Debug, thiserror::Error)]
 pub enum ZoneFileError {
-    #[error("{}: cannot read: {source}", file.display())]
+    /// Not a regular file, over the size limit, or unreadable ([`crate::input`]).
+    #[error("{source}")]
     Read {
         file: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: InputError,
     },
     #[error("{}: origin {origin:?} is not a valid domain name", file.display())]
     BadOrigin { file: PathBuf, origin: String },
@@ -154,13 +157,13 @@ impl ZoneSyntaxError {
 
 type Located<T> = Result<T, (usize, ZoneSyntaxError)>;
 
-/// Read and parse one zone file.
+/// Read and parse one zone file of at most [`InputKind::ZoneFile`]'s default size.
 pub fn read_zone_file(path: &Path) -> Result<Vec<ZoneRecord>, ZoneFileError> {
-    let bytes = std::fs::read(path).map_err(|source| ZoneFileError::Read {
-        file: path.to_path_buf(),
-        source,
+    let mut records = Vec::new();
+    parse_file(path, InputKind::ZoneFile.default_limit(), |record| {
+        records.push(record)
     })?;
-    parse_zone(&bytes, None, path)
+    Ok(records)
 }
 
 /// Parse master-file text. `origin_hint` is the origin before any `$ORIGIN` (for `@` and
@@ -170,6 +173,33 @@ pub fn parse_zone(
     origin_hint: Option<&str>,
     file: &Path,
 ) -> Result<Vec<ZoneRecord>, ZoneFileError> {
+    let mut records = Vec::new();
+    let lexer = Lexer::new(bytes.to_vec(), None);
+    parse_each(lexer, origin_hint, file, |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Parse a zone file as it is read, at most `limit` bytes, handing each record to `each`.
+fn parse_file(path: &Path, limit: u64, each: impl FnMut(ZoneRecord)) -> Result<(), ZoneFileError> {
+    let read_error = |source| ZoneFileError::Read {
+        file: path.to_path_buf(),
+        source,
+    };
+    let file = input::open_limited(path, InputKind::ZoneFile, limit).map_err(read_error)?;
+    // Bounded again while read: a file that grows past the limit stops there.
+    let name = crate::path::display(path);
+    let mut bounded = input::Bounded::new(file, InputKind::ZoneFile, &name, limit);
+    parse_each(Lexer::new(Vec::new(), Some(&mut bounded)), None, path, each)
+}
+
+/// Parse master-file text one entry at a time, handing each record to `each` as it is read:
+/// loading a zone never holds more than one entry's tokens besides the zone data itself.
+fn parse_each(
+    mut lexer: Lexer<'_>,
+    origin_hint: Option<&str>,
+    file: &Path,
+    mut each: impl FnMut(ZoneRecord),
+) -> Result<(), ZoneFileError> {
     let origin = match origin_hint {
         None => None,
         Some(hint) => {
@@ -194,35 +224,60 @@ pub fn parse_zone(
             }
         }
     };
-    let syntax = |first_entry: bool| {
-        move |(line, kind)| ZoneFileError::Syntax {
-            file: file.to_path_buf(),
-            line,
-            kind,
-            first_entry,
-        }
-    };
-    let entries = lex(bytes).map_err(syntax(false))?;
     let mut reader = Reader {
         origin,
         default_ttl: None,
         last_ttl: None,
         last_owner: None,
-        records: Vec::new(),
     };
-    for (i, entry) in entries.iter().enumerate() {
-        reader.entry(entry).map_err(syntax(i == 0))?;
+    let mut first = true;
+    let outcome = loop {
+        let entry = match lexer.next_entry() {
+            Ok(Some(entry)) => entry,
+            Ok(None) => break Ok(()),
+            Err(error) => break Err((error, false)),
+        };
+        match reader.entry(&entry) {
+            Ok(Some(record)) => each(record),
+            Ok(None) => {}
+            Err(error) => break Err((error, first)),
+        }
+        first = false;
+    };
+    // A failed read ends the input early: that, not what the cut made of the text, is the
+    // error.
+    if let Some(error) = lexer.io_error {
+        return Err(ZoneFileError::Read {
+            file: file.to_path_buf(),
+            source: InputError::Open {
+                kind: InputKind::ZoneFile,
+                file: crate::path::display(file),
+                error,
+            },
+        });
     }
-    Ok(reader.records)
+    outcome.map_err(|((line, kind), first_entry)| ZoneFileError::Syntax {
+        file: file.to_path_buf(),
+        line,
+        kind,
+        first_entry,
+    })
 }
 
 impl ZoneSet {
-    /// Load any number of zone files into one set (one per run, all zones together).
+    /// Load any number of zone files into one set (one per run, all zones together), each
+    /// at most [`InputKind::ZoneFile`]'s default size.
     pub fn load_files(paths: &[PathBuf]) -> Result<ZoneSet, ZoneFileError> {
+        ZoneSet::load_files_limited(paths, InputKind::ZoneFile.default_limit())
+    }
+
+    /// [`ZoneSet::load_files`] with each file at most `limit` bytes (`--max-zone-size`).
+    pub fn load_files_limited(paths: &[PathBuf], limit: u64) -> Result<ZoneSet, ZoneFileError> {
         let mut zones = ZoneSet::new();
         for path in paths {
-            zones.add_records(&read_zone_file(path)?);
+            parse_file(path, limit, |record| zones.add_record(record))?;
         }
+        zones.shrink_to_fit();
         Ok(zones)
     }
 
@@ -241,23 +296,30 @@ impl ZoneSet {
         origin_hint: Option<&str>,
         file_name: &str,
     ) -> Result<ZoneSet, ZoneFileError> {
-        let records = parse_zone(bytes, origin_hint, Path::new(file_name))?;
         let mut zones = ZoneSet::new();
-        zones.add_records(&records);
+        let lexer = Lexer::new(bytes.to_vec(), None);
+        parse_each(lexer, origin_hint, Path::new(file_name), |record| {
+            zones.add_record(record)
+        })?;
+        zones.shrink_to_fit();
         Ok(zones)
     }
 
     /// Add parsed records: SOA owners become apexes, unmodelled types only make names exist.
     pub fn add_records(&mut self, records: &[ZoneRecord]) {
         for record in records {
-            match &record.data {
-                ZoneData::Rdata(rdata) => self.insert(&record.owner, rdata.clone()),
-                ZoneData::Soa(_) => {
-                    self.add_apex(&record.owner);
-                    self.insert(&record.owner, Rdata::Other(RecordType::Soa));
-                }
-                ZoneData::Other { .. } => self.insert_name(&record.owner),
+            self.add_record(record.clone());
+        }
+    }
+
+    fn add_record(&mut self, record: ZoneRecord) {
+        match record.data {
+            ZoneData::Rdata(rdata) => self.insert(&record.owner, rdata),
+            ZoneData::Soa(_) => {
+                self.add_apex(&record.owner);
+                self.insert(&record.owner, Rdata::Other(RecordType::Soa));
             }
+            ZoneData::Other { .. } => self.insert_name(&record.owner),
         }
     }
 }
@@ -283,116 +345,193 @@ fn is_control(b: u8) -> bool {
     (b < 0x20 && b != b'\t') || b == 0x7f
 }
 
-fn lex(bytes: &[u8]) -> Located<Vec<Entry>> {
-    let mut entries = Vec::new();
-    let mut current: Option<Entry> = None;
-    let mut line = 1usize;
-    let mut line_starts_blank = false;
-    let mut at_line_start = true;
-    let mut paren_line: Option<usize> = None;
-    let mut i = 0usize;
+/// How much of a zone file is read at a time.
+const CHUNK: usize = 256 * 1024;
 
-    while let Some(&b) = bytes.get(i) {
-        if at_line_start {
-            line_starts_blank = b == b' ' || b == b'\t';
-            at_line_start = false;
+/// Entries one at a time from a window of the input, so that a large zone is never held
+/// whole, as bytes or as tokens.
+struct Lexer<'a> {
+    /// The input from `i`'s entry on (what came before is dropped as the window moves).
+    buf: Vec<u8>,
+    /// The rest of the input; `None` once it is all in `buf`.
+    src: Option<&'a mut dyn Read>,
+    /// A read that failed: the input ends there, and the error is the file's.
+    io_error: Option<std::io::Error>,
+    state: LexState,
+}
+
+#[derive(Clone, Copy)]
+struct LexState {
+    i: usize,
+    line: usize,
+    line_starts_blank: bool,
+    at_line_start: bool,
+    paren_line: Option<usize>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(buf: Vec<u8>, src: Option<&'a mut dyn Read>) -> Lexer<'a> {
+        Lexer {
+            buf,
+            src,
+            io_error: None,
+            state: LexState {
+                i: 0,
+                line: 1,
+                line_starts_blank: false,
+                at_line_start: true,
+                paren_line: None,
+            },
         }
-        match b {
-            b'\n' => {
-                line += 1;
-                i += 1;
-                at_line_start = true;
-                if paren_line.is_none()
-                    && let Some(entry) = current.take()
-                {
-                    entries.push(entry);
+    }
+
+    /// The next entry, `None` at the end of the input. An entry that reaches the end of the
+    /// window (its last byte, or the one look-ahead byte past it) is lexed again once more of
+    /// the input is read, so a window's edge never cuts a token.
+    fn next_entry(&mut self) -> Located<Option<Entry>> {
+        loop {
+            let start = self.state;
+            let result = self.lex_entry();
+            if self.src.is_none() || self.state.i + 1 < self.buf.len() {
+                return result;
+            }
+            self.state = start;
+            self.refill();
+        }
+    }
+
+    /// Drop what was lexed, then read at least a chunk more (as much again as the window
+    /// holds when one entry outgrows it, so a long entry is lexed a logarithmic number of
+    /// times).
+    fn refill(&mut self) {
+        let Some(src) = self.src.as_mut() else {
+            return;
+        };
+        self.buf.drain(..self.state.i.min(self.buf.len()));
+        self.state.i = 0;
+        let mut filled = self.buf.len();
+        self.buf.resize(filled + CHUNK.max(filled), 0);
+        while filled < self.buf.len() {
+            match src.read(&mut self.buf[filled..]) {
+                Ok(0) => {
+                    self.src = None;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.io_error = Some(e);
+                    self.src = None;
+                    break;
                 }
             }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b';' => {
-                while bytes.get(i).is_some_and(|&c| c != b'\n') {
-                    i += 1;
-                }
+        }
+        self.buf.truncate(filled);
+    }
+
+    fn lex_entry(&mut self) -> Located<Option<Entry>> {
+        let bytes = &self.buf;
+        let this = &mut self.state;
+        let mut current: Option<Entry> = None;
+        while let Some(&b) = bytes.get(this.i) {
+            if this.at_line_start {
+                this.line_starts_blank = b == b' ' || b == b'\t';
+                this.at_line_start = false;
             }
-            b'(' => {
-                if paren_line.is_some() {
-                    return Err((line, ZoneSyntaxError::NestedParen));
+            let (line, line_starts_blank) = (this.line, this.line_starts_blank);
+            let i = &mut this.i;
+            match b {
+                b'\n' => {
+                    this.line += 1;
+                    *i += 1;
+                    this.at_line_start = true;
+                    if this.paren_line.is_none() && current.is_some() {
+                        return Ok(current);
+                    }
                 }
-                paren_line = Some(line);
-                i += 1;
-            }
-            b')' => {
-                if paren_line.take().is_none() {
-                    return Err((line, ZoneSyntaxError::UnexpectedCloseParen));
+                b' ' | b'\t' | b'\r' => *i += 1,
+                b';' => {
+                    while bytes.get(*i).is_some_and(|&c| c != b'\n') {
+                        *i += 1;
+                    }
                 }
-                i += 1;
-            }
-            b'"' => {
-                let start = line;
-                let mut raw = Vec::new();
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => return Err((start, ZoneSyntaxError::UnclosedQuote)),
-                        Some(b'"') => {
-                            i += 1;
+                b'(' => {
+                    if this.paren_line.is_some() {
+                        return Err((line, ZoneSyntaxError::NestedParen));
+                    }
+                    this.paren_line = Some(line);
+                    *i += 1;
+                }
+                b')' => {
+                    if this.paren_line.take().is_none() {
+                        return Err((line, ZoneSyntaxError::UnexpectedCloseParen));
+                    }
+                    *i += 1;
+                }
+                b'"' => {
+                    let start = line;
+                    let mut raw = Vec::new();
+                    *i += 1;
+                    loop {
+                        match bytes.get(*i) {
+                            None => return Err((start, ZoneSyntaxError::UnclosedQuote)),
+                            Some(b'"') => {
+                                *i += 1;
+                                break;
+                            }
+                            Some(b'\\') => {
+                                let Some(&next) = bytes.get(*i + 1) else {
+                                    return Err((start, ZoneSyntaxError::UnclosedQuote));
+                                };
+                                if next == b'\n' {
+                                    this.line += 1;
+                                }
+                                raw.extend_from_slice(&[b'\\', next]);
+                                *i += 2;
+                            }
+                            Some(&c) => {
+                                if c == b'\n' {
+                                    this.line += 1;
+                                }
+                                raw.push(c);
+                                *i += 1;
+                            }
+                        }
+                    }
+                    push_token(&mut current, raw, true, start, line_starts_blank);
+                }
+                c if is_control(c) => return Err((line, ZoneSyntaxError::ControlChar(c))),
+                _ => {
+                    let mut raw = Vec::new();
+                    while let Some(&c) = bytes.get(*i) {
+                        if matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"') {
                             break;
                         }
-                        Some(b'\\') => {
-                            let Some(&next) = bytes.get(i + 1) else {
-                                return Err((start, ZoneSyntaxError::UnclosedQuote));
-                            };
-                            if next == b'\n' {
-                                line += 1;
-                            }
-                            raw.extend_from_slice(&[b'\\', next]);
-                            i += 2;
+                        if is_control(c) {
+                            return Err((line, ZoneSyntaxError::ControlChar(c)));
                         }
-                        Some(&c) => {
-                            if c == b'\n' {
-                                line += 1;
+                        if c == b'\\' {
+                            match bytes.get(*i + 1) {
+                                Some(&next) if next != b'\n' && !is_control(next) => {
+                                    raw.extend_from_slice(&[b'\\', next]);
+                                    *i += 2;
+                                    continue;
+                                }
+                                _ => return Err((line, ZoneSyntaxError::BadEscape)),
                             }
-                            raw.push(c);
-                            i += 1;
                         }
+                        raw.push(c);
+                        *i += 1;
                     }
+                    push_token(&mut current, raw, false, line, line_starts_blank);
                 }
-                push_token(&mut current, raw, true, start, line_starts_blank);
-            }
-            c if is_control(c) => return Err((line, ZoneSyntaxError::ControlChar(c))),
-            _ => {
-                let mut raw = Vec::new();
-                while let Some(&c) = bytes.get(i) {
-                    if matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"') {
-                        break;
-                    }
-                    if is_control(c) {
-                        return Err((line, ZoneSyntaxError::ControlChar(c)));
-                    }
-                    if c == b'\\' {
-                        match bytes.get(i + 1) {
-                            Some(&next) if next != b'\n' && !is_control(next) => {
-                                raw.extend_from_slice(&[b'\\', next]);
-                                i += 2;
-                                continue;
-                            }
-                            _ => return Err((line, ZoneSyntaxError::BadEscape)),
-                        }
-                    }
-                    raw.push(c);
-                    i += 1;
-                }
-                push_token(&mut current, raw, false, line, line_starts_blank);
             }
         }
+        if let Some(open) = this.paren_line {
+            return Err((open, ZoneSyntaxError::UnclosedParen));
+        }
+        Ok(current)
     }
-    if let Some(open) = paren_line {
-        return Err((open, ZoneSyntaxError::UnclosedParen));
-    }
-    if let Some(entry) = current.take() {
-        entries.push(entry);
-    }
-    Ok(entries)
 }
 
 fn push_token(current: &mut Option<Entry>, raw: Vec<u8>, quoted: bool, line: usize, blank: bool) {
@@ -464,7 +603,6 @@ struct Reader {
     default_ttl: Option<u32>,
     last_ttl: Option<u32>,
     last_owner: Option<String>,
-    records: Vec<ZoneRecord>,
 }
 
 /// The record types a zone file may name, resolved to what we keep.
@@ -514,12 +652,13 @@ fn parse_ttl_token(token: &Token) -> Located<u32> {
 }
 
 impl Reader {
-    fn entry(&mut self, entry: &Entry) -> Located<()> {
+    /// The record of one entry; `None` for a directive.
+    fn entry(&mut self, entry: &Entry) -> Located<Option<ZoneRecord>> {
         let Some(first) = entry.tokens.first() else {
-            return Ok(());
+            return Ok(None);
         };
         if !entry.blank_owner && !first.quoted && first.raw.first() == Some(&b'$') {
-            return self.directive(entry, first);
+            return self.directive(entry, first).map(|()| None);
         }
         let mut rest = entry.tokens.iter().peekable();
         let owner = if entry.blank_owner {
@@ -570,13 +709,12 @@ impl Reader {
                 _ => None,
             })
             .unwrap_or(DEFAULT_TTL);
-        self.records.push(ZoneRecord {
+        Ok(Some(ZoneRecord {
             owner,
             ttl,
             data,
             line: entry.line,
-        });
-        Ok(())
+        }))
     }
 
     fn directive(&mut self, entry: &Entry, first: &Token) -> Located<()> {

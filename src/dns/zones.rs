@@ -14,7 +14,9 @@ pub(super) const MAX_CNAME_CHAIN: usize = 16;
 #[derive(Default, Clone, Debug)]
 pub struct ZoneSet {
     /// Owner name -> its RRsets, each shared so an answer is a reference count, not a copy.
-    names: FxHashMap<DnsName, Vec<RrSet>>,
+    /// A boxed slice, not a `Vec`: most names hold one or two RRsets, and a `Vec` would
+    /// reserve four (issue 12: a million-record zone).
+    names: FxHashMap<DnsName, Box<[RrSet]>>,
     /// Names that exist only because something below them does (empty non-terminals).
     ancestors: FxHashSet<DnsName>,
     /// Zone apexes loaded; a name under no apex and without records is NXDOMAIN either way.
@@ -54,10 +56,15 @@ impl ZoneSet {
                 records.push(rdata);
                 set.records = Arc::from(records);
             }
-            None => sets.push(RrSet {
-                rtype,
-                records: Arc::from([rdata]),
-            }),
+            None => {
+                let mut grown = std::mem::take(sets).into_vec();
+                grown.reserve_exact(1);
+                grown.push(RrSet {
+                    rtype,
+                    records: Arc::from([rdata]),
+                });
+                *sets = grown.into_boxed_slice();
+            }
         }
     }
 
@@ -66,14 +73,28 @@ impl ZoneSet {
         self.name_entry(owner);
     }
 
-    fn name_entry(&mut self, owner: &str) -> Option<&mut Vec<RrSet>> {
+    fn name_entry(&mut self, owner: &str) -> Option<&mut Box<[RrSet]>> {
         let owner = DnsName::parse(owner).ok()?;
         let mut parent = owner.parent();
         while let Some(name) = parent.filter(|p| !p.is_root()) {
+            // A name that holds records, or a known ancestor, has its own ancestors known
+            // already: stop, so the names a large zone repeats on every record are not
+            // inserted again (`records_at` looks in `names` before `ancestors`).
+            if self.names.contains_key(&name) || self.ancestors.contains(&name) {
+                break;
+            }
             parent = name.parent();
             self.ancestors.insert(name);
         }
         Some(self.names.entry(owner).or_default())
+    }
+
+    /// Give back what the maps reserved for growth (a large zone's tables are otherwise up
+    /// to twice their content).
+    pub fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.ancestors.shrink_to_fit();
+        self.apexes.shrink_to_fit();
     }
 
     /// Zone apexes declared so far.
@@ -110,7 +131,7 @@ impl ZoneSet {
         while let Some(parent) = rest.filter(|p| !p.is_root()) {
             if self.names.contains_key(&parent) || self.ancestors.contains(&parent) {
                 let wildcard = parent.child(b"*").ok()?;
-                return self.names.get(&wildcard).map(Vec::as_slice);
+                return self.names.get(&wildcard).map(|sets| &sets[..]);
             }
             rest = parent.parent();
         }

@@ -277,14 +277,13 @@ pub fn audit_file(path: &Path, rules: &Rules, options: &DraftOptions) -> DraftAu
             .push(unreadable_finding(rules, &target, &error));
         audit
     };
-    let mut file = match std::fs::File::open(path) {
+    // Never blocks: a FIFO or device is refused by what it is (the command line refuses
+    // them before any draft is read; this is for library callers and files that changed).
+    let mut file = match crate::input::open(path, crate::input::InputKind::Draft) {
         Ok(file) => file,
-        Err(error) => return unreadable(error),
+        Err(error) => return unreadable(error.into_io()),
     };
     let size = match file.metadata() {
-        Ok(meta) if meta.is_dir() => {
-            return unreadable(std::io::Error::other("it is a directory"));
-        }
         Ok(meta) => meta.len(),
         Err(error) => return unreadable(error),
     };

@@ -7,6 +7,7 @@
 //! 1-based line and the 1-based byte column: nothing is dropped, guessed or repaired.
 
 use crate::date::Date;
+use crate::input::{Bounded, InputKind};
 use crate::text::escape_untrusted;
 use std::fmt::{self, Write as _};
 use std::io::{self, BufRead, BufReader, Read};
@@ -201,7 +202,7 @@ pub struct ReadOptions {
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
-            max_record_bytes: 64 * 1024,
+            max_record_bytes: crate::input::MAX_STATS_RECORD,
         }
     }
 }
@@ -247,15 +248,17 @@ pub fn read_file(
     options: &ReadOptions,
     sink: &mut dyn RowSink,
 ) -> Result<u64, StatsError> {
-    let read_error = |source: io::Error| StatsError::Read {
-        file: name.to_string(),
-        source,
-    };
-    let handle = std::fs::File::open(path).map_err(read_error)?;
-    if handle.metadata().map_err(read_error)?.is_dir() {
-        return Err(read_error(io::Error::other("it is a directory")));
-    }
-    read_from(handle, name, file, options, sink)
+    let limit = InputKind::StatsFile.default_limit();
+    let handle = crate::input::open_limited(path, InputKind::StatsFile, limit).map_err(|e| {
+        StatsError::Read {
+            file: name.to_string(),
+            source: e.into_io(),
+        }
+    })?;
+    // Streamed, and bounded in total as well as per record: a file that grows without end
+    // stops at the limit.
+    let bounded = Bounded::new(handle, InputKind::StatsFile, name, limit);
+    read_from(bounded, name, file, options, sink)
 }
 
 /// [`read_file`] from any reader: CSV, or JSON when the first byte that is not whitespace

@@ -326,3 +326,31 @@ fn junk_input_is_an_error_not_a_panic() {
     assert!(matches!(err, ZoneFileError::Read { .. }));
     assert_eq!(err.file(), missing);
 }
+
+#[test]
+fn a_zone_file_read_in_windows_parses_as_the_whole_text() {
+    // Entries of every shape, repeated past several read windows (256 KiB), so window edges
+    // fall inside quoted strings, escapes, parentheses and comments.
+    let mut text = String::from("$ORIGIN example.com.\n$TTL 300\n@ SOA ns hostmaster 1 2 3 4 5\n");
+    for n in 0..12_000 {
+        text.push_str(&format!(
+            "h{n} A 192.0.2.{}\n  TXT \"v=spf1 a\\059 ip4:198.51.100.{} -all\" ( \"two\n words\"\n \"\\255\" ) ; c{n}\n\
+             _dmarc.h{n} TXT ( \"v=DMARC1; p=none\" )\nw{n} CNAME h{n}\n",
+            n % 250,
+            n % 250
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("windows.zone");
+    std::fs::write(&path, &text).unwrap();
+    assert!(text.len() > 4 * 256 * 1024);
+    let whole = mailaudit::dns::parse_zone(text.as_bytes(), None, &path).unwrap();
+    assert_eq!(read_zone_file(&path).unwrap(), whole);
+    assert_eq!(whole.len(), 1 + 12_000 * 4);
+
+    // An error past the first windows still names its line.
+    let lines = text.matches('\n').count();
+    std::fs::write(&path, format!("{text}bad A 192.0.2.300\n")).unwrap();
+    let err = ZoneSet::load_files(std::slice::from_ref(&path)).unwrap_err();
+    assert_eq!(err.line(), Some(lines + 1), "{err}");
+}

@@ -33,6 +33,7 @@ mod dmarc_scenarios;
 mod dns_live;
 mod dns_zonefile;
 mod ecosystem;
+mod input_limits;
 mod message_body;
 mod message_body_fixtures;
 mod message_body_properties;

@@ -75,6 +75,10 @@ pub struct DnsArgs {
     /// Give up on a DNS query after this many seconds (more than 0, at most 3600)
     #[arg(long, value_name = "SECS", default_value = DEFAULT_TIMEOUT, value_parser = parse_timeout)]
     pub timeout: Duration,
+
+    /// Refuse a zone file larger than this (default 64 MiB; see docs/limits.md)
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_zone_size: Option<u64>,
 }
 
 /// `--concurrency`, for the commands that audit many targets.
@@ -485,6 +489,9 @@ impl Cli {
                 || parse_timeout(DEFAULT_TIMEOUT).unwrap_or(Duration::from_secs(5)),
                 |d| d.timeout,
             ),
+            max_zone_size: dns
+                .and_then(|d| d.max_zone_size)
+                .unwrap_or(mailaudit::input::InputKind::ZoneFile.default_limit()),
             concurrency: concurrency.map_or_else(
                 || parse_concurrency(DEFAULT_CONCURRENCY).unwrap_or(NonZeroUsize::MIN),
                 |c| c.concurrency,

@@ -12,6 +12,7 @@
 use crate::message::body::{Attachment, BodyInput, BodyPart};
 use mail_parser::parsers::MessageStream;
 use mail_parser::{Address, Encoding, HeaderValue, MessageParser, MimeHeaders, PartType};
+use std::collections::HashSet;
 
 /// A raw field value as mail-parser's field parsers expect it: ending in a line break.
 fn terminated(value: &[u8]) -> Vec<u8> {
@@ -92,6 +93,44 @@ pub struct Draft<'a> {
     /// 1-based line of the first body line (the line after the empty line), if there is a body.
     pub body_line: Option<u32>,
     pub message: mail_parser::Message<'a>,
+}
+
+/// Lines of a draft's offsets, counted on from the previous offset asked for: the parts come
+/// in file order, so the lines of all of them cost one pass over the bytes, not one each.
+struct LineCounter<'d> {
+    bytes: &'d [u8],
+    lines_before: u32,
+    offset: usize,
+    newlines: usize,
+}
+
+impl<'d> LineCounter<'d> {
+    fn new(draft: &'d Draft<'_>) -> Self {
+        LineCounter {
+            bytes: draft.bytes,
+            lines_before: draft.lines_before,
+            offset: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The 1-based line of the file holding `offset` of the message bytes.
+    fn line_of(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.offset {
+            // Out of order (not seen in practice): count again from the start.
+            self.offset = 0;
+            self.newlines = 0;
+        }
+        self.newlines += self.bytes[self.offset..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.offset = offset;
+        self.lines_before
+            .saturating_add(u32::try_from(self.newlines).unwrap_or(u32::MAX))
+            .saturating_add(1)
+    }
 }
 
 /// Skip an mbox `From ` envelope line and a UTF-8 byte order mark.
@@ -284,8 +323,9 @@ pub struct PartSummary {
 #[derive(Debug, Default)]
 pub struct Parts {
     pub summaries: Vec<PartSummary>,
-    /// (index into the message's parts, "text/plain" or "text/html").
-    body: Vec<(usize, &'static str)>,
+    /// (index into the message's parts, "text/plain" or "text/html", 1-based line of the
+    /// file where its body starts).
+    body: Vec<(usize, &'static str, u32)>,
     /// (index into the message's parts, content type).
     attachments: Vec<(usize, String)>,
 }
@@ -310,11 +350,7 @@ impl Draft<'_> {
 
     /// The 1-based file line of byte `offset` of `bytes`.
     pub fn line_of(&self, offset: usize) -> u32 {
-        let offset = offset.min(self.bytes.len());
-        let newlines = self.bytes[..offset].iter().filter(|b| **b == b'\n').count();
-        self.lines_before
-            .saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX))
-            .saturating_add(1)
+        LineCounter::new(self).line_of(offset)
     }
 
     /// The decoded addresses of the first `From`, `Reply-To`, ... field.
@@ -368,6 +404,9 @@ impl Draft<'_> {
     pub fn parts(&self) -> Parts {
         let message = &self.message;
         let mut parts = Parts::default();
+        // Looked up once per part: a set, so that a draft of n parts costs n look-ups.
+        let attachments: HashSet<u32> = message.attachments.iter().copied().collect();
+        let mut lines = LineCounter::new(self);
         for (index, part) in message.parts.iter().enumerate() {
             let id = u32::try_from(index).unwrap_or(u32::MAX);
             let content_type = match part.content_type() {
@@ -381,14 +420,14 @@ impl Draft<'_> {
                 .content_type()
                 .and_then(|ct| ct.attribute("charset"))
                 .map(|c| c.to_ascii_lowercase());
-            let is_attachment = message.attachments.contains(&id);
+            let is_attachment = attachments.contains(&id);
             let role = match &part.body {
                 PartType::Multipart(_) => continue,
                 PartType::Text(_) | PartType::Html(_) if !is_attachment => "body",
                 PartType::InlineBinary(_) => "inline",
                 _ => "attachment",
             };
-            let start_line = self.line_of(part.offset_body as usize);
+            let start_line = lines.line_of(part.offset_body as usize);
             parts.summaries.push(PartSummary {
                 content_type: content_type.clone(),
                 charset,
@@ -398,8 +437,12 @@ impl Draft<'_> {
                 role,
             });
             match &part.body {
-                PartType::Html(_) if role == "body" => parts.body.push((index, "text/html")),
-                PartType::Text(_) if role == "body" => parts.body.push((index, "text/plain")),
+                PartType::Html(_) if role == "body" => {
+                    parts.body.push((index, "text/html", start_line));
+                }
+                PartType::Text(_) if role == "body" => {
+                    parts.body.push((index, "text/plain", start_line));
+                }
                 _ => parts.attachments.push((index, content_type)),
             }
         }
@@ -418,7 +461,7 @@ impl Draft<'_> {
         let body = parts
             .body
             .iter()
-            .filter_map(|(index, content_type)| {
+            .filter_map(|(index, content_type, start_line)| {
                 let part = message.parts.get(*index)?;
                 let text = match &part.body {
                     PartType::Text(text) | PartType::Html(text) => text.as_ref(),
@@ -427,7 +470,7 @@ impl Draft<'_> {
                 Some(BodyPart {
                     content_type,
                     text,
-                    start_line: self.line_of(part.offset_body as usize),
+                    start_line: *start_line,
                     lines_match_file: part.encoding == Encoding::None && !part.is_encoding_problem,
                 })
             })

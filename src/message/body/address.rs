@@ -232,7 +232,9 @@ fn find_in(text: &str) -> Option<(usize, String)> {
         .chain(PO_BOX.find_iter(text))
         .map(|m| (m.start(), m.end()))
         .collect();
-    anchors.sort_unstable();
+    // By end, so that the anchors a town line can pair with are one short range (see
+    // `anchor_before`).
+    anchors.sort_unstable_by_key(|&(start, end)| (end, start));
     let mut best: Option<(usize, usize)> = None;
     let mut consider = |span: (usize, usize)| {
         if best.is_none_or(|b| span.0 < b.0) {
@@ -263,12 +265,17 @@ fn find_in(text: &str) -> Option<(usize, String)> {
 }
 
 /// The start of the nearest street line or PO box that ends at most [`WINDOW`] bytes before
-/// `at` (and not after it).
+/// `at` (and not after it). `anchors` is sorted by end: only those ending in
+/// `[at - WINDOW, at + 1]` are looked at (a few per byte of the window), so a text with many
+/// town lines and many street lines costs a binary search per town line, not a scan of all.
 fn anchor_before(anchors: &[(usize, usize)], at: usize) -> Option<usize> {
+    let from = anchors.partition_point(|&(_, end)| end < at.saturating_sub(WINDOW));
+    let to = anchors.partition_point(|&(_, end)| end <= at + 1);
     anchors
+        .get(from..to)?
         .iter()
-        .rev()
-        .find(|&&(start, end)| end <= at + 1 && start < at && at - end.min(at) <= WINDOW)
+        .filter(|&&(start, _)| start < at)
+        .max()
         .map(|&(start, _)| start)
 }
 

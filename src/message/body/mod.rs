@@ -40,7 +40,7 @@ use links::{Scheme, parse, redact, registrable};
 use lists::{Lists, normalize_token};
 use merge::{Tag, TagKind};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Findings of one rule per draft beyond this many are summarised in the last one.
 const MAX_FINDINGS_PER_RULE: usize = 10;
@@ -503,6 +503,8 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
     // Calls to action: links outside the footer, not unsubscribe links, not hidden.
     let footer = p.footer.unwrap_or(usize::MAX);
     let mut ctas: Vec<(String, u32)> = Vec::new();
+    // Seen keys in a hash set: a draft with n distinct links costs n look-ups, not n².
+    let mut cta_keys: HashSet<String> = HashSet::new();
     for l in &counted {
         if l.hidden || l.text_start >= footer || l.unsubscribe {
             continue;
@@ -516,7 +518,7 @@ fn check_primary(ctx: &mut Ctx<'_, '_>, p: &Part<'_, '_>, facts: &mut BodyFacts)
             }
             _ => crate::text::truncate(l.href.trim(), 200).to_string(),
         };
-        if !ctas.iter().any(|(k, _)| *k == key) {
+        if cta_keys.insert(key.clone()) {
             ctas.push((key, p.file_line(l.line)));
         }
     }
@@ -719,8 +721,9 @@ fn check_images_and_hidden(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts:
 fn check_merge_tags(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut BodyFacts) {
     let all: Vec<&(Tag, u32, Option<usize>)> = parts.iter().flat_map(|p| p.tags.iter()).collect();
     let mut distinct: Vec<&str> = Vec::new();
+    let mut distinct_seen: HashSet<&str> = HashSet::new();
     for (t, _, _) in &all {
-        if !distinct.contains(&t.text.as_str()) && distinct.len() < MAX_FACT_ENTRIES {
+        if distinct.len() < MAX_FACT_ENTRIES && distinct_seen.insert(&t.text) {
             distinct.push(&t.text);
         }
     }
@@ -849,11 +852,15 @@ fn check_compliance(ctx: &mut Ctx<'_, '_>, parts: &[Part<'_, '_>], facts: &mut B
     let template = ctx.input.template_mode;
     // Opt-out.
     let mut unsubscribe = Vec::new();
+    let mut unsubscribe_seen: HashSet<String> = HashSet::new();
     for p in parts {
         for l in &p.doc.links {
-            if parse(&l.href).scheme != Scheme::NotCounted && l.unsubscribe {
+            if unsubscribe.len() < MAX_FACT_ENTRIES
+                && l.unsubscribe
+                && parse(&l.href).scheme != Scheme::NotCounted
+            {
                 let r = links::redact_to_host(&l.href);
-                if !unsubscribe.contains(&r) && unsubscribe.len() < MAX_FACT_ENTRIES {
+                if unsubscribe_seen.insert(r.clone()) {
                     unsubscribe.push(r);
                 }
             }

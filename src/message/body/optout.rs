@@ -91,7 +91,9 @@ pub(crate) fn opt_out_marks(doc: &Doc, lists: &Lists, template_mode: bool) -> Ve
             });
         }
     }
-    if template_mode {
+    // A token of a line is also one of the whole text: one search of the whole text spares
+    // the line-by-line search (one per line and token) to a text without any.
+    if template_mode && contains_token(&normalize_token(&doc.text), &lists.unsubscribe_tokens) {
         // Tokens in the visible text: search line by line so the offset is close enough to
         // find the footer block.
         let mut offset = 0;

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_TROUBLE),
         Err(err) => {
             // Errors quote their input (a TOML line, a CSV field): escape it line by line.
-            let text = format!("{err:#}");
+            let text = error_text(&err);
             let safe: Vec<String> = text
                 .split('\n')
                 .map(|line| mailaudit::text::escape_untrusted(line).into_owned())
@@ -73,6 +73,21 @@ fn remove_temp_files_on_signal() {
         // Run only once the handlers are in place.
         let _ = registered.recv();
     }
+}
+
+/// The error and its causes joined by ": ", as `{:#}` does, but a cause its parent already
+/// ends with is said once (an error that shows its source and also declares it as
+/// `#[source]` would print it twice).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

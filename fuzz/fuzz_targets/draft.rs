@@ -1,5 +1,6 @@
-//! The draft linter on arbitrary bytes, as a rendered draft and as a template: never panics,
-//! and no finding message carries a control character to a terminal.
+//! The draft linter on arbitrary bytes, as a rendered draft and as a template: never panics.
+//! (Finding messages may quote the draft; escaping for a terminal is the renderers' job and
+//! is tested there, not here.)
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

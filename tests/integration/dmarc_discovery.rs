@@ -573,3 +573,90 @@ async fn a_servfail_from_the_server_is_inconclusive_and_not_cached() {
         1
     );
 }
+
+/// The Organizational Domain of `domain` under `resolver`, by the walk.
+fn org_of(resolver: &Resolver, domain: &str) -> DnsName {
+    block_on(organizational_domain_rfc9989(resolver, domain))
+        .unwrap()
+        .domain
+}
+
+#[test]
+fn the_tree_walk_examples_of_appendix_b_4() {
+    // B.4.1: records at example.com and signing.example.com, none at com.
+    let txt = [
+        ("_dmarc.example.com", "v=DMARC1; p=reject"),
+        ("_dmarc.signing.example.com", "v=DMARC1; p=none"),
+    ];
+    let found = existing(&txt, "example.com");
+    // "query _dmarc.example.com and _dmarc.com; example.com is the last element of the DNS
+    // tree with a DMARC Policy Record".
+    assert_asked(&found, &["example.com", "com"]);
+    assert_eq!(found.organizational_domain.domain, n("example.com"));
+    // "since the RFC5322.From domain has a DMARC Policy Record, that is the policy domain".
+    assert_eq!(found.applied.unwrap().source, PolicySource::AuthorDomain);
+    let resolver = Resolver::offline(zones(&txt, &[]));
+    assert_eq!(org_of(&resolver, "signing.example.com"), n("example.com"));
+    assert!(
+        block_on(same_organization_rfc9989(
+            &resolver,
+            "example.com",
+            "signing.example.com"
+        ))
+        .unwrap()
+    );
+
+    // B.4.2: the deep walk from a.b.c.d.e.f.g.h.i.j.k.example.com.
+    let author = "a.b.c.d.e.f.g.h.i.j.k.example.com";
+    let found = existing(&txt, author);
+    assert_asked(
+        &found,
+        &[
+            author,
+            "g.h.i.j.k.example.com",
+            "h.i.j.k.example.com",
+            "i.j.k.example.com",
+            "j.k.example.com",
+            "k.example.com",
+            "example.com",
+            "com",
+        ],
+    );
+    assert_eq!(found.organizational_domain.domain, n("example.com"));
+    // "the Author Domain does not have a DMARC Policy Record, so the policy domain is the
+    // highest element in the DNS tree with a DMARC Policy Record, example.com".
+    let applied = found.applied.unwrap();
+    assert_eq!(applied.source, PolicySource::OrganizationalDomain);
+    assert_eq!(applied.domain, n("example.com"));
+
+    // B.4.3: psd=y at bank.example, a record at giant.bank.example, none at example,
+    // mega.bank.example or mail.mega.bank.example.
+    let txt = [
+        ("_dmarc.bank.example", "v=DMARC1; p=reject; psd=y"),
+        ("_dmarc.giant.bank.example", "v=DMARC1; p=quarantine"),
+    ];
+    let found = existing(&txt, "giant.bank.example");
+    // "finds the DMARC Policy Record at _dmarc.giant.bank.example, then ... at
+    // _dmarc.bank.example, and stops because of the psd=y flag".
+    assert_asked(&found, &["giant.bank.example", "bank.example"]);
+    assert_eq!(found.organizational_domain.domain, n("giant.bank.example"));
+    assert_eq!(found.organizational_domain.rule, OrgRule::BelowPsd);
+    // "Since the Organizational Domain has a DMARC Policy Record, it is also the policy
+    // domain".
+    let applied = found.applied.unwrap();
+    assert_eq!(applied.domain, n("giant.bank.example"));
+    assert_eq!(applied.policy, Some(Policy::Quarantine));
+    let resolver = Resolver::offline(zones(&txt, &[]));
+    assert_eq!(
+        org_of(&resolver, "mail.giant.bank.example"),
+        n("giant.bank.example")
+    );
+    assert_eq!(
+        org_of(&resolver, "mail.mega.bank.example"),
+        n("mega.bank.example")
+    );
+    let aligned = |a: &str, b: &str| block_on(same_organization_rfc9989(&resolver, a, b)).unwrap();
+    // "SPF is aligned" ... "DKIM is not aligned".
+    assert!(aligned("giant.bank.example", "mail.giant.bank.example"));
+    assert!(!aligned("giant.bank.example", "mail.mega.bank.example"));
+}

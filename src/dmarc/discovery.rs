@@ -58,13 +58,30 @@ pub enum Stop {
     Failure,
 }
 
-/// A DNS failure during a walk: no conclusion can be drawn from it (§5.3.6).
+/// Which of discovery's questions failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Question {
+    /// The TXT query at `_dmarc.<domain>` (a level of the walk).
+    PolicyRecord,
+    /// The TXT query at the domain itself, asked to learn whether it exists (sp or np).
+    Existence,
+}
+
+/// A DNS failure during discovery: no conclusion can be drawn from it (§5.3.6: "the
+/// message cannot be considered to pass or fail").
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the query for _dmarc.{domain} failed: {failure}")]
+#[error("{}: {failure}", describe(*question, domain))]
 pub struct Inconclusive {
-    /// The domain whose `_dmarc` name (or, for the existence test, the name itself) failed.
     pub domain: DnsName,
+    pub question: Question,
     pub failure: DnsFailure,
+}
+
+fn describe(question: Question, domain: &DnsName) -> String {
+    match question {
+        Question::PolicyRecord => format!("the DMARC query at _dmarc.{domain} failed"),
+        Question::Existence => format!("the query asking whether {domain} exists failed"),
+    }
 }
 
 /// Why discovery could not start or finish.
@@ -193,6 +210,7 @@ impl Walk {
         self.levels.iter().find_map(|level| match &level.found {
             Found::Failed(failure) => Some(Inconclusive {
                 domain: level.domain.clone(),
+                question: Question::PolicyRecord,
                 failure: failure.clone(),
             }),
             _ => None,
@@ -352,6 +370,7 @@ async fn exists(resolver: &Resolver, domain: &DnsName) -> Result<bool, Inconclus
         Answer::Records(_) | Answer::NoData => Ok(true),
         Answer::Failure(failure) => Err(Inconclusive {
             domain: domain.clone(),
+            question: Question::Existence,
             failure,
         }),
     }

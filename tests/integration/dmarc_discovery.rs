@@ -6,7 +6,7 @@
 use crate::support;
 
 use mailaudit::dmarc::discovery::{
-    Found, MAX_QUERIES, OrgRule, Stop, organizational_domain_rfc9989, walk_targets,
+    Found, MAX_QUERIES, OrgRule, Question, Stop, organizational_domain_rfc9989, walk_targets,
 };
 use mailaudit::dmarc::{
     Discovery, DiscoveryError, Policy, PolicySource, PolicyTag, audit_dmarc, discover_policy,
@@ -15,6 +15,7 @@ use mailaudit::dmarc::{
 use mailaudit::dns::orgdomain::organizational_domain;
 use mailaudit::dns::{DnsName, FailureKind, Rdata, RecordType, Resolver, ZoneSet};
 use mailaudit::rules::Rules;
+use proptest::prelude::*;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use support::block_on;
@@ -400,6 +401,11 @@ fn a_failed_query_at_any_level_is_inconclusive_never_a_conclusion() {
     let failure = walk.organizational_domain().unwrap_err();
     assert_eq!(failure.domain, n("sub.example.com"));
     assert_eq!(failure.failure.kind, FailureKind::Timeout);
+    assert_eq!(failure.question, Question::PolicyRecord);
+    assert_eq!(
+        failure.to_string(),
+        "the DMARC query at _dmarc.sub.example.com failed: timed out"
+    );
     match block_on(discover_policy(&resolver, "mail.sub.example.com")) {
         Err(DiscoveryError::Inconclusive(inc)) => assert_eq!(inc.domain, n("sub.example.com")),
         other => panic!("expected inconclusive, got {other:?}"),
@@ -416,7 +422,14 @@ fn a_failed_query_at_any_level_is_inconclusive_never_a_conclusion() {
     let mut z = zones(&txt, &[]);
     z.insert_timeout("www.example.com");
     match discover(z, "www.example.com") {
-        Err(DiscoveryError::Inconclusive(inc)) => assert_eq!(inc.domain, n("www.example.com")),
+        Err(DiscoveryError::Inconclusive(inc)) => {
+            assert_eq!(inc.domain, n("www.example.com"));
+            assert_eq!(inc.question, Question::Existence);
+            assert_eq!(
+                inc.to_string(),
+                "the query asking whether www.example.com exists failed: timed out"
+            );
+        }
         other => panic!("expected inconclusive, got {other:?}"),
     }
     // And relaxed alignment cannot be decided.
@@ -659,4 +672,27 @@ fn the_tree_walk_examples_of_appendix_b_4() {
     // "SPF is aligned" ... "DKIM is not aligned".
     assert!(aligned("giant.bank.example", "mail.giant.bank.example"));
     assert!(!aligned("giant.bank.example", "mail.mega.bank.example"));
+}
+
+proptest! {
+    /// §4.10 for any name: at most eight targets; the name itself first; then suffixes of it,
+    /// one label shorter each time after the jump to at most 7 labels, down to the single
+    /// label. (28 labels of at most 8 letters: always a valid name, up to 253 octets.)
+    #[test]
+    fn walk_targets_are_bounded_suffixes(labels in prop::collection::vec("[a-z0-9]{1,8}", 1..28)) {
+        let text = labels.join(".");
+        let start = n(&text);
+        let targets = walk_targets(&start);
+        let count = labels.len();
+        prop_assert_eq!(targets.len(), count.min(7) + usize::from(count > 7));
+        prop_assert!(targets.len() <= MAX_QUERIES);
+        prop_assert_eq!(&targets[0], &start);
+        prop_assert_eq!(targets.last().unwrap().labels().count(), 1);
+        for (i, target) in targets.iter().enumerate().skip(1) {
+            let want = count.min(8) - i;
+            prop_assert_eq!(target.labels().count(), want);
+            let suffix = labels[count - want..].join(".");
+            prop_assert_eq!(target, &n(&suffix));
+        }
+    }
 }

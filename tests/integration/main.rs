@@ -26,6 +26,7 @@ mod dkim_key_records;
 mod dkim_properties;
 mod dkim_signatures;
 mod dmarc_audit;
+mod dmarc_discovery;
 mod dmarc_properties;
 mod dmarc_psl;
 mod dmarc_records;

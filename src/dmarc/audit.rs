@@ -2,16 +2,17 @@
 //! organizational domain), the record's syntax and policy, and the authorization of
 //! external report destinations (§7.1).
 
+use super::discovery::{Discovery, DiscoveryError, Question, discover_policy};
 use super::record::{
     Alignment, BisNote, DmarcRecord, Effect, Outcome, Policy, Problem, ProblemKind, Reading,
     has_valid_version, looks_like_dmarc,
 };
 use crate::dmarc::rules::{
-    INHERITED, MISSING, MULTIPLE_RECORDS, NO_REPORTS, PCT_PARTIAL, POLICY_NONE,
+    INHERITED, MISSING, MULTIPLE_RECORDS, NO_REPORTS, PCT_PARTIAL, POLICY_NONE, RECEIVERS_DISAGREE,
     REPORT_UNAUTHORIZED, REPORT_UNDELIVERABLE, SUBDOMAIN_WEAKER, SYNTAX,
 };
 use crate::dns::orgdomain::{organizational_domain, same_organization};
-use crate::dns::rules::audit_inconclusive;
+use crate::dns::rules::{INCONCLUSIVE, audit_inconclusive};
 use crate::dns::{Answer, DnsFailure, FailureKind, Rdata, RecordType, Resolver, normalize_name};
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{RuleId, Rules};
@@ -57,6 +58,68 @@ pub struct DmarcFacts {
     pub dmarcbis_notes: Vec<String>,
     /// Some DNS query failed: see the `dns/inconclusive` findings.
     pub incomplete: bool,
+    /// What each receiver model applies to mail from the domain.
+    pub receivers: Receivers,
+}
+
+/// The answers of the two receiver models side by side: RFC 9989 (the DNS Tree Walk) and
+/// RFC 7489 (the Public Suffix List), which receivers will both run for years.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Receivers {
+    pub rfc9989: ReceiverAnswer,
+    pub rfc7489: ReceiverAnswer,
+}
+
+/// Whether a receiver model reached an answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReceiverStatus {
+    #[default]
+    Concluded,
+    /// A query the answer depends on failed: the fields are null, never guessed.
+    Inconclusive,
+}
+
+/// What one receiver model applies to mail from the audited domain.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReceiverAnswer {
+    pub status: ReceiverStatus,
+    /// The domain whose `_dmarc` record applies (no `_dmarc.` prefix); null when none does.
+    pub policy_domain: Option<String>,
+    /// The organizational domain this model uses for relaxed alignment.
+    pub organizational_domain: Option<String>,
+    /// What is applied to failing mail; null when no DMARC applies.
+    pub policy: Option<Policy>,
+}
+
+impl ReceiverAnswer {
+    fn inconclusive() -> ReceiverAnswer {
+        ReceiverAnswer {
+            status: ReceiverStatus::Inconclusive,
+            ..ReceiverAnswer::default()
+        }
+    }
+
+    /// "sub.example.com's record (quarantine)", or "no DMARC policy" when none applies.
+    fn describe(&self) -> String {
+        match (&self.policy_domain, self.policy) {
+            (Some(domain), Some(policy)) => format!("{domain}'s record ({policy})"),
+            _ => "no DMARC policy".to_string(),
+        }
+    }
+}
+
+impl ReceiverAnswer {
+    /// The RFC 9989 answer from policy discovery.
+    fn from_discovery(discovery: &Discovery) -> ReceiverAnswer {
+        let applied = discovery.applied.as_ref().filter(|a| a.policy.is_some());
+        ReceiverAnswer {
+            status: ReceiverStatus::Concluded,
+            policy_domain: applied.map(|a| a.domain.to_string()),
+            organizational_domain: Some(discovery.organizational_domain.domain.to_string()),
+            policy: applied.and_then(|a| a.policy),
+        }
+    }
 }
 
 /// What the DMARC audit found.
@@ -106,7 +169,8 @@ pub async fn audit_dmarc(resolver: &Resolver, rules: &Rules, domain: &str) -> Dm
         .map(|o| format!("_dmarc.{o}"));
     // Independent questions go out together: the organizational domain's record is needed
     // only when the domain has none, but asking at once costs one query and no waiting.
-    let (own, apex, org_answer) = tokio::join!(
+    // The RFC 9989 walk shares the resolver's cache with the RFC 7489 queries.
+    let (own, apex, org_answer, rfc9989) = tokio::join!(
         resolver.lookup(&own_name, RecordType::Txt),
         resolver.lookup(&domain, RecordType::Txt),
         async {
@@ -115,6 +179,7 @@ pub async fn audit_dmarc(resolver: &Resolver, rules: &Rules, domain: &str) -> Dm
                 None => None,
             }
         },
+        discover_policy(resolver, &domain),
     );
     let mut check = Check {
         resolver,
@@ -122,6 +187,8 @@ pub async fn audit_dmarc(resolver: &Resolver, rules: &Rules, domain: &str) -> Dm
         domain: &domain,
         audit: DmarcAudit::default(),
         discarded_seen: false,
+        policy_failed: false,
+        rfc9989,
     };
     check.audit.facts.organizational_domain = org.clone();
     let own = match check.found(&own_name, own) {
@@ -154,11 +221,97 @@ struct Check<'a> {
     audit: DmarcAudit,
     /// A record meant as DMARC was found but is discarded by receivers (already reported).
     discarded_seen: bool,
+    /// A `_dmarc` query of RFC 7489 discovery failed: its answer is inconclusive.
+    policy_failed: bool,
+    /// RFC 9989 policy discovery for the domain.
+    rfc9989: Result<Discovery, DiscoveryError>,
 }
 
 impl Check<'_> {
-    fn finish(self) -> DmarcAudit {
+    fn finish(mut self) -> DmarcAudit {
+        let rfc7489 = if self.policy_failed {
+            ReceiverAnswer::inconclusive()
+        } else {
+            let facts = &self.audit.facts;
+            ReceiverAnswer {
+                status: ReceiverStatus::Concluded,
+                policy_domain: facts.policy.and(facts.source_domain.clone()),
+                // A public suffix has no organizational domain of its own: it is its own.
+                organizational_domain: Some(
+                    facts
+                        .organizational_domain
+                        .clone()
+                        .unwrap_or_else(|| self.domain.to_string()),
+                ),
+                policy: facts.policy,
+            }
+        };
+        let rfc9989 = match &self.rfc9989 {
+            Ok(discovery) => ReceiverAnswer::from_discovery(discovery),
+            Err(DiscoveryError::Inconclusive(why)) => {
+                let query = match why.question {
+                    Question::PolicyRecord => format!("TXT _dmarc.{}", why.domain),
+                    Question::Existence => format!("TXT {}", why.domain),
+                };
+                let failure = why.failure.clone();
+                self.inconclusive_once(query, &failure);
+                ReceiverAnswer::inconclusive()
+            }
+            // Not a name a policy can be published for: no DMARC applies.
+            Err(DiscoveryError::InvalidDomain(_) | DiscoveryError::Root) => ReceiverAnswer {
+                organizational_domain: None,
+                ..ReceiverAnswer::default()
+            },
+        };
+        self.disagreement(&rfc9989, &rfc7489);
+        self.audit.facts.receivers = Receivers { rfc9989, rfc7489 };
         self.audit
+    }
+
+    /// `dmarc/receivers-disagree` when both models concluded and they apply a different
+    /// record or policy. An organizational domain that differs alone does not fire: a
+    /// subdomain with its own record and none above is its own for RFC 9989 but not by the
+    /// PSL, which changes nothing until an identifier of the other domain is aligned (the
+    /// `check` simulation's question); the facts carry it, and the message names it.
+    fn disagreement(&mut self, rfc9989: &ReceiverAnswer, rfc7489: &ReceiverAnswer) {
+        let concluded = |a: &ReceiverAnswer| a.status == ReceiverStatus::Concluded;
+        if !concluded(rfc9989) || !concluded(rfc7489) {
+            return;
+        }
+        if rfc9989.policy_domain == rfc7489.policy_domain && rfc9989.policy == rfc7489.policy {
+            return;
+        }
+        let domain = self.domain;
+        let mut message = format!(
+            "the receiver models disagree on {domain}: an RFC 9989 receiver applies {}; an RFC 7489 receiver applies {}",
+            rfc9989.describe(),
+            rfc7489.describe()
+        );
+        if rfc9989.organizational_domain != rfc7489.organizational_domain {
+            let org = |a: &ReceiverAnswer| a.organizational_domain.clone().unwrap_or_default();
+            message.push_str(&format!(
+                "; its organizational domain is {} for RFC 9989 (DNS tree walk) and {} for RFC 7489 (Public Suffix List), so relaxed alignment differs",
+                org(rfc9989),
+                org(rfc7489)
+            ));
+        }
+        let measured = serde_json::json!({ "rfc9989": rfc9989, "rfc7489": rfc7489 });
+        let f = self
+            .rules
+            .finding(RECEIVERS_DISAGREE, domain, message)
+            .with_measured(measured);
+        self.push(f);
+    }
+
+    /// [`Self::inconclusive`] unless the same query was already reported.
+    fn inconclusive_once(&mut self, query: String, why: &DnsFailure) {
+        let seen = self.audit.findings.iter().any(|f| {
+            f.rule == INCONCLUSIVE
+                && f.evidence.measured.as_ref().and_then(|m| m.as_str()) == Some(query.as_str())
+        });
+        if !seen {
+            self.inconclusive(query, why);
+        }
     }
 
     fn push(&mut self, finding: Finding) {
@@ -177,6 +330,7 @@ impl Check<'_> {
             Answer::Records(records) => Some(classify(&records)),
             Answer::NxDomain | Answer::NoData => Some(Found::default()),
             Answer::Failure(why) => {
+                self.policy_failed = true;
                 self.inconclusive(format!("TXT {name}"), &why);
                 None
             }

@@ -8,7 +8,7 @@ pub mod discovery;
 pub mod record;
 pub mod rules;
 
-pub use audit::{DmarcAudit, DmarcFacts, audit_dmarc};
+pub use audit::{DmarcAudit, DmarcFacts, ReceiverAnswer, ReceiverStatus, Receivers, audit_dmarc};
 pub use discovery::{
     Discovery, DiscoveryError, Inconclusive, OrgDomain, PolicySource, PolicyTag, Walk,
     discover_policy, same_organization_rfc9989, tree_walk,

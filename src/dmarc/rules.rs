@@ -14,6 +14,7 @@ pub const NO_REPORTS: RuleId = RuleId::new("dmarc/no-reports");
 pub const REPORT_UNAUTHORIZED: RuleId = RuleId::new("dmarc/report-unauthorized");
 pub const REPORT_UNDELIVERABLE: RuleId = RuleId::new("dmarc/report-undeliverable");
 pub const INHERITED: RuleId = RuleId::new("dmarc/inherited");
+pub const RECEIVERS_DISAGREE: RuleId = RuleId::new("dmarc/receivers-disagree");
 
 /// Every rule the DMARC audit emits.
 pub const RULES: &[RuleId] = &[
@@ -27,6 +28,7 @@ pub const RULES: &[RuleId] = &[
     REPORT_UNAUTHORIZED,
     REPORT_UNDELIVERABLE,
     INHERITED,
+    RECEIVERS_DISAGREE,
     INCONCLUSIVE,
 ];
 

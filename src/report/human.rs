@@ -5,7 +5,7 @@
 //! records, file names) goes through [`escape_untrusted`] first.
 
 use crate::campaign::{CampaignFacts, KeyStatus};
-use crate::dmarc::{Alignment, Policy};
+use crate::dmarc::{Alignment, Policy, ReceiverStatus, Receivers};
 use crate::domain::DomainFacts;
 use crate::finding::{Location, Severity};
 use crate::message::DraftFacts;
@@ -246,6 +246,43 @@ fn write_spf_facts(facts: &CheckHostFacts, out: &mut dyn Write) -> io::Result<()
     Ok(())
 }
 
+/// One line per DMARC receiver model: `dmarc rfc9989: sub.example.com (org sub.example.com)
+/// quarantine`. Left out when neither model applies DMARC nor failed to conclude, so a
+/// domain without any record keeps its short summary.
+fn write_receivers(receivers: &Receivers, out: &mut dyn Write) -> io::Result<()> {
+    let models = [
+        ("rfc9989", &receivers.rfc9989),
+        ("rfc7489", &receivers.rfc7489),
+    ];
+    if models
+        .iter()
+        .all(|(_, a)| a.policy.is_none() && a.status == ReceiverStatus::Concluded)
+    {
+        return Ok(());
+    }
+    for (model, answer) in models {
+        let org = answer
+            .organizational_domain
+            .as_deref()
+            .map_or_else(|| "?".into(), escape_untrusted);
+        let said = match (answer.status, &answer.policy_domain, answer.policy) {
+            (ReceiverStatus::Inconclusive, _, _) => {
+                "inconclusive (see dns/inconclusive)".to_string()
+            }
+            (_, Some(domain), Some(policy)) => {
+                format!(
+                    "{} (org {org}) {}",
+                    escape_untrusted(domain),
+                    policy.as_str()
+                )
+            }
+            _ => format!("no DMARC applies (org {org})"),
+        };
+        writeln!(out, "  dmarc {model}: {said}")?;
+    }
+    Ok(())
+}
+
 /// A domain: score, SPF record and lookups, DKIM keys, MX hosts, DMARC policy, and per
 /// `--ip` its reverse DNS and SPF result.
 fn write_domain_facts(facts: &DomainFacts, out: &mut dyn Write) -> io::Result<()> {
@@ -320,6 +357,9 @@ fn write_domain_facts(facts: &DomainFacts, out: &mut dyn Write) -> io::Result<()
             line.push_str(&format!(" (from {})", escape_untrusted(location)));
         }
         writeln!(out, "{line}")?;
+    }
+    if let Some(dmarc) = &facts.dmarc {
+        write_receivers(&dmarc.receivers, out)?;
     }
     for rdns in &facts.reverse_dns {
         let ip = rdns.ip;

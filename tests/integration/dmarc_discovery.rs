@@ -696,3 +696,91 @@ proptest! {
         }
     }
 }
+
+/// The DMARC audit of `author` over `zones`: both receivers' answers as the JSON facts
+/// have them (`facts.dmarc.receivers`), and the rules of the findings.
+fn receivers_json(zones: ZoneSet, author: &str) -> (serde_json::Value, Vec<String>) {
+    let audit = block_on(audit_dmarc(
+        &Resolver::offline(zones),
+        &Rules::builtin().unwrap(),
+        author,
+    ));
+    let facts = serde_json::to_value(&audit.facts).unwrap();
+    let rules = audit.findings.iter().map(|f| f.rule.to_string()).collect();
+    (facts["receivers"].clone(), rules)
+}
+
+/// [`receivers_json`] with `_dmarc.example.com` saying reject and `timeout` timing out.
+fn receivers_with_timeout(author: &str, timeout: &str) -> (serde_json::Value, Vec<String>) {
+    let txt = [("_dmarc.example.com", "v=DMARC1; p=reject")];
+    let mut zones = zones(&txt, &[author]);
+    zones.insert_timeout(timeout);
+    receivers_json(zones, author)
+}
+
+/// The acceptance zone: `_dmarc.example.com` says reject, `_dmarc.sub.example.com`
+/// says `sub`; the audit of mail.sub.example.com.
+fn acceptance(sub: &str) -> (serde_json::Value, Vec<String>) {
+    let txt = [
+        ("_dmarc.sub.example.com", sub),
+        ("_dmarc.example.com", "v=DMARC1; p=reject"),
+    ];
+    let author = "mail.sub.example.com";
+    receivers_json(zones(&txt, &[author]), author)
+}
+
+/// How many findings of `rule` the audit gave.
+fn count(rules: &[String], rule: &str) -> usize {
+    rules.iter().filter(|r| *r == rule).count()
+}
+
+#[test]
+fn the_audit_facts_carry_both_receivers_and_psd_n_makes_them_disagree() {
+    let (receivers, rules) = acceptance("v=DMARC1; p=quarantine; psd=n");
+    assert_eq!(
+        receivers,
+        serde_json::json!({
+            "rfc9989": {"status": "concluded", "policy_domain": "sub.example.com",
+                        "organizational_domain": "sub.example.com", "policy": "quarantine"},
+            "rfc7489": {"status": "concluded", "policy_domain": "example.com",
+                        "organizational_domain": "example.com", "policy": "reject"},
+        })
+    );
+    assert_eq!(count(&rules, "dmarc/receivers-disagree"), 1, "{rules:?}");
+}
+
+#[test]
+fn without_psd_n_the_audit_receivers_agree_and_the_rule_is_silent() {
+    let (receivers, rules) = acceptance("v=DMARC1; p=quarantine");
+    let answer = serde_json::json!({"status": "concluded", "policy_domain": "example.com",
+                                    "organizational_domain": "example.com", "policy": "reject"});
+    assert_eq!(receivers["rfc9989"], answer);
+    assert_eq!(receivers["rfc7489"], answer);
+    assert_eq!(count(&rules, "dmarc/receivers-disagree"), 0, "{rules:?}");
+}
+
+#[test]
+fn a_failed_walk_query_leaves_the_rfc9989_receiver_inconclusive_not_disagreeing() {
+    // RFC 7489 never asks _dmarc.sub.example.com (the PSL jumps to example.com); the walk does.
+    let (receivers, rules) =
+        receivers_with_timeout("mail.sub.example.com", "_dmarc.sub.example.com");
+    assert_eq!(
+        receivers["rfc9989"],
+        serde_json::json!({"status": "inconclusive", "policy_domain": null,
+                           "organizational_domain": null, "policy": null})
+    );
+    assert_eq!(receivers["rfc7489"]["policy"], "reject");
+    assert_eq!(receivers["rfc7489"]["status"], "concluded");
+    assert_eq!(count(&rules, "dns/inconclusive"), 1, "{rules:?}");
+    assert_eq!(count(&rules, "dmarc/receivers-disagree"), 0, "{rules:?}");
+}
+
+#[test]
+fn a_failed_legacy_query_leaves_the_rfc7489_receiver_inconclusive_and_is_reported_once() {
+    // _dmarc.mail.example.com is the first query of both models: one dns/inconclusive.
+    let (receivers, rules) = receivers_with_timeout("mail.example.com", "_dmarc.mail.example.com");
+    assert_eq!(receivers["rfc7489"]["status"], "inconclusive");
+    assert_eq!(receivers["rfc7489"]["policy"], serde_json::Value::Null);
+    assert_eq!(receivers["rfc9989"]["status"], "inconclusive");
+    assert_eq!(rules, vec!["dns/inconclusive".to_string()]);
+}

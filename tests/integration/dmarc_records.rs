@@ -68,6 +68,18 @@ const DISPUTED: &[(&str, &str, &str, &str, &str)] = &[
         // file marks DMARC_P_NONE. Discarding fo cannot change the policy.
         "the record still applies with p=none (tag-discarded), as in d24-d26 marked DMARC_P_NONE",
     ),
+    (
+        "d13",
+        "lints",
+        "dmarc/no-reports,dmarc/syntax",
+        "dmarc/no-reports,dmarc/receivers-disagree,dmarc/syntax",
+        // `v=DMARC1` alone: the file's own outcomes say RFC 7489 receivers discard it
+        // (invalid: no p and no rua to fall back on, §6.6.3) while DMARCbis takes it as valid
+        // with p=none (its note: "bis treats as p=none"). The two receiver models apply
+        // different policies, which is what dmarc/receivers-disagree reports; the file
+        // predates that rule.
+        "the file's rfc7489 (invalid) and dmarcbis (valid, p=none) outcomes differ: the receivers disagree",
+    ),
 ];
 
 /// What each proposed finding code of the file means here.

@@ -350,6 +350,10 @@ fn build_zones(records: &[ZoneRecord]) -> Vec<(Name, Arc<Zone>)> {
             }
         }
     }
+    // An empty root zone answers NXDOMAIN for every name outside the served zones, as the
+    // offline zone files and a recursive resolver do, instead of REFUSED (the RFC 9989 tree
+    // walk asks up to the single-label name, `_dmarc.test`).
+    apexes.push(Name::root());
     let mut zones = Vec::new();
     apexes.sort();
     apexes.dedup();

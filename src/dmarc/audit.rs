@@ -117,7 +117,7 @@ impl ReceiverAnswer {
             status: ReceiverStatus::Concluded,
             policy_domain: applied.map(|a| a.domain.to_string()),
             organizational_domain: Some(discovery.organizational_domain.domain.to_string()),
-            policy: applied.and_then(|a| a.policy),
+            policy: applied.and_then(|a| a.failing_mail_policy()),
         }
     }
 }
@@ -269,28 +269,39 @@ impl Check<'_> {
     }
 
     /// `dmarc/receivers-disagree` when both models concluded and they apply a different
-    /// record or policy. An organizational domain that differs alone does not fire: a
-    /// subdomain with its own record and none above is its own for RFC 9989 but not by the
-    /// PSL, which changes nothing until an identifier of the other domain is aligned (the
-    /// `check` simulation's question); the facts carry it, and the message names it.
+    /// record or policy, or use a different organizational domain: relaxed alignment then
+    /// passes at one receiver and fails at the other for the same envelope or signing domain.
     fn disagreement(&mut self, rfc9989: &ReceiverAnswer, rfc7489: &ReceiverAnswer) {
         let concluded = |a: &ReceiverAnswer| a.status == ReceiverStatus::Concluded;
         if !concluded(rfc9989) || !concluded(rfc7489) {
             return;
         }
-        if rfc9989.policy_domain == rfc7489.policy_domain && rfc9989.policy == rfc7489.policy {
+        if rfc9989.policy_domain == rfc7489.policy_domain
+            && rfc9989.policy == rfc7489.policy
+            && rfc9989.organizational_domain == rfc7489.organizational_domain
+        {
             return;
         }
         let domain = self.domain;
-        let mut message = format!(
-            "the receiver models disagree on {domain}: an RFC 9989 receiver applies {}; an RFC 7489 receiver applies {}",
-            rfc9989.describe(),
-            rfc7489.describe()
-        );
+        let same_policy =
+            rfc9989.policy_domain == rfc7489.policy_domain && rfc9989.policy == rfc7489.policy;
+        let mut message = if same_policy {
+            format!(
+                "the receiver models disagree on {domain}: both apply {}, but",
+                rfc9989.describe()
+            )
+        } else {
+            format!(
+                "the receiver models disagree on {domain}: an RFC 9989 receiver applies {}; an RFC 7489 receiver applies {}",
+                rfc9989.describe(),
+                rfc7489.describe()
+            )
+        };
         if rfc9989.organizational_domain != rfc7489.organizational_domain {
             let org = |a: &ReceiverAnswer| a.organizational_domain.clone().unwrap_or_default();
+            message.push_str(if same_policy { " " } else { "; " });
             message.push_str(&format!(
-                "; its organizational domain is {} for RFC 9989 (DNS tree walk) and {} for RFC 7489 (Public Suffix List), so relaxed alignment differs",
+                "its organizational domain is {} for RFC 9989 (DNS tree walk) and {} for RFC 7489 (Public Suffix List), so relaxed alignment differs",
                 org(rfc9989),
                 org(rfc7489)
             ));

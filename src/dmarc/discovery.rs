@@ -318,6 +318,22 @@ pub struct AppliedPolicy {
     pub outcome: Outcome,
 }
 
+impl AppliedPolicy {
+    /// What an RFC 9989 receiver applies to failing mail: the assessment policy, one level
+    /// weaker with `t=y` (§4.7 t: "if the policy is "reject" and the value of the "t" tag is
+    /// "y", a policy of "quarantine" will be applied"; none stays none).
+    pub fn failing_mail_policy(&self) -> Option<Policy> {
+        let policy = self.policy?;
+        if self.record.testing != Some(true) {
+            return Some(policy);
+        }
+        Some(match policy {
+            Policy::Reject => Policy::Quarantine,
+            Policy::Quarantine | Policy::None => Policy::None,
+        })
+    }
+}
+
 /// The outcome of RFC 9989 policy discovery for one Author Domain.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discovery {

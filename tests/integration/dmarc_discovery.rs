@@ -784,3 +784,48 @@ fn a_failed_legacy_query_leaves_the_rfc7489_receiver_inconclusive_and_is_reporte
     assert_eq!(receivers["rfc9989"]["status"], "inconclusive");
     assert_eq!(rules, vec!["dns/inconclusive".to_string()]);
 }
+
+#[test]
+fn a_subdomain_record_with_none_above_is_its_own_organization_only_for_rfc9989() {
+    // The walk finds only _dmarc.mail.example.com, so it is the record with the fewest labels
+    // (§4.10.2); the PSL says example.com. Same record and policy, different alignment.
+    let txt = [("_dmarc.mail.example.com", "v=DMARC1; p=reject")];
+    let author = "mail.example.com";
+    let audit = block_on(audit_dmarc(
+        &Resolver::offline(zones(&txt, &[author])),
+        &Rules::builtin().unwrap(),
+        author,
+    ));
+    let facts = serde_json::to_value(&audit.facts).unwrap();
+    assert_eq!(
+        facts["receivers"]["rfc9989"]["organizational_domain"],
+        "mail.example.com"
+    );
+    assert_eq!(
+        facts["receivers"]["rfc7489"]["organizational_domain"],
+        "example.com"
+    );
+    let disagree: Vec<&str> = audit
+        .findings
+        .iter()
+        .filter(|f| f.rule.to_string() == "dmarc/receivers-disagree")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        disagree,
+        [
+            "the receiver models disagree on mail.example.com: both apply mail.example.com's record (reject), but its organizational domain is mail.example.com for RFC 9989 (DNS tree walk) and example.com for RFC 7489 (Public Suffix List), so relaxed alignment differs"
+        ]
+    );
+}
+
+#[test]
+fn t_y_makes_an_rfc9989_receiver_apply_one_level_weaker() {
+    // §4.7 t=y: reject is applied as quarantine; RFC 7489 has no t and applies reject.
+    let txt = [("_dmarc.example.com", "v=DMARC1; p=reject; t=y")];
+    let author = "example.com";
+    let (receivers, rules) = receivers_json(zones(&txt, &[author]), author);
+    assert_eq!(receivers["rfc9989"]["policy"], "quarantine");
+    assert_eq!(receivers["rfc7489"]["policy"], "reject");
+    assert_eq!(count(&rules, "dmarc/receivers-disagree"), 1, "{rules:?}");
+}

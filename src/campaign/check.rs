@@ -10,10 +10,14 @@
 
 use super::bulk::apply_bulk_requirements;
 use super::file::Campaign;
-use super::simulate::{DkimKey, Simulation, SimulationInput, simulate, would_fail_findings};
+use super::simulate::{
+    DkimKey, Rfc9989Input, Simulation, SimulationInput, receivers_disagree_finding, simulate,
+    would_fail_findings,
+};
 use super::stats::{StatsOutcome, stats_results};
 use crate::campaign::rules::FROM_MISMATCH;
 use crate::date::Date;
+use crate::dmarc::discovery::{discover_policy, organizational_domain_rfc9989};
 use crate::dns::rules::INCONCLUSIVE;
 use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name, normalize_name};
 use crate::domain::{DomainAudit, DomainRequest, audit_domains};
@@ -209,6 +213,10 @@ pub fn check_campaign<E: From<StatsInputError>>(
         finding.location = Some(campaign_line(campaign, line));
         findings.push(finding);
     }
+    if let Some(mut finding) = receivers_disagree_finding(rules, &dns.simulation) {
+        finding.location = Some(campaign_line(campaign, campaign.lines.from));
+        findings.push(finding);
+    }
     if let Some(mut finding) = stats.finding.clone() {
         finding.target = campaign.source.clone();
         let line = campaign.lines.stats.unwrap_or(campaign.lines.from);
@@ -391,6 +399,18 @@ async fn audit_dns(
         }
         _ => None,
     };
+    // RFC 9989: the From domain's policy discovery and the tree walks of the envelope and
+    // signing domains; the domain audits asked the same names, so the cache answers.
+    let (from_discovery, spf_org, dkim_org) = tokio::join!(
+        discover_policy(resolver, &campaign.from_domain),
+        organizational_domain_rfc9989(resolver, &campaign.envelope_domain),
+        organizational_domain_rfc9989(resolver, &dkim_domain),
+    );
+    let rfc9989 = Rfc9989Input {
+        from: from_discovery,
+        spf_domain: spf_org,
+        dkim_domain: dkim_org,
+    };
     let simulation = simulate(&SimulationInput {
         from_domain: &campaign.from_domain,
         spf_domain: &campaign.envelope_domain,
@@ -399,6 +419,7 @@ async fn audit_dns(
         dkim_key,
         dmarc,
         from_exists,
+        rfc9989: Some(&rfc9989),
     });
     DnsPart {
         audits: done,

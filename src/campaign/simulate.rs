@@ -1,13 +1,21 @@
 //! The DMARC outcome simulation (SPEC §4.7): what a receiver's DMARC check would make of the
 //! campaign's mail, per sending IP, from facts the domain audit measured. No DNS here: the
 //! SPF results, the DKIM key record and the DMARC record come from the domain audits of the
-//! envelope, signing and From domains.
+//! envelope, signing and From domains, and the RFC 9989 policy discovery and tree walks from
+//! the caller (through the run's cache, so they ask nothing the audits did not).
+//!
+//! Two receiver models decide side by side: RFC 9989 (the DNS Tree Walk: policy discovery
+//! §4.10.1, organizational domains §4.10.2 for relaxed alignment, `t=y`, no `pct`), which the
+//! simulation's verdict follows, and RFC 7489 (the Public Suffix List, `pct`), which receivers
+//! will run for years beside it.
 
 use crate::campaign::rules::DMARC_WOULD_FAIL;
 use crate::dkim::audit::DkimFacts;
 use crate::dkim::{PublicKey, parse_key_record};
-use crate::dmarc::{Alignment, DmarcFacts, Policy};
-use crate::dns::orgdomain::same_organization;
+use crate::dmarc::discovery::{Discovery, DiscoveryError, OrgDomain, PolicyTag};
+use crate::dmarc::rules::RECEIVERS_DISAGREE;
+use crate::dmarc::{Alignment, DmarcFacts, Policy, ReceiverStatus};
+use crate::dns::orgdomain::{organizational_domain, same_organization};
 use crate::finding::Finding;
 use crate::rules::Rules;
 use crate::spf::check_host::SpfResult;
@@ -157,25 +165,48 @@ impl DmarcResult {
             DmarcResult::None => "none",
         }
     }
+
+    /// Worst first: fail, then temperror, then none, then pass.
+    fn rank(self) -> u8 {
+        match self {
+            DmarcResult::Fail => 3,
+            DmarcResult::TempError => 2,
+            DmarcResult::None => 1,
+            DmarcResult::Pass => 0,
+        }
+    }
 }
 
 /// The policy a receiver applies to the From domain's failing mail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AppliedPolicy {
     /// The tag it comes from: `p`, `sp` (a subdomain without its own record) or `np` (a
-    /// subdomain that does not exist, RFC 9091).
+    /// subdomain that does not exist).
     pub tag: &'static str,
+    /// What is applied to failing mail (for RFC 9989 with `t=y`, one level weaker than asked).
     pub policy: Policy,
+    /// RFC 7489 `pct`; always 100 for RFC 9989, which removed it.
     pub pct: u8,
     /// With pct under 100: the policy the mail outside the sample gets.
     pub otherwise: Option<Policy>,
+    /// RFC 9989 `t=y` (§4.7): the policy the record asks for, applied one level weaker.
+    pub testing: Option<Policy>,
     /// Where the record is published (`_dmarc.DOMAIN`).
     pub location: Option<String>,
 }
 
 impl AppliedPolicy {
-    /// `reject`, or `reject for 50% of failing mail, quarantine for the rest`.
+    /// `reject`, `reject for 50% of failing mail, quarantine for the rest`, or
+    /// `p=reject applied as quarantine (t=y)`.
     pub fn describe(&self) -> String {
+        if let Some(asked) = self.testing {
+            return format!(
+                "{}={} applied as {} (t=y, testing)",
+                self.tag,
+                asked.as_str(),
+                self.policy.as_str()
+            );
+        }
         let tag = format!("{}={}", self.tag, self.policy.as_str());
         match self.otherwise {
             Some(rest) => format!(
@@ -189,7 +220,69 @@ impl AppliedPolicy {
     }
 }
 
-/// The simulated outcome for one sending IP.
+/// One receiver model's view of the campaign: the record it applies, the organizational
+/// domains it aligns by, and its verdict over the sending IPs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReceiverSimulation {
+    /// The DMARC record applied to the From domain.
+    pub record: Option<String>,
+    /// The domain whose `_dmarc` record applies (no `_dmarc.` prefix).
+    pub policy_domain: Option<String>,
+    /// The From domain's organizational domain in this model; null when it is unknown.
+    pub organizational_domain: Option<String>,
+    /// The envelope domain's organizational domain.
+    pub spf_organizational_domain: Option<String>,
+    /// The signing domain's organizational domain.
+    pub dkim_organizational_domain: Option<String>,
+    pub aspf: Alignment,
+    pub adkim: Alignment,
+    /// The envelope domain is aligned with From; null when a query it depends on failed.
+    pub spf_aligned: Option<bool>,
+    /// The signing domain is aligned with From; null when a query it depends on failed.
+    pub dkim_aligned: Option<bool>,
+    pub policy: Option<AppliedPolicy>,
+    /// A query of policy discovery failed: the policy is unknown, not absent.
+    pub policy_unknown: bool,
+    /// The worst outcome over the IPs.
+    pub verdict: DmarcResult,
+}
+
+/// Both models' views.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReceiverSimulations {
+    pub rfc9989: ReceiverSimulation,
+    pub rfc7489: ReceiverSimulation,
+}
+
+/// What one receiver model concludes for the mail from one IP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IpReceiver {
+    pub dmarc: DmarcResult,
+    /// `deliver`, the policy applied on failure, or `undetermined (temperror)`.
+    pub disposition: String,
+    pub spf_aligned_pass: bool,
+    pub dkim_aligned_pass: bool,
+    pub policy_domain: Option<String>,
+    pub organizational_domain: Option<String>,
+}
+
+/// Both models' conclusions for one IP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IpReceivers {
+    pub rfc9989: IpReceiver,
+    pub rfc7489: IpReceiver,
+}
+
+impl IpReceivers {
+    /// The two models treat this IP's mail differently.
+    pub fn differ(&self) -> bool {
+        self.rfc9989.dmarc != self.rfc7489.dmarc
+            || self.rfc9989.disposition != self.rfc7489.disposition
+    }
+}
+
+/// The simulated outcome for one sending IP. `dmarc`, `disposition` and the aligned passes
+/// are those of an RFC 9989 receiver; `receivers` has both models.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct IpOutcome {
     pub ip: IpAddr,
@@ -202,9 +295,11 @@ pub struct IpOutcome {
     pub dmarc: DmarcResult,
     /// What a receiver does with the message: `deliver`, or the policy applied on failure.
     pub disposition: String,
+    pub receivers: IpReceivers,
 }
 
-/// The whole simulation: the alignment facts and the outcome per sending IP.
+/// The whole simulation: the alignment facts and the outcome per sending IP. The top-level
+/// record, alignment, policy and verdict are an RFC 9989 receiver's; `receivers` has both.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Simulation {
     pub from_domain: String,
@@ -230,6 +325,17 @@ pub struct Simulation {
     pub ips: Vec<IpOutcome>,
     /// The worst outcome over the IPs: fail, then temperror, then none, then pass.
     pub verdict: DmarcResult,
+    pub receivers: ReceiverSimulations,
+}
+
+/// What RFC 9989 discovery found for the campaign's domains: the From domain's policy
+/// discovery (§4.10.1) and the organizational domains of the envelope and signing domains
+/// (§4.10.2), one tree walk each.
+#[derive(Clone, Debug)]
+pub struct Rfc9989Input {
+    pub from: Result<Discovery, DiscoveryError>,
+    pub spf_domain: Result<OrgDomain, DiscoveryError>,
+    pub dkim_domain: Result<OrgDomain, DiscoveryError>,
 }
 
 /// Everything the simulation reads.
@@ -241,25 +347,30 @@ pub struct SimulationInput<'a> {
     /// check_host() per sending IP (None: not evaluated).
     pub spf: Vec<(IpAddr, Option<SpfResult>)>,
     pub dkim_key: DkimKey,
-    /// The From domain's DMARC audit; None when it did not run.
+    /// The From domain's DMARC audit (RFC 7489 facts); None when it did not run.
     pub dmarc: Option<&'a DmarcFacts>,
-    /// Whether the From domain exists (None: unknown). Only asked for a subdomain without a
-    /// record of its own, where a non-existent one gets `np`.
+    /// Whether the From domain exists (None: unknown), for RFC 7489. Only asked for a
+    /// subdomain without a record of its own, where a non-existent one gets `np`.
     pub from_exists: Option<bool>,
+    /// RFC 9989 discovery; None when it did not run (the policy is then unknown).
+    pub rfc9989: Option<&'a Rfc9989Input>,
 }
 
-/// Identifier alignment (RFC 7489 §3.1): strict is the same name, relaxed the same
-/// organizational domain.
+fn norm(domain: &str) -> String {
+    domain.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Identifier alignment by RFC 7489 (§3.1): strict is the same name, relaxed the same
+/// organizational domain by the Public Suffix List.
 pub fn aligned(mode: Alignment, domain: &str, from: &str) -> bool {
-    let norm = |d: &str| d.trim_end_matches('.').to_ascii_lowercase();
     match mode {
         Alignment::Strict => norm(domain) == norm(from),
         Alignment::Relaxed => same_organization(domain, from),
     }
 }
 
-/// The policy that applies to the From domain, if any DMARC record does.
-fn applied_policy(dmarc: &DmarcFacts, from_exists: Option<bool>) -> Option<AppliedPolicy> {
+/// The RFC 7489 policy that applies to the From domain, if any DMARC record does.
+fn applied_policy_rfc7489(dmarc: &DmarcFacts, from_exists: Option<bool>) -> Option<AppliedPolicy> {
     let mut policy = dmarc.policy?;
     let mut tag = if dmarc.inherited { "sp" } else { "p" };
     if dmarc.inherited
@@ -279,85 +390,202 @@ fn applied_policy(dmarc: &DmarcFacts, from_exists: Option<bool>) -> Option<Appli
         policy,
         pct,
         otherwise: otherwise.filter(|rest| *rest != policy),
+        testing: None,
         location: dmarc.location.clone(),
     })
 }
 
-/// Run the simulation.
-pub fn simulate(input: &SimulationInput<'_>) -> Simulation {
+/// The RFC 7489 model: the From domain's audit, alignment by the Public Suffix List.
+fn model_rfc7489(input: &SimulationInput<'_>) -> ReceiverSimulation {
     let dmarc = input.dmarc;
+    let answer = dmarc.map(|d| &d.receivers.rfc7489);
+    let concluded = answer.is_some_and(|a| a.status == ReceiverStatus::Concluded);
     let aspf = dmarc.and_then(|d| d.aspf).unwrap_or_default();
     let adkim = dmarc.and_then(|d| d.adkim).unwrap_or_default();
-    let spf_aligned = aligned(aspf, input.spf_domain, input.from_domain);
-    let dkim_aligned = aligned(adkim, input.dkim_domain, input.from_domain);
-    let policy = dmarc.and_then(|d| applied_policy(d, input.from_exists));
-    // The record could not be looked up: nothing can be concluded about the policy.
-    let discovery_failed = dmarc.is_none_or(|d| d.record.is_none() && d.incomplete);
-    let dkim_aligned_pass = dkim_aligned && input.dkim_key.status == KeyStatus::Usable;
+    let policy = dmarc
+        .filter(|_| concluded)
+        .and_then(|d| applied_policy_rfc7489(d, input.from_exists));
+    let org = |domain: &str| organizational_domain(&norm(domain)).or_else(|| Some(norm(domain)));
+    ReceiverSimulation {
+        record: dmarc.filter(|_| concluded).and_then(|d| d.record.clone()),
+        policy_domain: answer.and_then(|a| a.policy_domain.clone()),
+        organizational_domain: answer.and_then(|a| a.organizational_domain.clone()),
+        spf_organizational_domain: org(input.spf_domain),
+        dkim_organizational_domain: org(input.dkim_domain),
+        aspf,
+        adkim,
+        spf_aligned: Some(aligned(aspf, input.spf_domain, input.from_domain)),
+        dkim_aligned: Some(aligned(adkim, input.dkim_domain, input.from_domain)),
+        policy_unknown: policy.is_none() && !concluded,
+        policy,
+        verdict: DmarcResult::None,
+    }
+}
+
+/// The RFC 9989 model: policy discovery (§4.10.1) and alignment by the organizational
+/// domains of tree walks (§4.10.2). A walk that failed leaves its alignment unknown.
+fn model_rfc9989(input: &SimulationInput<'_>) -> ReceiverSimulation {
+    let mut model = ReceiverSimulation {
+        record: None,
+        policy_domain: None,
+        organizational_domain: None,
+        spf_organizational_domain: None,
+        dkim_organizational_domain: None,
+        aspf: Alignment::default(),
+        adkim: Alignment::default(),
+        spf_aligned: None,
+        dkim_aligned: None,
+        policy: None,
+        policy_unknown: true,
+        verdict: DmarcResult::None,
+    };
+    let Some(rfc9989) = input.rfc9989 else {
+        return model;
+    };
+    let org_of = |walk: &Result<OrgDomain, DiscoveryError>| match walk {
+        Ok(org) => Ok(Some(org.domain.to_string())),
+        // Not a name a record can be published for: it aligns with nothing.
+        Err(DiscoveryError::InvalidDomain(_) | DiscoveryError::Root) => Ok(None),
+        Err(DiscoveryError::Inconclusive(_)) => Err(()),
+    };
+    let from_org = match &rfc9989.from {
+        Ok(discovery) => {
+            model.policy_unknown = false;
+            if let Some(applied) = &discovery.applied {
+                let record = &applied.record;
+                model.record = Some(record.text.clone());
+                model.aspf = record.aspf.unwrap_or_default();
+                model.adkim = record.adkim.unwrap_or_default();
+                model.policy_domain = applied.policy.map(|_| applied.domain.to_string());
+                model.policy = applied.failing_mail_policy().map(|policy| AppliedPolicy {
+                    // As for RFC 7489: `sp` for a subdomain, `np` only when np is given.
+                    tag: match (applied.tag, applied.read_from) {
+                        (PolicyTag::P, _) => "p",
+                        (PolicyTag::Np, PolicyTag::Np) => "np",
+                        _ => "sp",
+                    },
+                    policy,
+                    pct: 100,
+                    otherwise: None,
+                    testing: applied.policy.filter(|asked| *asked != policy),
+                    location: Some(format!("_dmarc.{}", applied.domain)),
+                });
+            }
+            Ok(Some(discovery.organizational_domain.domain.to_string()))
+        }
+        Err(DiscoveryError::InvalidDomain(_) | DiscoveryError::Root) => {
+            model.policy_unknown = false;
+            Ok(None)
+        }
+        Err(DiscoveryError::Inconclusive(_)) => Err(()),
+    };
+    let spf_org = org_of(&rfc9989.spf_domain);
+    let dkim_org = org_of(&rfc9989.dkim_domain);
+    let aligned = |mode: Alignment, domain: &str, org: &Result<Option<String>, ()>| match mode {
+        Alignment::Strict => Some(norm(domain) == norm(input.from_domain)),
+        Alignment::Relaxed => match (&from_org, org) {
+            (Ok(Some(from)), Ok(Some(other))) => Some(from == other),
+            (Ok(None), _) | (_, Ok(None)) => Some(false),
+            _ => None,
+        },
+    };
+    model.spf_aligned = aligned(model.aspf, input.spf_domain, &spf_org);
+    model.dkim_aligned = aligned(model.adkim, input.dkim_domain, &dkim_org);
+    model.organizational_domain = from_org.ok().flatten();
+    model.spf_organizational_domain = spf_org.ok().flatten();
+    model.dkim_organizational_domain = dkim_org.ok().flatten();
+    model
+}
+
+/// What `model` concludes for mail from one IP whose SPF result is `spf`.
+fn conclude(model: &ReceiverSimulation, spf: Option<SpfResult>, key: &DkimKey) -> IpReceiver {
+    let spf_aligned_pass = model.spf_aligned == Some(true) && spf == Some(SpfResult::Pass);
+    let key_usable = key.status == KeyStatus::Usable;
+    let dkim_aligned_pass = model.dkim_aligned == Some(true) && key_usable;
+    // A pass that an unknown alignment hides: the result cannot be concluded.
+    let alignment_unknown = (model.spf_aligned.is_none() && spf == Some(SpfResult::Pass))
+        || (model.dkim_aligned.is_none() && key_usable);
+    let dmarc = if spf_aligned_pass || dkim_aligned_pass {
+        if model.policy.is_some() {
+            DmarcResult::Pass
+        } else if model.policy_unknown {
+            DmarcResult::TempError
+        } else {
+            DmarcResult::None
+        }
+    } else if model.policy_unknown
+        || alignment_unknown
+        || spf == Some(SpfResult::TempError)
+        || key.status == KeyStatus::Unknown
+    {
+        DmarcResult::TempError
+    } else if model.policy.is_none() {
+        DmarcResult::None
+    } else {
+        DmarcResult::Fail
+    };
+    let disposition = match (&model.policy, dmarc) {
+        (Some(policy), DmarcResult::Fail) => policy.describe(),
+        (_, DmarcResult::TempError) => "undetermined (temperror)".to_string(),
+        _ => "deliver".to_string(),
+    };
+    IpReceiver {
+        dmarc,
+        disposition,
+        spf_aligned_pass,
+        dkim_aligned_pass,
+        policy_domain: model.policy_domain.clone(),
+        organizational_domain: model.organizational_domain.clone(),
+    }
+}
+
+fn verdict(results: impl Iterator<Item = DmarcResult>) -> DmarcResult {
+    results
+        .max_by_key(|r| r.rank())
+        .unwrap_or(DmarcResult::None)
+}
+
+/// Run the simulation.
+pub fn simulate(input: &SimulationInput<'_>) -> Simulation {
+    let mut rfc9989 = model_rfc9989(input);
+    let mut rfc7489 = model_rfc7489(input);
     let ips: Vec<IpOutcome> = input
         .spf
         .iter()
         .map(|(ip, spf)| {
-            let spf_aligned_pass = spf_aligned && *spf == Some(SpfResult::Pass);
-            let dmarc = if spf_aligned_pass || dkim_aligned_pass {
-                if policy.is_some() {
-                    DmarcResult::Pass
-                } else if discovery_failed {
-                    DmarcResult::TempError
-                } else {
-                    DmarcResult::None
-                }
-            } else if discovery_failed
-                || *spf == Some(SpfResult::TempError)
-                || input.dkim_key.status == KeyStatus::Unknown
-            {
-                DmarcResult::TempError
-            } else if policy.is_none() {
-                DmarcResult::None
-            } else {
-                DmarcResult::Fail
-            };
-            let disposition = match (&policy, dmarc) {
-                (Some(policy), DmarcResult::Fail) => policy.describe(),
-                (_, DmarcResult::TempError) => "undetermined (temperror)".to_string(),
-                _ => "deliver".to_string(),
+            let receivers = IpReceivers {
+                rfc9989: conclude(&rfc9989, *spf, &input.dkim_key),
+                rfc7489: conclude(&rfc7489, *spf, &input.dkim_key),
             };
             IpOutcome {
                 ip: *ip,
                 spf: *spf,
-                spf_aligned_pass,
-                dkim_aligned_pass,
-                dmarc,
-                disposition,
+                spf_aligned_pass: receivers.rfc9989.spf_aligned_pass,
+                dkim_aligned_pass: receivers.rfc9989.dkim_aligned_pass,
+                dmarc: receivers.rfc9989.dmarc,
+                disposition: receivers.rfc9989.disposition.clone(),
+                receivers,
             }
         })
         .collect();
-    let rank = |r: DmarcResult| match r {
-        DmarcResult::Fail => 3,
-        DmarcResult::TempError => 2,
-        DmarcResult::None => 1,
-        DmarcResult::Pass => 0,
-    };
-    let verdict = ips
-        .iter()
-        .map(|o| o.dmarc)
-        .max_by_key(|r| rank(*r))
-        .unwrap_or(DmarcResult::None);
+    rfc9989.verdict = verdict(ips.iter().map(|o| o.receivers.rfc9989.dmarc));
+    rfc7489.verdict = verdict(ips.iter().map(|o| o.receivers.rfc7489.dmarc));
     Simulation {
         from_domain: input.from_domain.to_string(),
         spf_domain: input.spf_domain.to_string(),
         dkim_domain: input.dkim_domain.to_string(),
-        record: dmarc.and_then(|d| d.record.clone()),
-        aspf,
-        adkim,
-        spf_aligned,
-        dkim_aligned,
+        record: rfc9989.record.clone(),
+        aspf: rfc9989.aspf,
+        adkim: rfc9989.adkim,
+        spf_aligned: rfc9989.spf_aligned == Some(true),
+        dkim_aligned: rfc9989.dkim_aligned == Some(true),
         dkim_key: input.dkim_key.clone(),
         dkim_assumption: DKIM_ASSUMPTION,
-        policy_unknown: policy.is_none() && discovery_failed,
-        policy,
+        policy: rfc9989.policy.clone(),
+        policy_unknown: rfc9989.policy_unknown,
         ips,
-        verdict,
+        verdict: rfc9989.verdict,
+        receivers: ReceiverSimulations { rfc9989, rfc7489 },
     }
 }
 
@@ -365,20 +593,63 @@ fn mode_tag(tag: &str, mode: Alignment) -> String {
     format!("{tag}={}", mode.as_str())
 }
 
-/// `dmarc/would-fail` for each IP whose mail would fail DMARC. The findings target the From
-/// domain; the caller gives them their location.
+/// Why `domain` is not aligned with From in `model`, in words: "not aligned with FROM
+/// (adkim=r)", and for relaxed alignment the two organizational domains.
+/// The organizational domains are named when the other model aligns the identifier
+/// (`aligned_elsewhere`): that is where the models part.
+fn not_aligned(
+    model: &ReceiverSimulation,
+    (tag, mode): (&str, Alignment),
+    other_org: &Option<String>,
+    from: &str,
+    aligned_elsewhere: bool,
+) -> String {
+    let how = "the RFC 9989 tree walk";
+    let mut why = mode_tag(tag, mode);
+    if mode == Alignment::Relaxed
+        && aligned_elsewhere
+        && let (Some(from_org), Some(other_org)) = (&model.organizational_domain, other_org)
+        && from_org != other_org
+    {
+        why.push_str(&format!(
+            ": organizational domains {other_org} and {from_org} by {how}"
+        ));
+    }
+    format!("not aligned with {from} ({why})")
+}
+
+/// "an RFC 7489 receiver passes it", "... fails it and applies p=reject".
+fn outcome_words(receiver: &IpReceiver) -> String {
+    match receiver.dmarc {
+        DmarcResult::Pass => "passes it".to_string(),
+        DmarcResult::Fail => format!("fails it and applies {}", receiver.disposition),
+        DmarcResult::TempError => "cannot conclude (temperror)".to_string(),
+        DmarcResult::None => "applies no DMARC policy".to_string(),
+    }
+}
+
+/// `dmarc/would-fail` for each IP whose mail an RFC 9989 receiver would fail. The findings
+/// target the From domain; the caller gives them their location.
 pub fn would_fail_findings(rules: &Rules, sim: &Simulation) -> Vec<(IpAddr, Finding)> {
     let Some(policy) = &sim.policy else {
         return Vec::new();
     };
     let from = &sim.from_domain;
+    let model = &sim.receivers.rfc9989;
+    let legacy = &sim.receivers.rfc7489;
     let spf_part = |outcome: &IpOutcome| {
         let result = outcome.spf.map_or("not evaluated", SpfResult::as_str);
         if outcome.spf == Some(SpfResult::Pass) && !sim.spf_aligned {
             format!(
-                "SPF pass for {}, not aligned with {from} ({})",
+                "SPF pass for {}, {}",
                 sim.spf_domain,
-                mode_tag("aspf", sim.aspf)
+                not_aligned(
+                    model,
+                    ("aspf", sim.aspf),
+                    &model.spf_organizational_domain,
+                    from,
+                    legacy.spf_aligned == Some(true),
+                )
             )
         } else {
             format!("SPF {result} for {}", sim.spf_domain)
@@ -386,9 +657,15 @@ pub fn would_fail_findings(rules: &Rules, sim: &Simulation) -> Vec<(IpAddr, Find
     };
     let dkim_part = match sim.dkim_key.status {
         KeyStatus::Usable => format!(
-            "DKIM signs as {}, not aligned with {from} ({})",
+            "DKIM signs as {}, {}",
             sim.dkim_domain,
-            mode_tag("adkim", sim.adkim)
+            not_aligned(
+                model,
+                ("adkim", sim.adkim),
+                &model.dkim_organizational_domain,
+                from,
+                legacy.dkim_aligned == Some(true),
+            )
         ),
         _ => sim
             .dkim_key
@@ -405,13 +682,19 @@ pub fn would_fail_findings(rules: &Rules, sim: &Simulation) -> Vec<(IpAddr, Find
         .iter()
         .filter(|o| o.dmarc == DmarcResult::Fail)
         .map(|outcome| {
-            let message = format!(
+            let mut message = format!(
                 "mail from {from} sent from {} would fail DMARC: {}; {}; receivers would apply {}{from_where}",
                 outcome.ip,
                 spf_part(outcome),
                 dkim_part,
                 policy.describe(),
             );
+            if outcome.receivers.differ() {
+                message.push_str(&format!(
+                    "; an RFC 7489 receiver {} (see dmarc/receivers-disagree)",
+                    outcome_words(&outcome.receivers.rfc7489)
+                ));
+            }
             let mut finding = rules
                 .finding(DMARC_WOULD_FAIL, from, message)
                 .with_measured("fail")
@@ -422,4 +705,83 @@ pub fn would_fail_findings(rules: &Rules, sim: &Simulation) -> Vec<(IpAddr, Find
             (outcome.ip, finding)
         })
         .collect()
+}
+
+/// `dmarc/receivers-disagree` on the campaign when an RFC 9989 and an RFC 7489 receiver
+/// would treat the mail of some sending IP differently. The caller gives it its location.
+pub fn receivers_disagree_finding(rules: &Rules, sim: &Simulation) -> Option<Finding> {
+    let differing: Vec<&IpOutcome> = sim.ips.iter().filter(|o| o.receivers.differ()).collect();
+    if differing.is_empty() {
+        return None;
+    }
+    let from = &sim.from_domain;
+    let per_ip: Vec<String> = differing
+        .iter()
+        .map(|o| {
+            format!(
+                "from {} an RFC 9989 receiver {}, an RFC 7489 receiver {}",
+                o.ip,
+                outcome_words(&o.receivers.rfc9989),
+                outcome_words(&o.receivers.rfc7489)
+            )
+        })
+        .collect();
+    let mut message = format!(
+        "the receiver models disagree on mail from {from}: {}",
+        per_ip.join("; ")
+    );
+    let (bis, legacy) = (&sim.receivers.rfc9989, &sim.receivers.rfc7489);
+    let mut why = Vec::new();
+    let mut named: Vec<&str> = Vec::new();
+    if bis.policy_domain != legacy.policy_domain {
+        let shown = |d: &Option<String>| d.clone().unwrap_or_else(|| "no record".to_string());
+        why.push(format!(
+            "the record applied is {}'s for RFC 9989 and {}'s for RFC 7489",
+            shown(&bis.policy_domain),
+            shown(&legacy.policy_domain)
+        ));
+    }
+    for (what, domain, a, b) in [
+        (
+            "From",
+            from.as_str(),
+            &bis.organizational_domain,
+            &legacy.organizational_domain,
+        ),
+        (
+            "envelope",
+            sim.spf_domain.as_str(),
+            &bis.spf_organizational_domain,
+            &legacy.spf_organizational_domain,
+        ),
+        (
+            "signing",
+            sim.dkim_domain.as_str(),
+            &bis.dkim_organizational_domain,
+            &legacy.dkim_organizational_domain,
+        ),
+    ] {
+        // The envelope or signing domain is often the From domain itself: said once.
+        if let (Some(a), Some(b)) = (a, b)
+            && a != b
+            && !named.contains(&domain)
+        {
+            named.push(domain);
+            why.push(format!(
+                "the {what} domain {domain}'s organizational domain is {a} by the RFC 9989 tree walk and {b} by the Public Suffix List"
+            ));
+        }
+    }
+    if !why.is_empty() {
+        message.push_str(&format!(" ({})", why.join("; ")));
+    }
+    let measured: Vec<serde_json::Value> = differing
+        .iter()
+        .map(|o| serde_json::json!({ "ip": o.ip, "rfc9989": o.receivers.rfc9989, "rfc7489": o.receivers.rfc7489 }))
+        .collect();
+    Some(
+        rules
+            .finding(RECEIVERS_DISAGREE, from, message)
+            .with_measured(serde_json::Value::Array(measured)),
+    )
 }

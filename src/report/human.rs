@@ -455,11 +455,15 @@ fn write_campaign_facts(facts: &CampaignFacts, out: &mut dyn Write) -> io::Resul
     }
     let sim = &facts.simulation;
     if let Some(policy) = &sim.policy {
-        let mut line = format!(
-            "  dmarc policy: {}={}",
-            escape_untrusted(policy.tag),
-            policy.policy.as_str()
-        );
+        let mut line = if policy.testing.is_some() {
+            format!("  dmarc policy: {}", escape_untrusted(&policy.describe()))
+        } else {
+            format!(
+                "  dmarc policy: {}={}",
+                escape_untrusted(policy.tag),
+                policy.policy.as_str()
+            )
+        };
         if policy.pct < 100 {
             line.push_str(&format!(" pct={}", policy.pct));
         }
@@ -479,6 +483,23 @@ fn write_campaign_facts(facts: &CampaignFacts, out: &mut dyn Write) -> io::Resul
         )?;
     } else {
         writeln!(out, "  dmarc policy: none applies to the From domain")?;
+    }
+    // The RFC 7489 model, where it applies another record or policy than RFC 9989 above.
+    let (bis, legacy) = (&sim.receivers.rfc9989, &sim.receivers.rfc7489);
+    if legacy.policy != bis.policy || legacy.policy_unknown != bis.policy_unknown {
+        let shown = match &legacy.policy {
+            Some(policy) => {
+                let from = policy
+                    .location
+                    .as_deref()
+                    .map(|l| format!(" (from {})", escape_untrusted(l)))
+                    .unwrap_or_default();
+                format!("{}{from}", escape_untrusted(&policy.describe()))
+            }
+            None if legacy.policy_unknown => "unknown (a DMARC query failed)".to_string(),
+            None => "none applies".to_string(),
+        };
+        writeln!(out, "  dmarc policy rfc7489: {shown}")?;
     }
     let key = &sim.dkim_key;
     let mut line = format!("  dkim key: {}", key_status_name(key.status));
@@ -517,6 +538,15 @@ fn write_campaign_facts(facts: &CampaignFacts, out: &mut dyn Write) -> io::Resul
             ip.dmarc.as_str().bold(),
             escape_untrusted(&ip.disposition)
         )?;
+        if ip.receivers.differ() {
+            let legacy = &ip.receivers.rfc7489;
+            writeln!(
+                out,
+                "    an RFC 7489 receiver: {} -> {}",
+                legacy.dmarc.as_str().bold(),
+                escape_untrusted(&legacy.disposition)
+            )?;
+        }
     }
     if let Some(stats) = &facts.stats {
         let path = escape_untrusted(&stats.path);

@@ -67,6 +67,14 @@ impl Checked {
             .collect()
     }
 
+    fn campaign_findings(&self, rule: &str) -> Vec<&mailaudit::finding::Finding> {
+        self.campaign()
+            .findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .collect()
+    }
+
     fn domain(&self, name: &str) -> &TargetResult {
         self.results
             .iter()
@@ -327,16 +335,109 @@ fn a_subdomain_that_does_not_exist_gets_np() {
 }
 
 #[test]
-fn pct_splits_the_policy() {
+fn pct_splits_the_policy_for_rfc7489_only() {
     let c = check("a@sampled.example", "bounce@sampled.example", "s1", "");
-    let policy = &c.sim()["policy"];
-    assert_eq!(policy["pct"], 50);
-    assert_eq!(policy["otherwise"], "quarantine");
-    let disposition = c.ip(0)["disposition"].as_str().unwrap();
+    // RFC 7489 §6.6.4 samples; RFC 9989 removed pct and applies the whole policy.
+    let legacy = &c.sim()["receivers"]["rfc7489"]["policy"];
+    assert_eq!(legacy["pct"], 50);
+    assert_eq!(legacy["otherwise"], "quarantine");
     assert_eq!(
-        disposition,
+        c.ip(0)["receivers"]["rfc7489"]["disposition"],
         "p=reject to 50% of failing mail and quarantine to the rest (pct=50)"
     );
+    let policy = &c.sim()["policy"];
+    assert_eq!(policy["pct"], 100);
+    assert_eq!(policy["otherwise"], Value::Null);
+    assert_eq!(c.ip(0)["disposition"], "p=reject");
+    assert_eq!(c.ip(0)["receivers"]["rfc9989"]["disposition"], "p=reject");
+    let disagree = c.campaign_findings("dmarc/receivers-disagree");
+    assert_eq!(disagree.len(), 1);
+    assert_eq!(
+        disagree[0].message,
+        "the receiver models disagree on mail from sampled.example: from 192.0.2.10 an RFC 9989 receiver fails it and applies p=reject, an RFC 7489 receiver fails it and applies p=reject to 50% of failing mail and quarantine to the rest (pct=50)"
+    );
+}
+
+#[test]
+fn from_and_dkim_aligned_only_by_the_psl_fail_for_rfc9989_and_pass_for_rfc7489() {
+    // Issue 13 acceptance: _dmarc.psd-parent.example says psd=y.
+    let c = check(
+        "a@mail.psd-parent.example",
+        "bounce@mail.psd-parent.example",
+        "s1",
+        "dkim_domain = \"esp.psd-parent.example\"\n",
+    );
+    let sim = c.sim();
+    let bis = &sim["receivers"]["rfc9989"];
+    let legacy = &sim["receivers"]["rfc7489"];
+    assert_eq!(bis["organizational_domain"], "mail.psd-parent.example");
+    assert_eq!(bis["dkim_organizational_domain"], "esp.psd-parent.example");
+    assert_eq!(bis["dkim_aligned"], false);
+    assert_eq!(bis["policy_domain"], "psd-parent.example");
+    assert_eq!(bis["verdict"], "fail");
+    assert_eq!(legacy["organizational_domain"], "psd-parent.example");
+    assert_eq!(legacy["dkim_organizational_domain"], "psd-parent.example");
+    assert_eq!(legacy["dkim_aligned"], true);
+    assert_eq!(legacy["verdict"], "pass");
+    let ip = c.ip(0);
+    assert_eq!(ip["dmarc"], "fail");
+    assert_eq!(ip["receivers"]["rfc9989"]["dmarc"], "fail");
+    assert_eq!(ip["receivers"]["rfc9989"]["disposition"], "sp=reject");
+    assert_eq!(ip["receivers"]["rfc7489"]["dmarc"], "pass");
+    assert_eq!(ip["receivers"]["rfc7489"]["disposition"], "deliver");
+    assert_eq!(sim["verdict"], "fail");
+    assert_eq!(c.campaign().result.as_deref(), Some("fail"));
+    let fail = c.would_fail();
+    assert_eq!(fail.len(), 1);
+    assert_eq!(
+        fail[0].message,
+        "mail from mail.psd-parent.example sent from 192.0.2.10 would fail DMARC: SPF fail for mail.psd-parent.example; DKIM signs as esp.psd-parent.example, not aligned with mail.psd-parent.example (adkim=r: organizational domains esp.psd-parent.example and mail.psd-parent.example by the RFC 9989 tree walk); receivers would apply sp=reject (from _dmarc.psd-parent.example); an RFC 7489 receiver passes it (see dmarc/receivers-disagree)"
+    );
+    let disagree = c.campaign_findings("dmarc/receivers-disagree");
+    assert_eq!(disagree.len(), 1);
+    assert_eq!(
+        disagree[0].message,
+        "the receiver models disagree on mail from mail.psd-parent.example: from 192.0.2.10 an RFC 9989 receiver fails it and applies sp=reject, an RFC 7489 receiver passes it (the From domain mail.psd-parent.example's organizational domain is mail.psd-parent.example by the RFC 9989 tree walk and psd-parent.example by the Public Suffix List; the signing domain esp.psd-parent.example's organizational domain is esp.psd-parent.example by the RFC 9989 tree walk and psd-parent.example by the Public Suffix List)"
+    );
+    assert_eq!(disagree[0].severity, Severity::Warning);
+    assert!(disagree[0].location.is_some());
+}
+
+#[test]
+fn t_y_is_applied_one_level_weaker_by_rfc9989_only() {
+    let c = check("a@testing.example", "bounce@testing.example", "s1", "");
+    let ip = c.ip(0);
+    assert_eq!(ip["dmarc"], "fail");
+    assert_eq!(
+        ip["disposition"],
+        "p=reject applied as quarantine (t=y, testing)"
+    );
+    assert_eq!(c.sim()["policy"]["policy"], "quarantine");
+    assert_eq!(c.sim()["policy"]["testing"], "reject");
+    assert_eq!(ip["receivers"]["rfc7489"]["disposition"], "p=reject");
+    assert_eq!(c.campaign_findings("dmarc/receivers-disagree").len(), 1);
+}
+
+#[test]
+fn when_both_models_agree_the_campaign_has_no_disagreement() {
+    for (from, envelope) in [
+        ("a@spf-aligned.example", "bounce@spf-aligned.example"),
+        ("a@both-fail.example", "bounce@both-fail.example"),
+        ("a@news.parent.example", "bounce@parent.example"),
+    ] {
+        let c = check(from, envelope, "s1", "");
+        assert!(
+            c.campaign_findings("dmarc/receivers-disagree").is_empty(),
+            "{from}: {:?}",
+            c.campaign_findings("dmarc/receivers-disagree")
+        );
+        let ip = c.ip(0);
+        assert_eq!(
+            ip["receivers"]["rfc9989"]["dmarc"],
+            ip["receivers"]["rfc7489"]["dmarc"]
+        );
+        assert_eq!(ip["dmarc"], ip["receivers"]["rfc9989"]["dmarc"]);
+    }
 }
 
 #[test]

@@ -274,10 +274,14 @@ pub struct IpReceivers {
 }
 
 impl IpReceivers {
-    /// The two models treat this IP's mail differently.
+    /// The two models treat this IP's mail differently. A side that could not conclude
+    /// (temperror) differs from nothing: `dns/inconclusive` says why.
     pub fn differ(&self) -> bool {
-        self.rfc9989.dmarc != self.rfc7489.dmarc
-            || self.rfc9989.disposition != self.rfc7489.disposition
+        let concluded = |r: &IpReceiver| r.dmarc != DmarcResult::TempError;
+        concluded(&self.rfc9989)
+            && concluded(&self.rfc7489)
+            && (self.rfc9989.dmarc != self.rfc7489.dmarc
+                || self.rfc9989.disposition != self.rfc7489.disposition)
     }
 }
 

@@ -84,9 +84,18 @@ impl Checked {
 }
 
 fn check_text(text: &str) -> Checked {
+    check_text_timing_out(text, &[])
+}
+
+/// [`check_text`] with queries for the names in `timeouts` timing out.
+fn check_text_timing_out(text: &str, timeouts: &[&str]) -> Checked {
     let campaign = Campaign::parse(text, Path::new("campaign.toml"), false).expect("parses");
     let rules = Rules::builtin().unwrap();
-    let resolver = Resolver::offline(ZoneSet::load_files(&[zone()]).unwrap());
+    let mut zones = ZoneSet::load_files(&[zone()]).unwrap();
+    for name in timeouts {
+        zones.insert_timeout(name);
+    }
+    let resolver = Resolver::offline(zones);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut results = Vec::new();
     check_campaign::<Box<dyn std::error::Error>>(
@@ -541,5 +550,36 @@ fn simulation_enums_serialize_as_documented() {
     assert_eq!(
         serde_json::to_value(KeyStatus::Unusable).unwrap(),
         "unusable"
+    );
+}
+
+#[test]
+fn a_failed_tree_walk_leaves_rfc9989_alignment_unknown_never_failed() {
+    let text = campaign_text(
+        "a@walkfail.example",
+        "bounce@bounces.walkfail.example",
+        "s1",
+        "",
+        &[IP],
+    );
+    let c = check_text_timing_out(&text, &["_dmarc.bounces.walkfail.example"]);
+    let bis = &c.sim()["receivers"]["rfc9989"];
+    assert_eq!(bis["spf_aligned"], Value::Null);
+    assert_eq!(bis["spf_organizational_domain"], Value::Null);
+    let ip = c.ip(0);
+    assert_eq!(ip["spf"], "pass");
+    // SPF passes; whether it aligns is unknown: nothing is concluded from the failed query.
+    assert_eq!(ip["dmarc"], "temperror");
+    assert_eq!(ip["receivers"]["rfc7489"]["dmarc"], "pass");
+    assert!(c.would_fail().is_empty());
+    assert!(c.campaign_findings("dmarc/receivers-disagree").is_empty());
+    let envelope = c.domain("bounces.walkfail.example");
+    assert!(
+        envelope
+            .findings
+            .iter()
+            .any(|f| f.rule == "dns/inconclusive"),
+        "{:?}",
+        envelope.findings
     );
 }

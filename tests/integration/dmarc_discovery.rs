@@ -808,7 +808,7 @@ fn a_subdomain_record_with_none_above_is_its_own_organization_only_for_rfc9989()
     let disagree: Vec<&str> = audit
         .findings
         .iter()
-        .filter(|f| f.rule.to_string() == "dmarc/receivers-disagree")
+        .filter(|f| f.rule == "dmarc/receivers-disagree")
         .map(|f| f.message.as_str())
         .collect();
     assert_eq!(

@@ -354,3 +354,51 @@ async fn reports_of_every_verdict_validate() {
     assert_eq!(checked["spf pass"], "pass");
     assert_eq!(checked["domain"], "fail");
 }
+
+#[test]
+fn the_campaign_simulation_carries_both_receiver_models() {
+    let validator = validator(&schema(REPORT_SCHEMA));
+    let run = runs().into_iter().find(|r| r.name == "check").unwrap();
+    let good = run.json("json");
+    assert!(errors(&validator, &good).is_empty());
+    let campaign = good["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|r| r["kind"] == "campaign")
+        .unwrap();
+    let sim = &good["results"][campaign]["facts"]["simulation"];
+    for model in ["rfc9989", "rfc7489"] {
+        assert!(sim["receivers"][model]["verdict"].is_string(), "{model}");
+        assert!(
+            sim["ips"][0]["receivers"][model]["dmarc"].is_string(),
+            "{model}"
+        );
+    }
+    type Breakage = (&'static str, fn(&mut Value));
+    let breakages: Vec<Breakage> = vec![
+        ("a simulation without receivers", |s| {
+            s.as_object_mut().unwrap().remove("receivers");
+        }),
+        ("an IP without receivers", |s| {
+            s["ips"][0].as_object_mut().unwrap().remove("receivers");
+        }),
+        ("an RFC 7489 result of maybe", |s| {
+            s["ips"][0]["receivers"]["rfc7489"]["dmarc"] = json!("maybe")
+        }),
+        ("a third receiver model", |s| {
+            s["receivers"]["rfc6376"] = s["receivers"]["rfc7489"].clone()
+        }),
+        ("an alignment that is a string", |s| {
+            s["receivers"]["rfc9989"]["dkim_aligned"] = json!("yes")
+        }),
+    ];
+    for (what, breakage) in breakages {
+        let mut report = good.clone();
+        breakage(&mut report["results"][campaign]["facts"]["simulation"]);
+        assert!(
+            !errors(&validator, &report).is_empty(),
+            "the schema accepts {what}"
+        );
+    }
+}

@@ -276,15 +276,17 @@ impl Check<'_> {
         if !concluded(rfc9989) || !concluded(rfc7489) {
             return;
         }
-        if rfc9989.policy_domain == rfc7489.policy_domain
-            && rfc9989.policy == rfc7489.policy
-            && rfc9989.organizational_domain == rfc7489.organizational_domain
+        let same_policy =
+            rfc9989.policy_domain == rfc7489.policy_domain && rfc9989.policy == rfc7489.policy;
+        // Alignment matters only where a policy applies: with none at all, DMARC is not
+        // evaluated, whatever the organizational domain.
+        let no_policy = rfc9989.policy.is_none() && rfc7489.policy.is_none();
+        if same_policy
+            && (no_policy || rfc9989.organizational_domain == rfc7489.organizational_domain)
         {
             return;
         }
         let domain = self.domain;
-        let same_policy =
-            rfc9989.policy_domain == rfc7489.policy_domain && rfc9989.policy == rfc7489.policy;
         let mut message = if same_policy {
             format!(
                 "the receiver models disagree on {domain}: both apply {}, but",

@@ -829,3 +829,17 @@ fn t_y_makes_an_rfc9989_receiver_apply_one_level_weaker() {
     assert_eq!(receivers["rfc7489"]["policy"], "reject");
     assert_eq!(count(&rules, "dmarc/receivers-disagree"), 1, "{rules:?}");
 }
+
+#[test]
+fn with_no_policy_anywhere_a_different_organizational_domain_does_not_disagree() {
+    // No record at all: RFC 9989's organizational domain is the domain itself (§4.10.2),
+    // the PSL's is example.com; DMARC is not evaluated by either, so alignment is moot.
+    let author = "mail.example.com";
+    let (receivers, rules) = receivers_json(zones(&[], &[author]), author);
+    assert_eq!(
+        receivers["rfc9989"]["organizational_domain"],
+        "mail.example.com"
+    );
+    assert_eq!(receivers["rfc7489"]["organizational_domain"], "example.com");
+    assert_eq!(count(&rules, "dmarc/receivers-disagree"), 0, "{rules:?}");
+}

@@ -229,7 +229,7 @@ pub fn size(bytes: u64) -> String {
 /// without waiting for a writer, then refused with the rest by the type of what was opened
 /// (no window between a check and the open).
 pub fn open(path: &Path, kind: InputKind) -> Result<File, InputError> {
-    let file_name = || crate_path_text(path);
+    let file_name = || crate::path::display(path);
     let open_error = |error| InputError::Open {
         kind,
         file: file_name(),
@@ -266,7 +266,7 @@ pub fn open_limited(path: &Path, kind: InputKind, limit: u64) -> Result<File, In
 fn too_large(path: &Path, kind: InputKind, limit: u64) -> InputError {
     InputError::TooLarge {
         kind,
-        file: crate_path_text(path),
+        file: crate::path::display(path),
         limit,
     }
 }
@@ -286,7 +286,7 @@ pub fn read(path: &Path, kind: InputKind, limit: u64) -> Result<Vec<u8>, InputEr
         .read_to_end(&mut bytes)
         .map_err(|error| InputError::Open {
             kind,
-            file: crate_path_text(path),
+            file: crate::path::display(path),
             error,
         })?;
     if bytes.len() as u64 > limit {
@@ -299,7 +299,7 @@ pub fn read(path: &Path, kind: InputKind, limit: u64) -> Result<Vec<u8>, InputEr
 pub fn read_to_string(path: &Path, kind: InputKind, limit: u64) -> Result<String, InputError> {
     String::from_utf8(read(path, kind, limit)?).map_err(|_| InputError::NotUtf8 {
         kind,
-        file: crate_path_text(path),
+        file: crate::path::display(path),
     })
 }
 
@@ -343,11 +343,6 @@ impl<R: Read> Read for Bounded<R> {
         self.left -= n as u64;
         Ok(n)
     }
-}
-
-/// A file as errors name it: in its one form, as reports write it.
-fn crate_path_text(path: &Path) -> String {
-    crate::path::display(path)
 }
 
 #[cfg(test)]

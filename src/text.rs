@@ -75,6 +75,17 @@ pub fn truncate(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// The 1-based line of byte `offset` in `text` (an offset past the end is on the last line).
+/// Counts bytes, so any offset is safe, on a character boundary or not.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
 /// "1 target", "3 targets".
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -127,6 +138,17 @@ impl fmt::Display for Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_of_counts_newlines_before_the_offset() {
+        let text = "a\nbé\nc";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 2), 2);
+        // Inside the two bytes of é: still line 2, no panic.
+        assert_eq!(line_of(text, 4), 2);
+        assert_eq!(line_of(text, 6), 3);
+        assert_eq!(line_of(text, 1000), 3);
+    }
 
     #[test]
     fn numbers_read_well() {

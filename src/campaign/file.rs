@@ -173,7 +173,7 @@ impl Campaign {
     /// `check_files`, the files it names must exist (drafts, stats, zones).
     pub fn parse(text: &str, path: &Path, check_files: bool) -> Result<Campaign, CampaignError> {
         let file = path.display().to_string();
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let line_of = |offset: usize| crate::text::line_of(text, offset);
         let parse_error = |e: toml::de::Error| CampaignError::Parse {
             file: file.clone(),
             message: crate::config::toml_error(&e, text, &file),

@@ -144,7 +144,7 @@ pub fn toml_error(error: &toml::de::Error, text: &str, file: &str) -> String {
     };
     let start = span.start.min(text.len());
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[..start].matches('\n').count() + 1;
+    let line = crate::text::line_of(text, start);
     let column = text[line_start..start].chars().count() + 1;
     let mut message = format!("{line}:{column}: {what}");
     if file.ends_with(".toml") {
@@ -233,7 +233,7 @@ impl Config {
     }
 
     fn from_sections(raw: RawSections, text: &str, source: &str) -> Result<Config, ConfigError> {
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let line_of = |offset: usize| crate::text::line_of(text, offset);
         let overrides = raw
             .rules
             .into_iter()

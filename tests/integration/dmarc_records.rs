@@ -80,6 +80,18 @@ const DISPUTED: &[(&str, &str, &str, &str, &str)] = &[
         // predates that rule.
         "the file's rfc7489 (invalid) and dmarcbis (valid, p=none) outcomes differ: the receivers disagree",
     ),
+    (
+        "d46",
+        "lints",
+        "dmarc/pct-partial",
+        "dmarc/pct-partial,dmarc/receivers-disagree",
+        // `p=reject; t=y`: RFC 9989 §4.7 (t=y) says the Domain Owner "has an expectation that
+        // the policy applied to any failing messages will be one level below the specified
+        // policy", so an RFC 9989 receiver applies quarantine, while RFC 7489 has no t tag
+        // (unknown tags are ignored, §6.3) and applies reject. The two receiver models apply
+        // different policies, which dmarc/receivers-disagree reports; the file predates it.
+        "t=y: RFC 9989 (§4.7) applies quarantine, RFC 7489 (no t tag) applies reject: the receivers disagree",
+    ),
 ];
 
 /// What each proposed finding code of the file means here.

@@ -3,6 +3,8 @@
 //! A domain whose audit could not conclude (a failed query left a verdict open,
 //! [`crate::dns::rules::leaves_verdict_open`]) has no score: a number would be a guess.
 
+use crate::dmarc::rules::{MISSING as DMARC_MISSING, POLICY_NONE as DMARC_POLICY_NONE};
+use crate::dmarc::{Policy, ReceiverStatus, Receivers};
 use crate::dns::rules::{INCONCLUSIVE, NAMED_QUERIES, leaves_verdict_open};
 use crate::domain::rules::{
     LOW_AUTH_SCORE, LOW_AUTH_SCORE_MIN_SCORE, LOW_AUTH_SCORE_WEIGHT_DKIM,
@@ -91,9 +93,28 @@ impl std::fmt::Display for Incomplete {
     }
 }
 
+/// The DMARC policy a sender can count on: the weaker of what an RFC 9989 and an RFC 7489
+/// receiver apply to failing mail (`Some(None)`: one of them applies no DMARC at all), or
+/// `None` when neither side concluded. A sender must survive both kinds of receivers.
+fn weaker_policy(receivers: &Receivers) -> Option<Option<Policy>> {
+    [&receivers.rfc9989, &receivers.rfc7489]
+        .into_iter()
+        .filter(|r| r.status == ReceiverStatus::Concluded)
+        .map(|r| r.policy)
+        // Option<Policy> orders None (no DMARC) below every policy.
+        .min()
+}
+
 /// Score a domain from the findings of its audit (before they are collapsed), or say why it
-/// cannot be scored.
-pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> Result<AuthScore, Incomplete> {
+/// cannot be scored. `dmarc` is both receiver models' answer: the DMARC part is scored by the
+/// weaker of the two policies, as if the rule that policy implies had fired
+/// (`dmarc/missing` for no DMARC, `dmarc/policy-none` for none), since the findings follow
+/// RFC 7489's record while an RFC 9989 receiver may apply less (t=y, another record).
+pub fn authentication_score(
+    rules: &Rules,
+    findings: &[Finding],
+    dmarc: Option<&Receivers>,
+) -> Result<AuthScore, Incomplete> {
     if leaves_verdict_open(findings) {
         let mut queries: Vec<String> = Vec::new();
         for f in findings
@@ -116,6 +137,19 @@ pub fn authentication_score(rules: &Rules, findings: &[Finding]) -> Result<AuthS
     for f in findings {
         let worst = fired.entry(f.rule.as_str()).or_insert(f.severity);
         *worst = (*worst).max(f.severity);
+    }
+    match dmarc.and_then(weaker_policy) {
+        Some(None) => {
+            fired
+                .entry(DMARC_MISSING.as_str())
+                .or_insert(Severity::Error);
+        }
+        Some(Some(Policy::None)) => {
+            fired
+                .entry(DMARC_POLICY_NONE.as_str())
+                .or_insert(Severity::Warning);
+        }
+        _ => {}
     }
     let mut lost: BTreeMap<&str, f64> = BTreeMap::new();
     for (rule, severity) in &fired {
@@ -197,7 +231,7 @@ mod tests {
             rules.finding(crate::dmarc::rules::POLICY_NONE, "example.com", "p=none"),
             rules.finding(crate::dmarc::rules::POLICY_NONE, "example.com", "again"),
         ];
-        let score = authentication_score(&rules, &findings).unwrap();
+        let score = authentication_score(&rules, &findings, None).unwrap();
         // 25 + 25 * 0.7 + 35 * 0.4 + 15 = 71.5
         assert_eq!(score.value, 72);
         assert_eq!(score.parts["dkim"], 17.5);
@@ -214,7 +248,7 @@ mod tests {
                 .with_severity(Severity::Warning),
             rules.finding(crate::dmarc::rules::MISSING, "x.test", "none"),
         ];
-        let score = authentication_score(&rules, &findings).unwrap();
+        let score = authentication_score(&rules, &findings, None).unwrap();
         assert_eq!(score.value, 15);
         let f = low_score_finding(&rules, "x.test", &score).unwrap();
         assert_eq!(f.rule, LOW_AUTH_SCORE);
@@ -237,7 +271,7 @@ mod tests {
             inconclusive("A a.x.test"),
             inconclusive("A b.x.test"),
         ];
-        let why = authentication_score(&rules, &findings).unwrap_err();
+        let why = authentication_score(&rules, &findings, None).unwrap_err();
         assert_eq!(
             why.to_string(),
             "DNS failed for 4 queries: TXT _dmarc.x.test, MX x.test, A a.x.test and 1 more"
@@ -253,6 +287,56 @@ mod tests {
                 .finding(INCONCLUSIVE, "x.test", "timeout")
                 .with_severity(Severity::Warning),
         ];
-        assert_eq!(authentication_score(&rules, &findings).unwrap().value, 100);
+        assert_eq!(
+            authentication_score(&rules, &findings, None).unwrap().value,
+            100
+        );
+    }
+
+    fn receivers(rfc9989: Option<Policy>, rfc7489: Option<Policy>) -> Receivers {
+        let answer = |policy: Option<Policy>| crate::dmarc::ReceiverAnswer {
+            status: ReceiverStatus::Concluded,
+            policy_domain: policy.map(|_| "example.com".to_string()),
+            organizational_domain: Some("example.com".to_string()),
+            policy,
+        };
+        Receivers {
+            rfc9989: answer(rfc9989),
+            rfc7489: answer(rfc7489),
+        }
+    }
+
+    #[test]
+    fn the_dmarc_part_is_scored_by_the_weaker_receiver_model() {
+        let rules = Rules::builtin().unwrap();
+        // p=quarantine; t=y: RFC 7489 applies quarantine (only dmarc/pct-partial fired for
+        // t=y), an RFC 9989 receiver none: the domain is scored as p=none.
+        let findings = vec![
+            rules
+                .finding(crate::dmarc::rules::PCT_PARTIAL, "example.com", "t=y")
+                .with_severity(Severity::Warning),
+        ];
+        let both = receivers(Some(Policy::None), Some(Policy::Quarantine));
+        let score = authentication_score(&rules, &findings, Some(&both)).unwrap();
+        // dmarc 35 * (1 - 0.6 - 0.15) = 8.75
+        assert_eq!(score.parts["dmarc"], 8.8);
+        let alone = authentication_score(&rules, &findings, None).unwrap();
+        assert_eq!(alone.parts["dmarc"], 29.8);
+
+        // Both apply reject: nothing more is taken.
+        let agree = receivers(Some(Policy::Reject), Some(Policy::Reject));
+        let score = authentication_score(&rules, &[], Some(&agree)).unwrap();
+        assert_eq!(score.value, 100);
+
+        // One model applies no DMARC at all: scored as if there were no record.
+        let none = receivers(None, Some(Policy::Reject));
+        let score = authentication_score(&rules, &[], Some(&none)).unwrap();
+        assert_eq!(score.parts["dmarc"], 0.0);
+
+        // An inconclusive side does not count; the other decides.
+        let mut half = receivers(Some(Policy::None), Some(Policy::Reject));
+        half.rfc9989.status = ReceiverStatus::Inconclusive;
+        let score = authentication_score(&rules, &[], Some(&half)).unwrap();
+        assert_eq!(score.value, 100);
     }
 }

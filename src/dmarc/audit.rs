@@ -9,7 +9,7 @@ use super::record::{
 };
 use crate::dmarc::rules::{
     INHERITED, MISSING, MULTIPLE_RECORDS, NO_REPORTS, PCT_PARTIAL, POLICY_NONE, RECEIVERS_DISAGREE,
-    REPORT_UNAUTHORIZED, REPORT_UNDELIVERABLE, SUBDOMAIN_WEAKER, SYNTAX,
+    REPORT_UNAUTHORIZED, REPORT_UNDELIVERABLE, SUBDOMAIN_WEAKER, SYNTAX, TAG_REMOVED,
 };
 use crate::dns::orgdomain::{organizational_domain, same_organization};
 use crate::dns::rules::{INCONCLUSIVE, audit_inconclusive};
@@ -35,7 +35,7 @@ pub struct DmarcFacts {
     pub inherited: bool,
     /// What RFC 7489 receivers make of the record.
     pub rfc7489: Option<Outcome>,
-    /// What DMARCbis (RFC 9989) receivers make of it.
+    /// What RFC 9989 receivers make of it (the key keeps the draft's name: schema v1).
     pub dmarcbis: Option<Outcome>,
     /// The policy RFC 7489 receivers apply to mail from this domain: `p`, or `sp` when the
     /// record is inherited; `none` after the §6.6.3 fallback; absent when no DMARC applies.
@@ -54,7 +54,7 @@ pub struct DmarcFacts {
     pub authorized_destinations: Vec<String>,
     /// Report domains outside the organizational domain without that authorization.
     pub unauthorized_destinations: Vec<String>,
-    /// Where DMARCbis reads the record differently.
+    /// Where RFC 9989 reads the record differently.
     pub dmarcbis_notes: Vec<String>,
     /// Some DNS query failed: see the `dns/inconclusive` findings.
     pub incomplete: bool,
@@ -516,13 +516,15 @@ impl Check<'_> {
                 .subdomain_policy(Reading::Rfc7489)
                 .map(|p| format!(", which applies {} to it", p))
                 .unwrap_or_default();
+            let rfc9989 =
+                self.rfc9989_inherited_clause(source, record.subdomain_policy(Reading::Rfc7489));
             let f = self
                 .rules
                 .finding(
                     INHERITED,
                     domain,
                     format!(
-                        "{domain} has no DMARC record of its own: the policy comes from {name}, the record of its organizational domain {source}{applied}"
+                        "{domain} has no DMARC record of its own: RFC 7489 receivers take the policy from {name}, the record of its organizational domain {source}{applied} (§6.6.3); RFC 9989 receivers {rfc9989} (§4.10.1)"
                     ),
                 )
                 .with_record(record.text.clone())
@@ -552,19 +554,96 @@ impl Check<'_> {
                 facts.aspf = Some(record.aspf.unwrap_or_default());
             }
         }
-        if outcome.applies() {
-            self.policy_checks(&record, name, inherited, policy);
-        }
+        let pct_reported =
+            outcome.applies() && self.policy_checks(&record, name, inherited, policy);
+        self.removed_tags(&record, name, pct_reported);
         self.report_checks(&record, name, source).await;
     }
 
+    /// What an RFC 9989 receiver applies to the domain, for `dmarc/inherited`: the same
+    /// record and policy as RFC 7489's inheritance (`source`, `policy`), or another.
+    fn rfc9989_inherited_clause(&self, source: &str, policy: Option<Policy>) -> String {
+        let discovery = match &self.rfc9989 {
+            Ok(discovery) => discovery,
+            Err(DiscoveryError::Inconclusive(_)) => {
+                return "could not be followed: a query of their DNS tree walk failed".to_string();
+            }
+            Err(_) => return "apply no DMARC policy".to_string(),
+        };
+        match discovery.applied.as_ref().filter(|a| a.policy.is_some()) {
+            None => "apply no DMARC policy: their DNS tree walk finds no record that applies"
+                .to_string(),
+            Some(applied) => {
+                let failing = applied.failing_mail_policy();
+                let shown = failing.map(Policy::as_str).unwrap_or("none");
+                let same = applied.domain.to_string() == source && failing == policy;
+                format!(
+                    "apply {}'s record ({shown}){}",
+                    applied.domain,
+                    if same { " too" } else { "" }
+                )
+            }
+        }
+    }
+
+    /// `dmarc/tag-removed`: one finding per tag RFC 9989 removed (pct, rf, ri; Appendix
+    /// C.5.2) that the record still carries, saying what each receiver model does with it.
+    /// A pct under 100 that dmarc/pct-partial reported is not reported twice.
+    fn removed_tags(&mut self, record: &DmarcRecord, name: &str, pct_reported: bool) {
+        let mut seen: Vec<&str> = Vec::new();
+        for tag in &record.tags {
+            let tag_name = tag.name.as_str();
+            if !matches!(tag_name, "pct" | "rf" | "ri") || seen.contains(&tag_name) {
+                continue;
+            }
+            seen.push(tag_name);
+            if tag_name == "pct" && pct_reported {
+                continue;
+            }
+            let written = format!("{tag_name}={}", tag.value);
+            let rfc7489 = match tag_name {
+                "pct" => match record.pct {
+                    Some(100) => "RFC 7489 receivers read pct=100 as the default and apply the policy to all failing mail too, so the tag changes nothing".to_string(),
+                    Some(pct) => format!(
+                        "RFC 7489 receivers would apply the policy to {pct}% of failing mail (§6.6.4), which changes nothing while the policy is none"
+                    ),
+                    None => "RFC 7489 receivers discard the invalid value and use pct=100 (§6.3)".to_string(),
+                },
+                "rf" => "RFC 7489 receivers read it as the failure-report format (§6.3), of which afrf, the default, is the only one registered".to_string(),
+                _ => "RFC 7489 receivers read it as the requested interval between aggregate reports, in seconds (§6.3, default 86400)".to_string(),
+            };
+            let rfc9989 = match tag_name {
+                "pct" => {
+                    "its receivers ignore it and apply the policy to all failing mail (t=y is its testing flag, §4.7)"
+                }
+                "rf" => "its receivers ignore it and send failure reports in the RFC 9991 format",
+                _ => {
+                    "its receivers ignore it and send aggregate reports at their own interval, normally daily (RFC 9990)"
+                }
+            };
+            let f = self
+                .finding_at(
+                    TAG_REMOVED,
+                    format!(
+                        "{name} has {written}: RFC 9989 removes {tag_name} (Appendix C.5.2), so {rfc9989}; {rfc7489}"
+                    ),
+                    record,
+                    name,
+                    tag_name,
+                )
+                .with_measured(written);
+            self.push(f);
+        }
+    }
+
+    /// The checks of the policy that applies; true when dmarc/pct-partial reported pct.
     fn policy_checks(
         &mut self,
         record: &DmarcRecord,
         name: &str,
         inherited: bool,
         policy: Option<Policy>,
-    ) {
+    ) -> bool {
         let domain = self.domain;
         let p = record.p.unwrap_or(Policy::None);
         if policy == Some(Policy::None) {
@@ -615,7 +694,9 @@ impl Check<'_> {
             self.push(f);
         }
         let enforced = policy.filter(|p| *p != Policy::None);
+        let mut pct_reported = false;
         if let (Some(enforced), Some(pct)) = (enforced, record.pct.filter(|pct| *pct < 100)) {
+            pct_reported = true;
             let lower = match enforced {
                 Policy::Reject => "quarantine",
                 _ => "none",
@@ -629,7 +710,7 @@ impl Check<'_> {
                 .finding_at(
                     PCT_PARTIAL,
                     format!(
-                        "{name} says pct={pct}: RFC 7489 receivers apply {enforced} to {share} and {lower} to the rest (§6.6.4); DMARCbis removes pct and applies {enforced} to all of it"
+                        "{name} says pct={pct}: RFC 7489 receivers apply {enforced} to {share} and {lower} to the rest (§6.6.4); RFC 9989 removes pct (Appendix C.5.2) and its receivers apply {enforced} to all of it"
                     ),
                     record,
                     name,
@@ -648,7 +729,7 @@ impl Check<'_> {
                 .finding_at(
                     PCT_PARTIAL,
                     format!(
-                        "{name} says t=y (testing): DMARCbis receivers apply {lower} instead of {enforced}; RFC 7489 receivers ignore t"
+                        "{name} says t=y (testing): RFC 9989 receivers are asked not to apply {enforced} but their special handling (such as rewriting From), the Domain Owner expecting {lower} for failing mail (§4.7 t); RFC 7489 receivers ignore t and apply {enforced}"
                     ),
                     record,
                     name,
@@ -657,6 +738,7 @@ impl Check<'_> {
                 .with_measured("t=y");
             self.push(f);
         }
+        pct_reported
     }
 
     /// `dmarc/no-reports` and the §7.1 authorization of external destinations.
@@ -881,6 +963,9 @@ fn consequence(record: &DmarcRecord, problem: &Problem) -> (Severity, String) {
             _ => "with no valid rua URI to fall back on, RFC 7489 receivers apply no DMARC policy at all (§6.6.3)".to_string(),
         },
         Effect::Discard => match (problem.kind, tag) {
+            (ProblemKind::UnregisteredReportFormat, _) => {
+                "RFC 7489 receivers ignore the unregistered format (§6.3 rf: they \"SHOULD ignore it or MAY ignore the entire rf tag\"), so failure reports come as afrf, the default".to_string()
+            }
             (ProblemKind::EmptyTagSpec | ProblemKind::MalformedTagSpec, _) => {
                 "receivers skip it (RFC 7489 §6.3)".to_string()
             }
@@ -901,10 +986,13 @@ fn consequence(record: &DmarcRecord, problem: &Problem) -> (Severity, String) {
         },
         Effect::None => match problem.kind {
             ProblemKind::PolicyNotSecond => {
-                "receivers accept it in any position, and DMARCbis allows any order".to_string()
+                "receivers accept it in any position, and RFC 9989 allows any order (§4.8)".to_string()
             }
             ProblemKind::UnknownTag => {
-                "receivers ignore unknown tags (RFC 7489 §6.3): check it is not a misspelt tag".to_string()
+                "receivers ignore unknown tags (RFC 7489 §6.3 and RFC 9989 §4.7 alike: the record stays valid): check it is not a misspelt tag".to_string()
+            }
+            _ if matches!(tag, "psd" | "t") => {
+                format!("RFC 7489 has no {tag} tag, so its receivers ignore it (§6.3)")
             }
             _ => "RFC 7489 receivers ignore it".to_string(),
         },
@@ -916,17 +1004,30 @@ fn consequence(record: &DmarcRecord, problem: &Problem) -> (Severity, String) {
         let bis_text = match (problem.kind, bis) {
             (ProblemKind::MissingPolicy, _) => BisNote::MissingPolicyIsNone.describe().to_string(),
             (ProblemKind::InvalidSizeLimit, _) => BisNote::SizeSuffixRemoved.describe().to_string(),
-            (_, Effect::None) => format!("DMARCbis removes {tag} and ignores it"),
-            (_, Effect::Discard) => format!("DMARCbis receivers discard the invalid {tag}"),
-            (_, Effect::Fallback) => format!(
-                "DMARCbis treats an invalid {tag} like an invalid p (p=none if rua is valid, else no policy)"
+            (_, Effect::None) => {
+                format!("RFC 9989 removes {tag} (Appendix C.5.2) and its receivers ignore it")
+            }
+            (_, Effect::Discard) => format!(
+                "RFC 9989 receivers discard the invalid {tag}{} (§4.8)",
+                match tag {
+                    "psd" => " and use its default psd=u",
+                    "t" => " and use its default t=n",
+                    _ => "",
+                }
             ),
-            (_, Effect::Invalid) => "DMARCbis receivers ignore the whole record".to_string(),
+            (_, Effect::Fallback) => format!(
+                "RFC 9989 treats an invalid {tag} like an invalid p: p=none if rua holds a valid URI, else no DMARC (§4.10.1)"
+            ),
+            (_, Effect::Invalid) => {
+                "RFC 9989 receivers ignore the whole record (§4.7 v)".to_string()
+            }
         };
         text.push_str("; ");
         text.push_str(&bis_text);
     }
     let severity = match (strict, bis) {
+        // The only registered format is the default: nothing a receiver does changes.
+        _ if problem.kind == ProblemKind::UnregisteredReportFormat => Severity::Warning,
         (Effect::None, Effect::None) => Severity::Info,
         (Effect::None, _) => Severity::Warning,
         _ => Severity::Error,

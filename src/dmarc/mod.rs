@@ -1,7 +1,8 @@
-//! DMARC (RFC 7489, with RFC 9091's `np` and notes where DMARCbis, RFC 9989, differs): the
-//! policy record parser and the audit of the record a domain publishes at `_dmarc.DOMAIN` or
-//! inherits from its organizational domain ([`crate::dns::orgdomain`]); RFC 9989's DNS Tree
-//! Walk, policy discovery and organizational domain in [`discovery`].
+//! DMARC as both kinds of receivers evaluate it: RFC 9989 (which obsoletes RFC 7489 and RFC
+//! 9091; its DNS Tree Walk, policy discovery and organizational domain in [`discovery`]) and
+//! RFC 7489 (with RFC 9091's `np`; the organizational domain by the Public Suffix List,
+//! [`crate::dns::orgdomain`]). The record parser reads a record by either; the audit reports
+//! the record a domain publishes at `_dmarc.DOMAIN` or inherits, and both models' answers.
 
 pub mod audit;
 pub mod discovery;

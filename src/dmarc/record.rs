@@ -1,6 +1,7 @@
-//! The DMARC policy record (RFC 7489 §6.3, §6.4), parsed with the byte span of every tag and
-//! of every problem, and read three ways: as RFC 7489 says, as DMARCbis (RFC 9989) says, and
-//! as lenient receivers do.
+//! The DMARC policy record (RFC 7489 §6.3, §6.4; RFC 9989 §4.7, §4.8), parsed with the byte
+//! span of every tag and of every problem, and read three ways: as RFC 7489 says, as RFC 9989
+//! says (`Reading::Dmarcbis`: the name of the draft it was, kept for schema v1), and as lenient
+//! receivers do.
 //!
 //! ```text
 //! dmarc-record    = dmarc-version dmarc-sep [dmarc-request] [dmarc-sep dmarc-srequest] ...
@@ -86,8 +87,9 @@ impl Alignment {
 pub enum Reading {
     /// RFC 7489 (with RFC 9091's `np`), to the letter.
     Rfc7489,
-    /// DMARCbis (RFC 9989): `pct`, `rf`, `ri` and the `!size` suffix removed; a missing `p`
-    /// means `none`; `np`, `psd` and `t` defined.
+    /// RFC 9989 (the DMARCbis draft, hence the name): `pct`, `rf`, `ri` and the `!size`
+    /// suffix removed (Appendix C.5.2); a missing `p` means `none` (§4.7); `np`, `psd` and `t`
+    /// defined.
     Dmarcbis,
     /// What common receivers do where strict ABNF and practice differ: the version compared
     /// case-insensitively and leading blanks ignored; otherwise RFC 7489.
@@ -186,8 +188,11 @@ pub enum ProblemKind {
     InvalidValue,
     /// A `rua`/`ruf` entry that is not a URI (or a `mailto:` without an address).
     InvalidUri,
-    /// A `!size` suffix that is not `1*DIGIT [k/m/g/t]` (RFC 7489 only: DMARCbis has none).
+    /// A `!size` suffix that is not `1*DIGIT [k/m/g/t]` (RFC 7489 only: RFC 9989 has none).
     InvalidSizeLimit,
+    /// An `rf` format that is not in the registry of reporting formats (RFC 7489 §6.3 rf,
+    /// §11: only `afrf`): RFC 7489 receivers ignore it; RFC 9989 removes `rf` altogether.
+    UnregisteredReportFormat,
     /// `p` is not the second tag, as RFC 7489's ABNF orders it. Receivers accept it.
     PolicyNotSecond,
     /// A tag no DMARC specification defines: receivers ignore it (§6.3).
@@ -234,12 +239,15 @@ impl Problem {
             (MissingPolicy | InvalidPolicy | InvalidSubdomainPolicy, _) => Effect::Fallback,
             (InvalidNpPolicy, Dmarcbis) => Effect::Fallback,
             (InvalidNpPolicy, _) => Effect::Discard,
-            // pct, rf and ri are removed by DMARCbis; psd and t exist only there.
+            // pct, rf and ri are removed by RFC 9989 (Appendix C.5.2); psd and t exist only
+            // there, so RFC 7489 ignores them as unknown tags (§6.3).
             (InvalidValue, Dmarcbis) if matches!(tag, "pct" | "rf" | "ri") => Effect::None,
             (InvalidValue, Rfc7489 | Lenient) if matches!(tag, "psd" | "t") => Effect::None,
             (InvalidValue | InvalidUri, _) => Effect::Discard,
-            (InvalidSizeLimit, Dmarcbis) => Effect::None,
-            (InvalidSizeLimit, _) => Effect::Discard,
+            (InvalidSizeLimit | UnregisteredReportFormat, Dmarcbis) => Effect::None,
+            // §6.3 rf: "SHOULD ignore it or MAY ignore the entire rf tag": either way the
+            // default afrf is what applies.
+            (InvalidSizeLimit | UnregisteredReportFormat, _) => Effect::Discard,
             (PolicyNotSecond | UnknownTag, _) => Effect::None,
         }
     }
@@ -308,19 +316,22 @@ pub struct DmarcRecord {
     /// Syntactically valid URIs of `rua` by RFC 7489.
     pub rua: Vec<ReportUri>,
     pub ruf: Vec<ReportUri>,
-    /// `psd` (RFC 9091 / DMARCbis): `y`, `n` or `u`.
+    /// `psd` (RFC 9091 / RFC 9989 §4.7): `y`, `n` or `u`.
     pub psd: Option<char>,
-    /// `t` (DMARCbis testing flag).
+    /// `t` (RFC 9989 §4.7 testing flag).
     pub testing: Option<bool>,
     pub problems: Vec<Problem>,
-    /// Whether `rua` holds a URI that is valid by DMARCbis (which has no `!size` suffix).
+    /// Whether `rua` holds a URI that is valid by RFC 9989 (which has no `!size` suffix).
     rua_valid_bis: bool,
 }
 
-/// Tags defined by RFC 7489, RFC 9091 or DMARCbis.
+/// Tags defined by RFC 7489, RFC 9091 or RFC 9989.
 const KNOWN_TAGS: &[&str] = &[
     "v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf", "psd", "t",
 ];
+
+/// The registry of reporting formats (RFC 7489 §11, "Reporting Formats"): `afrf` only.
+const REPORT_FORMATS: &[&str] = &["afrf"];
 
 fn is_wsp(b: u8) -> bool {
     b == b' ' || b == b'\t'
@@ -650,7 +661,27 @@ impl DmarcRecord {
                     ),
                 },
                 "rf" => match parse_rf(value) {
-                    Some(rf) => self.rf = rf,
+                    Some(rf) => {
+                        let unregistered: Vec<&String> = rf
+                            .iter()
+                            .filter(|f| !REPORT_FORMATS.contains(&f.as_str()))
+                            .collect();
+                        if !unregistered.is_empty() {
+                            let shown: Vec<&str> =
+                                unregistered.iter().map(|f| f.as_str()).collect();
+                            self.problem(
+                                ProblemKind::UnregisteredReportFormat,
+                                Some(name),
+                                format!(
+                                    "rf={value}: {} {} not in the registry of failure-report formats, which holds only afrf (RFC 7489 §6.3, §11)",
+                                    shown.join(", "),
+                                    if shown.len() == 1 { "is" } else { "are" }
+                                ),
+                                span,
+                            );
+                        }
+                        self.rf = rf;
+                    }
                     None => self.problem(
                         ProblemKind::InvalidValue,
                         Some(name),
@@ -755,7 +786,7 @@ impl DmarcRecord {
                 }
                 Err((kind, message)) => {
                     if kind == ProblemKind::InvalidSizeLimit && name == "rua" {
-                        // DMARCbis has no size suffix: the whole text is the URI.
+                        // RFC 9989 has no size suffix: the whole text is the URI.
                         self.rua_valid_bis = true;
                     }
                     self.problem(
@@ -819,7 +850,7 @@ impl DmarcRecord {
         })
     }
 
-    /// Where DMARCbis (RFC 9989) reads this record differently from RFC 7489, in words.
+    /// Where RFC 9989 reads this record differently from RFC 7489, in words.
     pub fn dmarcbis_notes(&self) -> Vec<BisNote> {
         let mut notes = Vec::new();
         let has = |name: &str| self.tags.iter().any(|t| t.name == name);
@@ -865,7 +896,7 @@ impl DmarcRecord {
     }
 }
 
-/// A way DMARCbis (RFC 9989) reads a record differently from RFC 7489.
+/// A way RFC 9989 reads a record differently from RFC 7489.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BisNote {
@@ -882,22 +913,22 @@ impl BisNote {
     pub fn describe(self) -> &'static str {
         match self {
             BisNote::PctRemoved => {
-                "DMARCbis removes pct: its receivers ignore it and apply the policy to all failing mail (t=y is the testing signal)"
+                "RFC 9989 removes pct (Appendix C.5.2): its receivers ignore it and apply the policy to all failing mail (t=y is the testing signal, §4.7)"
             }
             BisNote::RfRemoved => {
-                "DMARCbis removes rf (failure-report format): its receivers ignore it"
+                "RFC 9989 removes rf (failure-report format, Appendix C.5.2): its receivers ignore it and send failure reports in the RFC 9991 format"
             }
             BisNote::RiRemoved => {
-                "DMARCbis removes ri (report interval): its receivers send daily reports"
+                "RFC 9989 removes ri (report interval, Appendix C.5.2): its receivers send aggregate reports daily (RFC 9990)"
             }
             BisNote::SizeSuffixRemoved => {
-                "DMARCbis removes the !size suffix of report URIs: its receivers read it as part of the URI"
+                "RFC 9989 makes the !size suffix of report URIs obsolete (§4.8 obs-dmarc-report-size): its reporters ignore it"
             }
-            BisNote::MissingPolicyIsNone => "DMARCbis reads a missing p as p=none",
+            BisNote::MissingPolicyIsNone => "RFC 9989 reads a missing p as p=none (§4.7 p)",
             BisNote::TestingFlag => {
-                "t=y (DMARCbis): receivers apply the next weaker policy (reject as quarantine, quarantine as none)"
+                "t=y (RFC 9989 §4.7): its receivers apply the next weaker policy to failing mail (reject as quarantine, quarantine as none) and may apply special handling such as rewriting From"
             }
-            BisNote::AnyTagOrder => "DMARCbis lets p appear anywhere after v=DMARC1",
+            BisNote::AnyTagOrder => "RFC 9989 lets p appear anywhere after v=DMARC1 (§4.8)",
         }
     }
 }

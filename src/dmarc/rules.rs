@@ -15,6 +15,7 @@ pub const REPORT_UNAUTHORIZED: RuleId = RuleId::new("dmarc/report-unauthorized")
 pub const REPORT_UNDELIVERABLE: RuleId = RuleId::new("dmarc/report-undeliverable");
 pub const INHERITED: RuleId = RuleId::new("dmarc/inherited");
 pub const RECEIVERS_DISAGREE: RuleId = RuleId::new("dmarc/receivers-disagree");
+pub const TAG_REMOVED: RuleId = RuleId::new("dmarc/tag-removed");
 
 /// Every rule the DMARC audit emits.
 pub const RULES: &[RuleId] = &[
@@ -29,6 +30,7 @@ pub const RULES: &[RuleId] = &[
     REPORT_UNDELIVERABLE,
     INHERITED,
     RECEIVERS_DISAGREE,
+    TAG_REMOVED,
     INCONCLUSIVE,
 ];
 

@@ -186,13 +186,14 @@ pub async fn audit_domain(
             problem: outcome.problem,
         });
     }
-    let (score, score_incomplete) = match authentication_score(rules, &findings) {
-        Ok(score) => {
-            findings.extend(low_score_finding(rules, &domain, &score));
-            (Some(score), None)
-        }
-        Err(why) => (None, Some(why.to_string())),
-    };
+    let (score, score_incomplete) =
+        match authentication_score(rules, &findings, Some(&dmarc.facts.receivers)) {
+            Ok(score) => {
+                findings.extend(low_score_finding(rules, &domain, &score));
+                (Some(score), None)
+            }
+            Err(why) => (None, Some(why.to_string())),
+        };
     DomainAudit {
         domain,
         facts: DomainFacts {

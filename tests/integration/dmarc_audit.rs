@@ -6,7 +6,7 @@
 use crate::support;
 
 use mailaudit::dmarc::{Alignment, DmarcAudit, Outcome, Policy, audit_dmarc};
-use mailaudit::dns::{Resolver, ZoneSet};
+use mailaudit::dns::{Rdata, Resolver, ZoneSet};
 use mailaudit::finding::{Finding, Location, Severity};
 use mailaudit::rules::Rules;
 use std::path::{Path, PathBuf};
@@ -268,7 +268,15 @@ fn pct_partial_fires_and_notes_dmarcbis() {
     let a = dmarc("pct");
     let f = only(&a.findings, "dmarc/pct-partial");
     assert_eq!(f.severity, Severity::Warning);
-    assert!(f.message.contains("only 20%") && f.message.contains("DMARCbis"));
+    // Both models named: RFC 7489 applies it to 20%, RFC 9989 to all failing mail.
+    assert!(
+        f.message.contains("only 20%")
+            && f.message.contains("RFC 9989 removes pct (Appendix C.5.2)"),
+        "{}",
+        f.message
+    );
+    // The same pct is not reported twice.
+    assert!(!ids(&a.findings).contains(&"dmarc/tag-removed"));
     assert_eq!(a.facts.pct, Some(20));
     assert!(a.facts.dmarcbis_notes.iter().any(|n| n.contains("pct")));
 }
@@ -355,6 +363,320 @@ fn dns_failures_are_inconclusive_never_missing() {
     z.insert_timeout("gone.dmarc.fixtures.test");
     let a = dmarc_with(&Resolver::offline(z), &d("undeliverable"));
     only(&a.findings, "dns/inconclusive");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tags as RFC 9989 defines them, beside RFC 7489
+
+/// The audit of example.com whose only record is `record` at _dmarc.example.com (an MX, so
+/// report addresses in the domain receive mail).
+fn audit_record(record: &str) -> DmarcAudit {
+    let mut zones = ZoneSet::new();
+    zones.insert(
+        "example.com",
+        Rdata::Mx {
+            preference: 10,
+            exchange: "mx.example.com".into(),
+        },
+    );
+    zones.insert("mx.example.com", Rdata::A("192.0.2.25".parse().unwrap()));
+    zones.insert(
+        "_dmarc.example.com",
+        Rdata::Txt(vec![record.as_bytes().to_vec()]),
+    );
+    dmarc_with(&Resolver::offline(zones), "example.com")
+}
+
+fn of<'a>(a: &'a DmarcAudit, rule: &str) -> Vec<&'a Finding> {
+    a.findings
+        .iter()
+        .filter(|f| f.rule.as_str() == rule)
+        .collect()
+}
+
+#[test]
+fn removed_tags_fire_once_each_saying_what_both_models_do() {
+    let record = "v=DMARC1; p=reject; pct=100; rf=afrf; ri=3600; rua=mailto:dmarc@example.com";
+    let a = audit_record(record);
+    assert_eq!(
+        ids(&a.findings),
+        ["dmarc/tag-removed"; 3],
+        "{:#?}",
+        a.findings
+    );
+    let removed = of(&a, "dmarc/tag-removed");
+    for (f, tag) in removed.iter().zip(["pct=100", "rf=afrf", "ri=3600"]) {
+        assert_eq!(f.severity, Severity::Info);
+        assert!(
+            f.message
+                .contains(&format!("_dmarc.example.com has {tag}: RFC 9989 removes"))
+                && f.message.contains("Appendix C.5.2")
+                && f.message.contains("RFC 7489 receivers"),
+            "{}",
+            f.message
+        );
+        // Located at the tag itself.
+        let Some(Location::RecordSpan { start, end, .. }) = &f.location else {
+            panic!("{f:#?}")
+        };
+        assert_eq!(&record[*start..*end], tag);
+    }
+    assert!(removed[0].message.contains("changes nothing"));
+    assert!(removed[1].message.contains("RFC 9991"));
+    assert!(removed[2].message.contains("default 86400"));
+    // Neither model's policy changes: both apply reject.
+    assert_eq!(a.facts.receivers.rfc9989.policy, Some(Policy::Reject));
+    assert_eq!(a.facts.receivers.rfc7489.policy, Some(Policy::Reject));
+
+    // pct under 100 with p=none: pct-partial is silent, so tag-removed reports it.
+    let a = audit_record("v=DMARC1; p=none; pct=50; rua=mailto:dmarc@example.com");
+    assert_eq!(
+        ids(&a.findings),
+        ["dmarc/policy-none", "dmarc/tag-removed"],
+        "{:#?}",
+        a.findings
+    );
+    // A record without them: silent.
+    let a = audit_record("v=DMARC1; p=reject; rua=mailto:dmarc@example.com");
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}
+
+#[test]
+fn pct_does_not_change_the_rfc9989_policy() {
+    let a = audit_record("v=DMARC1; p=reject; pct=50; rua=mailto:dmarc@example.com");
+    assert_eq!(ids(&a.findings), ["dmarc/pct-partial"], "{:#?}", a.findings);
+    // RFC 7489's `policy` is the record's; the 50% is pct-partial's message.
+    assert_eq!(a.facts.receivers.rfc9989.policy, Some(Policy::Reject));
+    assert_eq!(a.facts.receivers.rfc7489.policy, Some(Policy::Reject));
+    assert_eq!(a.facts.pct, Some(50));
+}
+
+#[test]
+fn an_unregistered_rf_format_is_reported_for_rfc7489_readers() {
+    for (record, format) in [
+        (
+            "v=DMARC1; p=reject; rf=iodef2; rua=mailto:dmarc@example.com",
+            "rf=iodef2",
+        ),
+        (
+            "v=DMARC1; p=reject; rf=afrf:iodef2; rua=mailto:dmarc@example.com",
+            "rf=afrf:iodef2",
+        ),
+    ] {
+        let a = audit_record(record);
+        let syntax = of(&a, "dmarc/syntax");
+        assert_eq!(syntax.len(), 1, "{record}: {:#?}", a.findings);
+        let f = syntax[0];
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.message
+                .contains(&format!("{format}: iodef2 is not in the registry"))
+                && f.message
+                    .contains("SHOULD ignore it or MAY ignore the entire rf tag")
+                && f.message.contains("RFC 9989 removes rf"),
+            "{}",
+            f.message
+        );
+        // The removed tag is reported too; the record still applies under both.
+        assert_eq!(of(&a, "dmarc/tag-removed").len(), 1);
+        assert_eq!(a.facts.receivers.rfc7489.policy, Some(Policy::Reject));
+        assert_eq!(a.facts.rfc7489, Some(Outcome::TagDiscarded));
+        assert_eq!(a.facts.dmarcbis, Some(Outcome::Valid));
+    }
+    let a = audit_record("v=DMARC1; p=reject; rf=afrf; rua=mailto:dmarc@example.com");
+    assert!(of(&a, "dmarc/syntax").is_empty(), "{:#?}", a.findings);
+}
+
+#[test]
+fn unknown_tags_are_ignored_by_both_models() {
+    // RFC 7489 §6.3 and RFC 9989 §4.7 both say unknown tags MUST be ignored.
+    let a = audit_record(
+        "v=DMARC1; p=reject; rue=mailto:dmarc@example.com; rua=mailto:dmarc@example.com",
+    );
+    let f = only(&a.findings, "dmarc/syntax");
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.message.contains("rue is not a DMARC tag")
+            && f.message.contains("RFC 7489 §6.3 and RFC 9989 §4.7 alike"),
+        "{}",
+        f.message
+    );
+    assert_eq!(a.facts.rfc7489, Some(Outcome::Valid));
+    assert_eq!(a.facts.dmarcbis, Some(Outcome::Valid));
+    assert_eq!(a.facts.receivers.rfc9989.policy, Some(Policy::Reject));
+    assert_eq!(a.facts.receivers.rfc7489.policy, Some(Policy::Reject));
+}
+
+#[test]
+fn a_missing_or_invalid_p_under_both_models() {
+    use Policy::*;
+    // (record, RFC 9989 policy, RFC 7489 policy): RFC 9989 §4.7 p reads a missing p as
+    // none; §4.10.1 (and RFC 7489 §6.6.3 step 6) fall back to none on an invalid p, sp or
+    // np only with a valid rua, else no DMARC; RFC 7489 also falls back on a missing p and
+    // discards an invalid np.
+    let cases: [(&str, Option<Policy>, Option<Policy>); 8] = [
+        (
+            "v=DMARC1; rua=mailto:dmarc@example.com",
+            Some(None),
+            Some(None),
+        ),
+        ("v=DMARC1; adkim=s", Some(None), Option::None),
+        (
+            "v=DMARC1; p=rejected; rua=mailto:dmarc@example.com",
+            Some(None),
+            Some(None),
+        ),
+        ("v=DMARC1; p=rejected", Option::None, Option::None),
+        (
+            "v=DMARC1; p=reject; sp=bogus; rua=mailto:dmarc@example.com",
+            Some(None),
+            Some(None),
+        ),
+        ("v=DMARC1; p=reject; sp=bogus", Option::None, Option::None),
+        (
+            "v=DMARC1; p=reject; np=bogus; rua=mailto:dmarc@example.com",
+            Some(None),
+            Some(Reject),
+        ),
+        ("v=DMARC1; p=reject; np=bogus", Option::None, Some(Reject)),
+    ];
+    let mut wrong = Vec::new();
+    for (record, rfc9989, rfc7489) in cases {
+        let a = audit_record(record);
+        let got = (
+            a.facts.receivers.rfc9989.policy,
+            a.facts.receivers.rfc7489.policy,
+        );
+        if got != (rfc9989, rfc7489) {
+            wrong.push(format!(
+                "{record}: want {:?}, got {got:?}",
+                (rfc9989, rfc7489)
+            ));
+        }
+        // Every one of them is a dmarc/syntax finding; the models disagree where they differ.
+        assert!(
+            !of(&a, "dmarc/syntax").is_empty(),
+            "{record}: {:#?}",
+            a.findings
+        );
+        assert_eq!(
+            !of(&a, "dmarc/receivers-disagree").is_empty(),
+            rfc9989 != rfc7489,
+            "{record}: {:#?}",
+            a.findings
+        );
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+#[test]
+fn testing_flag_says_what_each_model_applies() {
+    use Policy::*;
+    for (p, rfc9989) in [("reject", Quarantine), ("quarantine", None), ("none", None)] {
+        let a = audit_record(&format!(
+            "v=DMARC1; p={p}; t=y; rua=mailto:dmarc@example.com"
+        ));
+        assert_eq!(a.facts.receivers.rfc9989.policy, Some(rfc9989), "p={p}");
+        assert_eq!(
+            a.facts.receivers.rfc7489.policy.map(Policy::as_str),
+            Some(p)
+        );
+        let testing: Vec<&Finding> = of(&a, "dmarc/pct-partial");
+        if p == "none" {
+            // §4.7: t "has no effect on any policy ... that is none".
+            assert!(testing.is_empty(), "{:#?}", a.findings);
+            assert!(of(&a, "dmarc/receivers-disagree").is_empty());
+            continue;
+        }
+        assert_eq!(testing.len(), 1, "{:#?}", a.findings);
+        let m = &testing[0].message;
+        assert!(
+            m.contains(&format!("RFC 9989 receivers are asked not to apply {p}"))
+                && m.contains("rewriting From")
+                && m.contains(&format!("expecting {rfc9989} for failing mail (§4.7 t)"))
+                && m.contains(&format!("RFC 7489 receivers ignore t and apply {p}")),
+            "{m}"
+        );
+        assert_eq!(of(&a, "dmarc/receivers-disagree").len(), 1);
+    }
+}
+
+#[test]
+fn invalid_psd_and_t_are_rfc9989_only_and_np_falls_back() {
+    let a = audit_record("v=DMARC1; p=reject; psd=x; t=maybe; rua=mailto:dmarc@example.com");
+    let syntax = of(&a, "dmarc/syntax");
+    assert_eq!(syntax.len(), 2, "{:#?}", a.findings);
+    for (f, default) in syntax.iter().zip(["psd=u", "t=n"]) {
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.message.contains("RFC 7489 has no")
+                && f.message.contains(&format!("use its default {default}")),
+            "{}",
+            f.message
+        );
+    }
+    assert_eq!(a.facts.rfc7489, Some(Outcome::Valid));
+    assert_eq!(a.facts.dmarcbis, Some(Outcome::TagDiscarded));
+    // Discarded, t=maybe is not t=y: reject under both.
+    assert_eq!(a.facts.receivers.rfc9989.policy, Some(Policy::Reject));
+
+    let a = audit_record("v=DMARC1; p=reject; np=bogus; rua=mailto:dmarc@example.com");
+    let f = only_besides(&a, "dmarc/syntax", "dmarc/receivers-disagree");
+    assert!(
+        f.message
+            .contains("RFC 9989 treats an invalid np like an invalid p")
+            && f.message.contains("(§4.10.1)"),
+        "{}",
+        f.message
+    );
+}
+
+/// The one finding of `rule`, the others being `besides`.
+fn only_besides<'a>(a: &'a DmarcAudit, rule: &str, besides: &str) -> &'a Finding {
+    let rest: Vec<&str> = ids(&a.findings)
+        .into_iter()
+        .filter(|id| *id != besides)
+        .collect();
+    assert_eq!(rest, [rule], "{:#?}", a.findings);
+    of(a, rule)[0]
+}
+
+#[test]
+fn inherited_names_what_both_models_apply() {
+    let resolver = Resolver::offline(zones());
+    let a = dmarc_with(&resolver, "mail.dmarc-org.example");
+    let f = only(&a.findings, "dmarc/inherited");
+    assert!(
+        f.message
+            .contains("RFC 7489 receivers take the policy from _dmarc.dmarc-org.example")
+            && f.message.contains(
+                "RFC 9989 receivers apply dmarc-org.example's record (reject) too (§4.10.1)"
+            ),
+        "{}",
+        f.message
+    );
+    // A psd=n record between them: RFC 9989 applies that one instead.
+    let mut z = ZoneSet::new();
+    z.insert(
+        "_dmarc.example.com",
+        Rdata::Txt(vec![b"v=DMARC1; p=reject".to_vec()]),
+    );
+    z.insert(
+        "_dmarc.sub.example.com",
+        Rdata::Txt(vec![b"v=DMARC1; p=quarantine; psd=n".to_vec()]),
+    );
+    z.insert(
+        "mail.sub.example.com",
+        Rdata::A("192.0.2.25".parse().unwrap()),
+    );
+    let a = dmarc_with(&Resolver::offline(z), "mail.sub.example.com");
+    let f = of(&a, "dmarc/inherited")[0];
+    assert!(
+        f.message
+            .contains("RFC 9989 receivers apply sub.example.com's record (quarantine) (§4.10.1)"),
+        "{}",
+        f.message
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

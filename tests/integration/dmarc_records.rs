@@ -92,6 +92,26 @@ const DISPUTED: &[(&str, &str, &str, &str, &str)] = &[
         // different policies, which dmarc/receivers-disagree reports; the file predates it.
         "t=y: RFC 9989 (§4.7) applies quarantine, RFC 7489 (no t tag) applies reject: the receivers disagree",
     ),
+    (
+        "d20",
+        "lints",
+        "dmarc/no-reports,dmarc/syntax",
+        "dmarc/no-reports,dmarc/syntax,dmarc/tag-removed",
+        // `pct=101`: RFC 9989 Appendix C.5.2 removes the pct tag, whatever its value. The file
+        // marks the removal (DMARC_PCT_REMOVED_BIS) on the rows with a valid pct (d05, d18,
+        // d19, d48), and marks it for an invalid value of a removed tag too (d30, `ri=abc`,
+        // DMARC_RF_RI_REMOVED_BIS); an invalid pct is no less removed. dmarc/syntax says
+        // what RFC 7489 does with the value, dmarc/tag-removed what RFC 9989 does with the tag.
+        "pct is removed by RFC 9989 whatever its value; the file marks it so for ri=abc (d30)",
+    ),
+    (
+        "d21",
+        "lints",
+        "dmarc/no-reports,dmarc/syntax",
+        "dmarc/no-reports,dmarc/syntax,dmarc/tag-removed",
+        // `pct=abc`: as d20.
+        "pct is removed by RFC 9989 whatever its value; the file marks it so for ri=abc (d30)",
+    ),
 ];
 
 /// What each proposed finding code of the file means here.
@@ -102,6 +122,13 @@ enum Lint {
     /// reports among its `dmarcbis_notes` (and the findings' messages mention). Any one of
     /// the notes must be present.
     Bis(&'static [BisNote]),
+    /// A tag RFC 9989 removed (Appendix C.5.2): reported by dmarc/tag-removed, and the
+    /// record's `dmarcbis_notes` carry one of the notes, except when the rule named in
+    /// `unless` reports the same tag already (dmarc/pct-partial for a pct under 100).
+    RemovedTag {
+        notes: &'static [BisNote],
+        unless: Option<&'static str>,
+    },
     /// Not a finding of this auditor, for the reason given.
     NotAFinding(&'static str),
 }
@@ -135,10 +162,19 @@ const LINTS: &[(&str, Lint)] = &[
     ("DMARC_UNKNOWN_TAG", Lint::Rule("dmarc/syntax")),
     // SPF text at _dmarc: no DMARC record; dmarc/missing names the SPF text.
     ("DMARC_SPF_AT_DMARC", Lint::Rule("dmarc/missing")),
-    ("DMARC_PCT_REMOVED_BIS", Lint::Bis(&[BisNote::PctRemoved])),
+    (
+        "DMARC_PCT_REMOVED_BIS",
+        Lint::RemovedTag {
+            notes: &[BisNote::PctRemoved],
+            unless: Some("dmarc/pct-partial"),
+        },
+    ),
     (
         "DMARC_RF_RI_REMOVED_BIS",
-        Lint::Bis(&[BisNote::RfRemoved, BisNote::RiRemoved]),
+        Lint::RemovedTag {
+            notes: &[BisNote::RfRemoved, BisNote::RiRemoved],
+            unless: None,
+        },
     ),
     (
         "DMARC_RUA_SIZE_LIMIT_OBSOLETE",
@@ -254,6 +290,7 @@ fn check_lints(row: &Row, record: &DmarcRecord) -> (String, String, Vec<String>)
     let mut want = BTreeSet::new();
     let mut problems = Vec::new();
     let notes = record.dmarcbis_notes();
+    let mut removed: Vec<Option<&str>> = Vec::new();
     for code in &row.lints {
         match LINTS.iter().find(|(c, _)| c == code).map(|(_, l)| l) {
             Some(Lint::Rule(rule)) => {
@@ -264,12 +301,24 @@ fn check_lints(row: &Row, record: &DmarcRecord) -> (String, String, Vec<String>)
                     problems.push(format!("{code}: no DMARCbis note {any:?} in {notes:?}"));
                 }
             }
+            Some(Lint::RemovedTag { notes: any, unless }) => {
+                if !any.iter().any(|n| notes.contains(n)) {
+                    problems.push(format!("{code}: no RFC 9989 note {any:?} in {notes:?}"));
+                }
+                removed.push(*unless);
+            }
             Some(Lint::NotAFinding(reason)) => {
                 if reason.is_empty() {
                     problems.push(format!("{code}: say why it is not a finding"));
                 }
             }
             None => problems.push(format!("unknown code {code}: add it to LINTS")),
+        }
+    }
+    // After every code is read, since `unless` names a rule another code asks for.
+    for unless in removed {
+        if !unless.is_some_and(|rule| want.contains(rule)) {
+            want.insert("dmarc/tag-removed".to_string());
         }
     }
     let got = audited_rules(&row.record);

@@ -366,13 +366,14 @@ impl Check<'_> {
             }
             many => {
                 let shown: Vec<String> = many.iter().map(|r| lossy(r)).collect();
+                let rfc9989 = self.rfc9989_applies(None);
                 let f = self
                     .rules
                     .finding(
                         MULTIPLE_RECORDS,
                         self.domain,
                         format!(
-                            "{name} publishes {} records beginning with v=DMARC1; receivers apply no DMARC policy at all (RFC 7489 §6.6.3)",
+                            "{name} publishes {} records beginning with v=DMARC1: RFC 7489 receivers apply no DMARC policy at all (§6.6.3 step 5); RFC 9989 receivers discard them all and walk on up the tree (§4.10 step 2), and {rfc9989}",
                             many.len()
                         ),
                     )
@@ -517,7 +518,7 @@ impl Check<'_> {
                 .map(|p| format!(", which applies {} to it", p))
                 .unwrap_or_default();
             let rfc9989 =
-                self.rfc9989_inherited_clause(source, record.subdomain_policy(Reading::Rfc7489));
+                self.rfc9989_applies(Some((source, record.subdomain_policy(Reading::Rfc7489))));
             let f = self
                 .rules
                 .finding(
@@ -560,9 +561,9 @@ impl Check<'_> {
         self.report_checks(&record, name, source).await;
     }
 
-    /// What an RFC 9989 receiver applies to the domain, for `dmarc/inherited`: the same
-    /// record and policy as RFC 7489's inheritance (`source`, `policy`), or another.
-    fn rfc9989_inherited_clause(&self, source: &str, policy: Option<Policy>) -> String {
+    /// What RFC 9989 receivers apply to the domain, in words ("apply X's record (p)"), with
+    /// " too" when it is RFC 7489's answer `rfc7489` (the record's domain and its policy).
+    fn rfc9989_applies(&self, rfc7489: Option<(&str, Option<Policy>)>) -> String {
         let discovery = match &self.rfc9989 {
             Ok(discovery) => discovery,
             Err(DiscoveryError::Inconclusive(_)) => {
@@ -576,7 +577,9 @@ impl Check<'_> {
             Some(applied) => {
                 let failing = applied.failing_mail_policy();
                 let shown = failing.map(Policy::as_str).unwrap_or("none");
-                let same = applied.domain.to_string() == source && failing == policy;
+                let same = rfc7489.is_some_and(|(source, policy)| {
+                    applied.domain.to_string() == source && failing == policy
+                });
                 format!(
                     "apply {}'s record ({shown}){}",
                     applied.domain,

@@ -1,6 +1,6 @@
 //! Every row of the DMARC record vectors (`fixtures/conformance/dmarc/records.tsv`, a
 //! byte-for-byte copy of `../shared/conformance/dmarc/`): the outcome under RFC 7489, under
-//! DMARCbis and by lenient receivers, and the file's proposed finding codes against the
+//! RFC 9989 (the file's dmarcbis column) and by lenient receivers, and the file's proposed finding codes against the
 //! findings of the audit of the record published at `_dmarc.example.com`.
 
 use mailaudit::dmarc::{BisNote, DmarcRecord, Outcome, Reading, audit_dmarc};
@@ -34,9 +34,9 @@ const DISPUTED: &[(&str, &str, &str, &str, &str)] = &[
         "dmarcbis",
         "valid",
         "tag-discarded",
-        // DMARCbis keeps `dmarc-uri = URI` (it only drops the !size suffix) and the rule
+        // RFC 9989 keeps `dmarc-uri = URI` (it only drops the !size suffix) and the rule
         // that invalid tags are discarded; the scheme-less value is no more a URI there.
-        "DMARCbis keeps dmarc-uri = URI: a scheme-less address is still not one",
+        "RFC 9989 keeps dmarc-uri = URI: a scheme-less address is still not one",
     ),
     (
         "d31",
@@ -74,7 +74,7 @@ const DISPUTED: &[(&str, &str, &str, &str, &str)] = &[
         "dmarc/no-reports,dmarc/syntax",
         "dmarc/no-reports,dmarc/receivers-disagree,dmarc/syntax",
         // `v=DMARC1` alone: the file's own outcomes say RFC 7489 receivers discard it
-        // (invalid: no p and no rua to fall back on, §6.6.3) while DMARCbis takes it as valid
+        // (invalid: no p and no rua to fall back on, §6.6.3) while RFC 9989 takes it as valid
         // with p=none (its note: "bis treats as p=none"). The two receiver models apply
         // different policies, which is what dmarc/receivers-disagree reports; the file
         // predates that rule.
@@ -118,7 +118,7 @@ const DISPUTED: &[(&str, &str, &str, &str, &str)] = &[
 enum Lint {
     /// Reported by this rule.
     Rule(&'static str),
-    /// Not a finding: a way DMARCbis reads the record differently, which the record
+    /// Not a finding: a way RFC 9989 reads the record differently, which the record
     /// reports among its `dmarcbis_notes` (and the findings' messages mention). Any one of
     /// the notes must be present.
     Bis(&'static [BisNote]),
@@ -143,7 +143,7 @@ const LINTS: &[(&str, Lint)] = &[
         Lint::Rule("dmarc/report-unauthorized"),
     ),
     ("DMARC_PCT_PARTIAL", Lint::Rule("dmarc/pct-partial")),
-    // t=y is DMARCbis's replacement for pct<100: the same rule reports it.
+    // t=y is RFC 9989's replacement for pct<100: the same rule reports it.
     ("DMARC_TESTING_FLAG", Lint::Rule("dmarc/pct-partial")),
     ("DMARC_SP_NONE", Lint::Rule("dmarc/subdomain-weaker")),
     ("DMARC_BAD_VERSION", Lint::Rule("dmarc/syntax")),
@@ -298,7 +298,7 @@ fn check_lints(row: &Row, record: &DmarcRecord) -> (String, String, Vec<String>)
             }
             Some(Lint::Bis(any)) => {
                 if !any.iter().any(|n| notes.contains(n)) {
-                    problems.push(format!("{code}: no DMARCbis note {any:?} in {notes:?}"));
+                    problems.push(format!("{code}: no RFC 9989 note {any:?} in {notes:?}"));
                 }
             }
             Some(Lint::RemovedTag { notes: any, unless }) => {

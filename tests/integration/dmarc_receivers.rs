@@ -302,7 +302,7 @@ fn every_vector_gives_each_models_answer() {
         agreed["rfc9989"], agreed["rfc7489"]
     );
     for v in vectors.vector.iter().filter(|v| v.disagree) {
-        eprintln!("  differ: {} ({})", v.name, v.reference);
+        eprintln!("  {DISAGREE}: {} ({})", v.name, v.reference);
     }
     for bug in KNOWN_BUGS {
         eprintln!(

@@ -29,6 +29,7 @@ mod dmarc_audit;
 mod dmarc_discovery;
 mod dmarc_properties;
 mod dmarc_psl;
+mod dmarc_receivers;
 mod dmarc_records;
 mod dmarc_scenarios;
 mod dns_live;

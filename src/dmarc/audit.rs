@@ -252,6 +252,7 @@ impl Check<'_> {
                 let query = match why.question {
                     Question::PolicyRecord => format!("TXT _dmarc.{}", why.domain),
                     Question::Existence => format!("TXT {}", why.domain),
+                    Question::Alias => format!("CNAME {}", why.domain),
                 };
                 let failure = why.failure.clone();
                 self.inconclusive_once(query, &failure);
@@ -342,6 +343,12 @@ impl Check<'_> {
         match answer {
             Answer::Records(records) => Some(classify(&records)),
             Answer::NxDomain | Answer::NoData => Some(Found::default()),
+            // `_dmarc.` before a name of up to 253 octets can exceed what DNS can hold (RFC
+            // 1035 §2.3.4): no record can exist there, so the set is empty, not inconclusive.
+            Answer::Failure(DnsFailure {
+                kind: FailureKind::InvalidName,
+                ..
+            }) => Some(Found::default()),
             Answer::Failure(why) => {
                 self.policy_failed = true;
                 self.inconclusive(format!("TXT {name}"), &why);

@@ -39,34 +39,10 @@ struct KnownBug {
     why: &'static str,
 }
 
-const KNOWN_BUGS: &[KnownBug] = &[
-    KnownBug {
-        vector: "dangling-cname-author-exists",
-        model: "rfc9989",
-        ours: r#"{"status": "concluded", "policy_domain": "example.com",
-              "organizational_domain": "example.com", "policy": "reject"}"#,
-        ours_disagree: true,
-        // The existence test (sp or np, §4.10.1) is a TXT query at the Author Domain, and the
-        // resolver reports the NXDOMAIN at the end of alias.example.com's CNAME chain as if
-        // alias.example.com did not exist. It owns a CNAME RR: "if any RR exists for a domain,
-        // then the domain exists" (Appendix A.4), and the RCODE after a CNAME is that of the
-        // last name in the chain (RFC 6604 §3), here nowhere.example.net.
-        why: "a name that owns a CNAME exists (RFC 9989 Appendix A.4; RFC 6604 §3): sp (quarantine), not np (reject)",
-    },
-    KnownBug {
-        vector: "253-octet-author-its-dmarc-name-cannot-exist",
-        model: "rfc7489",
-        ours: r#"{"status": "inconclusive", "policy_domain": null,
-              "organizational_domain": null, "policy": null}"#,
-        ours_disagree: false,
-        // `_dmarc.` before a 253-octet name exceeds 255 octets (RFC 1035 §2.3.4): the query
-        // cannot be formed, and our RFC 7489 discovery reports that as a failed query (the
-        // resolver's invalid-name failure) while the walk, rightly, takes it as no record there.
-        // Nothing transient failed and nothing can ever be published there: the set of step 1 is
-        // empty, so step 3 asks example.com.
-        why: "no record can exist at a name over 255 octets: an empty set, not a DNS failure (RFC 7489 §6.6.3 step 3 then applies example.com's reject)",
-    },
-];
+// Empty since the two bugs these vectors found were fixed: a CNAME alias whose chain ends in
+// NXDOMAIN exists (the CNAME question tells, RFC 6604 §3), and `_dmarc.` before a 253-octet
+// name cannot exist, an empty set rather than a failed query (RFC 1035 §2.3.4).
+const KNOWN_BUGS: &[KnownBug] = &[];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -19,6 +19,7 @@ pub mod message;
 pub mod mx;
 pub mod path;
 pub mod report;
+pub mod reports;
 pub mod rules;
 pub mod run;
 pub mod score;

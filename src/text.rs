@@ -77,13 +77,10 @@ pub fn truncate(s: &str, max: usize) -> &str {
 
 /// The 1-based line of byte `offset` in `text` (an offset past the end is on the last line).
 /// Counts bytes, so any offset is safe, on a character boundary or not.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+pub fn line_of(text: impl AsRef<[u8]>, offset: usize) -> usize {
+    let bytes = text.as_ref();
+    let end = offset.min(bytes.len());
+    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// "1 target", "3 targets".

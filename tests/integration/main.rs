@@ -56,6 +56,7 @@ mod report_output;
 mod report_rules;
 mod report_sarif;
 mod report_schema;
+mod reports_aggregate;
 mod rules_registry;
 mod sender_input;
 mod sender_properties;

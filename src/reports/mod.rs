@@ -1,0 +1,12 @@
+//! What receivers send back (SPEC: `mailaudit reports`): DMARC aggregate reports (RFC 7489
+//! Appendix C, RFC 9990), taken out of their containers (bare, gzip, zip, attached to a
+//! message) with bounded expansion, and read into typed rows.
+
+pub mod aggregate;
+pub mod container;
+
+pub use aggregate::{
+    AggregateRecord, AggregateReport, ParsedAggregate, PublishedPolicy, ReportError, ReportProblem,
+    parse_aggregate,
+};
+pub use container::{ContainerError, MAX_EXPANDED, Payload, payloads, payloads_within};

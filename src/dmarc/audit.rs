@@ -252,7 +252,6 @@ impl Check<'_> {
                 let query = match why.question {
                     Question::PolicyRecord => format!("TXT _dmarc.{}", why.domain),
                     Question::Existence => format!("TXT {}", why.domain),
-                    Question::Alias => format!("CNAME {}", why.domain),
                 };
                 let failure = why.failure.clone();
                 self.inconclusive_once(query, &failure);

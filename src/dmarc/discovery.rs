@@ -65,8 +65,6 @@ pub enum Question {
     PolicyRecord,
     /// The TXT query at the domain itself, asked to learn whether it exists (sp or np).
     Existence,
-    /// The CNAME query at the domain, asked when its TXT query ended in NXDOMAIN.
-    Alias,
 }
 
 /// A DNS failure during discovery: no conclusion can be drawn from it (§5.3.6: "the
@@ -83,7 +81,6 @@ fn describe(question: Question, domain: &DnsName) -> String {
     match question {
         Question::PolicyRecord => format!("the DMARC query at _dmarc.{domain} failed"),
         Question::Existence => format!("the query asking whether {domain} exists failed"),
-        Question::Alias => format!("the CNAME query asking whether {domain} is an alias failed"),
     }
 }
 
@@ -383,22 +380,17 @@ fn assessment(record: &DmarcRecord, tag: PolicyTag) -> (PolicyTag, Option<Policy
 
 /// Whether `domain` exists: NXDOMAIN for its own TXT query says it does not (§3.2.13 takes
 /// the RFC 8020 meaning). TXT is the query the domain audit asks anyway, so it is cached.
-/// An NXDOMAIN after a CNAME is the RCODE of the chain's last name (RFC 6604 §3), while the
-/// alias itself owns an RR and so exists (Appendix A.4): the CNAME question tells them apart.
+/// An alias whose chain ends at a name that does not exist exists itself (Appendix A.4: "if
+/// any RR exists for a domain, then the domain exists"): the resolver answers it NoData.
 async fn exists(resolver: &Resolver, domain: &DnsName) -> Result<bool, Inconclusive> {
-    let inconclusive = |question, failure| Inconclusive {
-        domain: domain.clone(),
-        question,
-        failure,
-    };
     match resolver.lookup_name(domain, RecordType::Txt).await {
-        Answer::NxDomain => match resolver.lookup_name(domain, RecordType::Cname).await {
-            Answer::Records(_) => Ok(true),
-            Answer::NxDomain | Answer::NoData => Ok(false),
-            Answer::Failure(failure) => Err(inconclusive(Question::Alias, failure)),
-        },
+        Answer::NxDomain => Ok(false),
         Answer::Records(_) | Answer::NoData => Ok(true),
-        Answer::Failure(failure) => Err(inconclusive(Question::Existence, failure)),
+        Answer::Failure(failure) => Err(Inconclusive {
+            domain: domain.clone(),
+            question: Question::Existence,
+            failure,
+        }),
     }
 }
 

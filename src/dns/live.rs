@@ -256,8 +256,10 @@ fn interpret(message: &Message, name: &DnsName, rtype: RecordType, server: Socke
     LiveStep::Answer(match follow(message, name, rtype, &mut seen) {
         Chain::Found(records) => Answer::Records(Arc::from(records)),
         Chain::Loop => Answer::Failure(DnsFailure::server(FailureKind::CnameLoop, server)),
-        // RFC 6604: the code speaks of the last name in the chain.
-        Chain::End(_) if code == ResponseCode::NXDomain => Answer::NxDomain,
+        // RFC 6604 §3: the code speaks of the last name in the chain; an alias before it
+        // exists (it owns the CNAME), so only the name asked can be NXDOMAIN.
+        Chain::End(end) if code == ResponseCode::NXDomain && end == *name => Answer::NxDomain,
+        Chain::End(_) if code == ResponseCode::NXDomain => Answer::NoData,
         Chain::End(end) if end == *name => Answer::NoData,
         Chain::End(end) => return LiveStep::Alias(end),
     })

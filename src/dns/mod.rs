@@ -216,7 +216,9 @@ pub const DEAD_AFTER: u32 = 4;
 pub enum Answer {
     /// At least one record of the asked type (after following CNAMEs).
     Records(Arc<[Rdata]>),
-    /// The name does not exist.
+    /// The name asked does not exist. A CNAME chain that ends at a name that does not exist
+    /// is [`Answer::NoData`]: the alias itself exists (it owns the CNAME), and RFC 6604 §3
+    /// says the NXDOMAIN code speaks of the chain's last name only.
     NxDomain,
     /// The name exists but has no record of this type.
     NoData,
@@ -452,7 +454,10 @@ impl Resolver {
                     BackendStep::Alias(target) => {
                         let mut chain = chain.clone();
                         chain.push(key.0.clone());
-                        self.lookup_chain(target, rtype, chain).await
+                        match self.lookup_chain(target, rtype, chain).await {
+                            Answer::NxDomain => Answer::NoData,
+                            answer => answer,
+                        }
                     }
                 }
             };

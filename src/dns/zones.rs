@@ -156,7 +156,12 @@ impl ZoneSet {
                 return Answer::Failure(DnsFailure::zones(FailureKind::Timeout));
             }
             let Some(records) = self.records_at(&current) else {
-                return Answer::NxDomain;
+                // Past a CNAME the alias exists: see [`Answer::NxDomain`].
+                return if seen.is_empty() {
+                    Answer::NxDomain
+                } else {
+                    Answer::NoData
+                };
             };
             if let Some(set) = records.iter().find(|set| set.rtype == rtype) {
                 return Answer::Records(Arc::clone(&set.records));

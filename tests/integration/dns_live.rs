@@ -82,6 +82,8 @@ async fn live_and_offline_answer_alike() {
         ("alias.example.com", RecordType::Cname),
         ("chain.example.com", RecordType::A),
         ("loop1.example.com", RecordType::A),
+        ("dangling.example.com", RecordType::Txt),
+        ("dangling-out.example.com", RecordType::Txt),
         ("anything.wild.example.com", RecordType::Txt),
         ("www.example.org", RecordType::A),
         ("example.org", RecordType::Mx),
@@ -122,6 +124,19 @@ async fn live_and_offline_answer_alike() {
     assert_eq!(
         live.lookup("b.ent.example.com", RecordType::A).await,
         Answer::NoData
+    );
+    // RFC 6604 §3: the NXDOMAIN of a CNAME chain is the last name's; the alias exists, so
+    // its answer is NoData, whether the server follows the chain (same zone) or we do.
+    for alias in ["dangling.example.com", "dangling-out.example.com"] {
+        assert_eq!(
+            live.lookup(alias, RecordType::Txt).await,
+            Answer::NoData,
+            "{alias}"
+        );
+    }
+    assert_eq!(
+        live.lookup("nowhere.example.net", RecordType::Txt).await,
+        Answer::NxDomain
     );
     assert_eq!(
         failure_kind(&live.lookup("loop1.example.com", RecordType::Txt).await),

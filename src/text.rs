@@ -83,6 +83,39 @@ pub fn line_of(text: impl AsRef<[u8]>, offset: usize) -> usize {
     bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
+/// [`line_of`] for offsets met in order, as a streaming reader meets them: each call counts
+/// only the bytes since the last, so a whole document costs one pass, not one per line asked.
+pub struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    pub fn new(text: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of byte `offset`; an offset before the last one asked is counted
+    /// from the start.
+    pub fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.offset {
+            return line_of(self.text, offset);
+        }
+        self.line += self.text[self.offset..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
+}
+
 /// "1 target", "3 targets".
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -135,6 +168,15 @@ impl fmt::Display for Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_counter_agrees_with_line_of() {
+        let text = "a\nbé\n\nc\n";
+        let mut counter = LineCounter::new(text.as_bytes());
+        for offset in (0..=text.len() + 2).chain([3, 0]) {
+            assert_eq!(counter.line_at(offset), line_of(text, offset), "{offset}");
+        }
+    }
 
     #[test]
     fn line_of_counts_newlines_before_the_offset() {

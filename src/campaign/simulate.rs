@@ -385,10 +385,7 @@ fn applied_policy_rfc7489(dmarc: &DmarcFacts, from_exists: Option<bool>) -> Opti
         tag = "np";
     }
     let pct = dmarc.pct.unwrap_or(100).min(100);
-    let otherwise = (pct < 100).then_some(match policy {
-        Policy::Reject => Policy::Quarantine,
-        Policy::Quarantine | Policy::None => Policy::None,
-    });
+    let otherwise = (pct < 100).then_some(policy.one_level_weaker());
     Some(AppliedPolicy {
         tag,
         policy,

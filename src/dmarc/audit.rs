@@ -577,35 +577,32 @@ impl Check<'_> {
             }
             Err(_) => return "apply no DMARC policy".to_string(),
         };
-        match discovery.applied.as_ref().filter(|a| a.policy.is_some()) {
-            None => "apply no DMARC policy: their DNS tree walk finds no record that applies"
-                .to_string(),
-            Some(applied) => {
-                let failing = applied.failing_mail_policy();
-                let shown = failing.map(Policy::as_str).unwrap_or("none");
-                let same = rfc7489.is_some_and(|(source, policy)| {
-                    applied.domain.to_string() == source && failing == policy
-                });
-                format!(
-                    "apply {}'s record ({shown}){}",
-                    applied.domain,
-                    if same { " too" } else { "" }
-                )
-            }
+        let answer = ReceiverAnswer::from_discovery(discovery);
+        if answer.policy.is_none() {
+            return "apply no DMARC policy: their DNS tree walk finds no record that applies"
+                .to_string();
         }
+        let same = rfc7489.is_some_and(|(source, policy)| {
+            answer.policy_domain.as_deref() == Some(source) && answer.policy == policy
+        });
+        format!(
+            "apply {}{}",
+            answer.describe(),
+            if same { " too" } else { "" }
+        )
     }
 
     /// `dmarc/tag-removed`: one finding per tag RFC 9989 removed (pct, rf, ri; Appendix
     /// C.5.2) that the record still carries, saying what each receiver model does with it.
     /// A pct under 100 that dmarc/pct-partial reported is not reported twice.
     fn removed_tags(&mut self, record: &DmarcRecord, name: &str, pct_reported: bool) {
-        let mut seen: Vec<&str> = Vec::new();
+        // Each tag once: a duplicate makes the record structurally invalid, which never
+        // reaches here.
         for tag in &record.tags {
             let tag_name = tag.name.as_str();
-            if !matches!(tag_name, "pct" | "rf" | "ri") || seen.contains(&tag_name) {
+            if !matches!(tag_name, "pct" | "rf" | "ri") {
                 continue;
             }
-            seen.push(tag_name);
             if tag_name == "pct" && pct_reported {
                 continue;
             }
@@ -706,10 +703,7 @@ impl Check<'_> {
         let mut pct_reported = false;
         if let (Some(enforced), Some(pct)) = (enforced, record.pct.filter(|pct| *pct < 100)) {
             pct_reported = true;
-            let lower = match enforced {
-                Policy::Reject => "quarantine",
-                _ => "none",
-            };
+            let lower = enforced.one_level_weaker();
             let share = if pct == 0 {
                 "none of the mail that fails DMARC".to_string()
             } else {
@@ -730,10 +724,7 @@ impl Check<'_> {
             self.push(f);
         }
         if let (Some(enforced), Some(true)) = (enforced, record.testing) {
-            let lower = match enforced {
-                Policy::Reject => "quarantine",
-                _ => "none",
-            };
+            let lower = enforced.one_level_weaker();
             let f = self
                 .finding_at(
                     PCT_PARTIAL,

@@ -327,10 +327,7 @@ impl AppliedPolicy {
         if self.record.testing != Some(true) {
             return Some(policy);
         }
-        Some(match policy {
-            Policy::Reject => Policy::Quarantine,
-            Policy::Quarantine | Policy::None => Policy::None,
-        })
+        Some(policy.one_level_weaker())
     }
 }
 

@@ -47,6 +47,15 @@ impl Policy {
         }
     }
 
+    /// The next weaker policy (reject as quarantine, quarantine as none; none stays none):
+    /// what RFC 7489 applies to mail outside `pct` (§6.6.4) and RFC 9989 with `t=y` (§4.7).
+    pub fn one_level_weaker(self) -> Policy {
+        match self {
+            Policy::Reject => Policy::Quarantine,
+            Policy::Quarantine | Policy::None => Policy::None,
+        }
+    }
+
     fn parse(value: &str) -> Option<Policy> {
         match value.to_ascii_lowercase().as_str() {
             "none" => Some(Policy::None),
@@ -662,13 +671,12 @@ impl DmarcRecord {
                 },
                 "rf" => match parse_rf(value) {
                     Some(rf) => {
-                        let unregistered: Vec<&String> = rf
+                        let shown: Vec<&str> = rf
                             .iter()
-                            .filter(|f| !REPORT_FORMATS.contains(&f.as_str()))
+                            .map(String::as_str)
+                            .filter(|f| !REPORT_FORMATS.contains(f))
                             .collect();
-                        if !unregistered.is_empty() {
-                            let shown: Vec<&str> =
-                                unregistered.iter().map(|f| f.as_str()).collect();
+                        if !shown.is_empty() {
                             self.problem(
                                 ProblemKind::UnregisteredReportFormat,
                                 Some(name),

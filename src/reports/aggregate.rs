@@ -141,6 +141,7 @@ pub fn parse_aggregate(xml: &[u8]) -> Result<ParsedAggregate, ReportError> {
     reader.config_mut().trim_text(false);
     let mut parser = Parser {
         xml,
+        lines: crate::text::LineCounter::new(xml),
         out: ParsedAggregate::default(),
         path: Vec::new(),
         text: String::new(),
@@ -173,7 +174,7 @@ pub fn parse_aggregate(xml: &[u8]) -> Result<ParsedAggregate, ReportError> {
                 Err(_) => {
                     // Kept, with U+FFFD for the bad bytes: the counts are still worth having.
                     parser.text.push_str(&String::from_utf8_lossy(&text));
-                    let line = crate::text::line_of(xml, offset);
+                    let line = parser.lines.line_at(offset);
                     parser.out.problems.push(ReportProblem {
                         line,
                         message:
@@ -209,6 +210,8 @@ pub fn parse_aggregate(xml: &[u8]) -> Result<ParsedAggregate, ReportError> {
 
 struct Parser<'a> {
     xml: &'a [u8],
+    /// Lines of the offsets met, counted once through the document.
+    lines: crate::text::LineCounter<'a>,
     out: ParsedAggregate,
     path: Vec<String>,
     text: String,
@@ -221,15 +224,12 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn line(&self, offset: usize) -> usize {
-        crate::text::line_of(self.xml, offset)
-    }
-
     fn start(&mut self, name: String, offset: usize) -> Result<(), ReportError> {
+        let line = self.lines.line_at(offset);
         if self.path.is_empty() {
             if name != "feedback" && self.wrapper.is_none() && !self.seen_root {
                 self.out.problems.push(ReportProblem {
-                    line: self.line(offset),
+                    line,
                     message: format!(
                         "the document element is <{name}>, not <feedback>: the report inside it is read"
                     ),
@@ -246,16 +246,13 @@ impl Parser<'_> {
                         "the document element is <{name}>, not the <feedback> of a DMARC aggregate report"
                     ),
                 };
-                return Err(ReportError {
-                    line: self.line(offset),
-                    message,
-                });
+                return Err(ReportError { line, message });
             }
             self.seen_root = true;
         }
         if self.path.len() >= MAX_DEPTH {
             return Err(ReportError {
-                line: self.line(offset),
+                line,
                 message: format!("elements nested more than {MAX_DEPTH} deep"),
             });
         }
@@ -264,7 +261,7 @@ impl Parser<'_> {
         match (path.as_slice(), name.as_str()) {
             (["feedback"], "record") => {
                 self.record = Some(AggregateRecord {
-                    line: self.line(offset),
+                    line,
                     ..AggregateRecord::default()
                 });
             }
@@ -294,6 +291,7 @@ impl Parser<'_> {
             self.wrapper = None;
             return;
         }
+        let line = self.lines.line_at(offset);
         let text = std::mem::take(&mut self.text);
         let value = text.trim().to_string();
         let path: Vec<&str> = self.path.iter().map(String::as_str).collect();
@@ -318,7 +316,6 @@ impl Parser<'_> {
                 Ok(n) if *which == "begin" => report.begin_date = n,
                 Ok(n) => report.end_date = n,
                 Err(_) => {
-                    let line = crate::text::line_of(self.xml, offset);
                     self.out.problems.push(ReportProblem {
                         line,
                         message: format!(
@@ -357,7 +354,7 @@ impl Parser<'_> {
                         ["row", "source_ip"] => match value.parse::<IpAddr>() {
                             Ok(ip) => r.source_ip_address = Some(ip),
                             Err(_) => self.out.problems.push(ReportProblem {
-                                line: crate::text::line_of(self.xml, offset),
+                                line,
                                 message: format!(
                                     "<source_ip> is {:?}, not an IP address",
                                     crate::text::escape_untrusted(&value)
@@ -367,7 +364,7 @@ impl Parser<'_> {
                         ["row", "count"] => match value.parse::<u64>() {
                             Ok(n) => r.message_count = n,
                             Err(_) => self.out.problems.push(ReportProblem {
-                                line: crate::text::line_of(self.xml, offset),
+                                line,
                                 message: format!(
                                     "<count> is {:?}, not a number of messages",
                                     crate::text::escape_untrusted(&value)

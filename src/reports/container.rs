@@ -12,6 +12,9 @@ pub const MAX_EXPANDED: u64 = 256 << 20;
 /// Attachments, zip members and nested containers read from one file, at most.
 const MAX_PARTS: usize = 64;
 
+/// Containers inside containers (a zip in a message in a gzip...), at most.
+const MAX_NESTING: usize = 4;
+
 /// One report payload found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Payload {
@@ -36,6 +39,8 @@ pub enum ContainerError {
     },
     #[error("more than {MAX_PARTS} attachments or archive members: refused")]
     TooManyParts,
+    #[error("{part}is nested more than {MAX_NESTING} containers deep: refused")]
+    TooDeep { part: String },
     #[error("a message with no report attached (no XML, gzip, zip or JSON part)")]
     NoReport,
 }
@@ -81,7 +86,12 @@ fn join(part: &str, name: &str) -> String {
 impl Opener {
     fn open(&mut self, bytes: &[u8], part: String, depth: usize) -> Result<(), ContainerError> {
         let limit = self.limit;
-        if self.out.len() >= MAX_PARTS || depth > 4 {
+        if depth > MAX_NESTING {
+            return Err(ContainerError::TooDeep {
+                part: prefix(&part),
+            });
+        }
+        if self.out.len() >= MAX_PARTS {
             return Err(ContainerError::TooManyParts);
         }
         if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -250,6 +260,22 @@ mod tests {
         let archive = zip.finish().unwrap().into_inner();
         let e = payloads_within(&archive, 1 << 20).unwrap_err();
         assert!(e.to_string().contains("r.xml: expands past"), "{e}");
+    }
+
+    #[test]
+    fn containers_nested_too_deep_are_refused() {
+        let gzip = |bytes: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(bytes).unwrap();
+            e.finish().unwrap()
+        };
+        let mut nested = b"<feedback/>".to_vec();
+        for _ in 0..MAX_NESTING {
+            nested = gzip(&nested);
+        }
+        assert_eq!(payloads(&nested).unwrap()[0].bytes, b"<feedback/>");
+        let e = payloads(&gzip(&nested)).unwrap_err();
+        assert!(matches!(e, ContainerError::TooDeep { .. }), "{e}");
     }
 
     #[test]

@@ -26,6 +26,8 @@
 //!   signatures): the draft lint (`mailaudit message`);
 //! - `stats` (files; + `as_of`, `profile`): the sender checks (`mailaudit sender`);
 //! - `campaign` (a campaign file): `mailaudit check`;
+//! - `reports` (files or directories; + `zones`, `timeout` to attribute sources, `as_of`):
+//!   `mailaudit reports`;
 //! - `config` (a configuration file; + `command`, `targets` it audited): the ignores the
 //!   command's rules left unused.
 //!
@@ -41,6 +43,7 @@ use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domain};
 use mailaudit::finding::Finding;
 use mailaudit::message::{DkimVerifier, DraftOptions, audit_paths};
+use mailaudit::reports::{Attributor, ReportsOptions, audit_reports};
 use mailaudit::rules::Rules;
 use mailaudit::run::TargetResult;
 use mailaudit::sender::{SenderOptions, audit_files};
@@ -109,6 +112,11 @@ struct Input {
     as_of: Option<String>,
 
     campaign: Option<String>,
+
+    /// Report files and directories (`mailaudit reports`); with `zones` (+ `timeout`) their
+    /// sources are attributed from them; `as_of` ends the failing-source window.
+    #[serde(default)]
+    reports: Vec<String>,
 
     config: Option<String>,
     command: Option<String>,
@@ -216,6 +224,9 @@ impl Input {
         if let Some(campaign) = &self.campaign {
             return self.run_campaign(&root().join(campaign));
         }
+        if !self.reports.is_empty() {
+            return self.run_reports(&rules);
+        }
         if let Some(config) = &self.config {
             let config = Config::load(&root().join(config)).expect("config loads");
             let command = match self.command.as_deref() {
@@ -262,6 +273,32 @@ impl Input {
                 Ok(())
             })
             .expect("the drafts are audited");
+        });
+        findings
+    }
+
+    fn run_reports(&self, rules: &Rules) -> Vec<Finding> {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let attributor = (!self.zones.is_empty() || self.zone.is_some()).then(|| Attributor {
+            resolver: Resolver::offline(self.zone_set()),
+            runtime: runtime.handle().clone(),
+            concurrency: 8,
+        });
+        let options = ReportsOptions {
+            as_of: self
+                .as_of
+                .as_deref()
+                .map(|d| Date::parse(d).expect("as_of is a date")),
+            ..ReportsOptions::default()
+        };
+        let paths: Vec<PathBuf> = self.reports.iter().map(PathBuf::from).collect();
+        let mut findings = Vec::new();
+        with_root(|| {
+            audit_reports::<()>(&paths, rules, &options, attributor.as_ref(), |done| {
+                findings.extend(TargetResult::from(done).findings);
+                Ok(())
+            })
+            .expect("the reports are read");
         });
         findings
     }
@@ -631,7 +668,8 @@ fn assert_contract(name: &str) {
 /// The families a test below checks; `every_family_has_a_contract_test` holds it to the
 /// registry.
 const TESTED: &[&str] = &[
-    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "campaign", "config", "dns",
+    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "campaign", "config",
+    "dns",
 ];
 
 #[test]
@@ -707,6 +745,11 @@ fn message() {
 #[test]
 fn sender() {
     assert_contract("sender");
+}
+
+#[test]
+fn reports() {
+    assert_contract("reports");
 }
 
 #[test]

@@ -161,8 +161,13 @@ pub(crate) fn anchor(ctx: &SarifContext, result: &TargetResult, finding: &Findin
         None => {}
     }
     if file.is_none() && file_kind {
-        // A draft (or directory, or configuration file) is its own artifact.
-        file = Some((ctx.display_path(&result.target).into_owned(), 1));
+        // A draft (or directory, or configuration file) is its own artifact; a report is
+        // the file that held it (its target may name a part inside).
+        let path = match &result.facts {
+            crate::run::Facts::Report(report) => report.file.as_str(),
+            _ => result.target.as_str(),
+        };
+        file = Some((ctx.display_path(path).into_owned(), 1));
     }
     if file.is_none() {
         let named = [finding.target.as_str(), result.target.as_str()]

@@ -186,6 +186,8 @@ struct SourceAcc {
     class_passed: [u64; 4],
     unclassified: u64,
     attribution: Option<Arc<Attribution>>,
+    /// The first record of the source: where its findings point.
+    first_record: Option<Location>,
 }
 
 fn class_index(class: SourceClass) -> usize {
@@ -213,9 +215,16 @@ fn target_of(file: &str, part: &str, parts: usize) -> String {
 }
 
 impl Run<'_> {
+    /// `line` is a line of the report's own text: a location only when that text is the file
+    /// itself (not a part of an archive or a message), where the line can be opened.
     fn invalid(&self, target: &str, file: &str, line: Option<usize>, message: String) -> Finding {
         let finding = self.rules.finding(INVALID_REPORT, target, message);
-        match line.and_then(|l| u32::try_from(l).ok()).filter(|l| *l > 0) {
+        let unwrapped = target == file;
+        match line
+            .filter(|_| unwrapped)
+            .and_then(|l| u32::try_from(l).ok())
+            .filter(|l| *l > 0)
+        {
             Some(line) => finding.at(Location::Line {
                 file: file.to_string(),
                 line,
@@ -453,6 +462,9 @@ impl Run<'_> {
             let n = record.message_count;
             let passed = if row.passed_dmarc() { n } else { 0 };
             let source = state.sources.entry(record.source_ip_address).or_default();
+            if source.first_record.is_none() {
+                source.first_record = Some(record_location(meta, record.line));
+            }
             source.message_count += n;
             source.passed += passed;
             source.spf_aligned += if row.spf_aligned { n } else { 0 };
@@ -519,18 +531,22 @@ impl Run<'_> {
         let readiness = readiness(rules, domain, &policy, &state, attributed);
         let mut findings = Vec::new();
         if !state.inconclusive.is_empty() {
-            findings.push(rules.finding(
-                crate::dns::rules::INCONCLUSIVE,
-                domain,
-                format!(
-                    "{domain}: sources of the reports could not be attributed, DNS failed: {}",
-                    state.inconclusive.join("; ")
+            let first = state.sources.values().find(|s| s.unclassified > 0);
+            findings.push(located(
+                rules.finding(
+                    crate::dns::rules::INCONCLUSIVE,
+                    domain,
+                    format!(
+                        "{domain}: sources of the reports could not be attributed, DNS failed: {}",
+                        state.inconclusive.join("; ")
+                    ),
                 ),
+                first,
             ));
         }
         findings.extend(unauthorised_finding(rules, domain, &state));
         findings.extend(failing_findings(rules, domain, &state, as_of));
-        findings.extend(readiness_finding(rules, domain, &readiness));
+        findings.extend(readiness_finding(rules, domain, &readiness, &state));
         DomainResult {
             domain: domain.to_string(),
             facts: ReportDomainFacts {
@@ -547,6 +563,27 @@ impl Run<'_> {
             },
             findings,
         }
+    }
+}
+
+/// Where a record is: its line in the file, or the file itself when the report was inside
+/// an archive or a message (whose lines are not the report's).
+fn record_location(meta: &ReportMeta, line: usize) -> Location {
+    let line = if meta.part.is_empty() {
+        u32::try_from(line).unwrap_or(u32::MAX).max(1)
+    } else {
+        1
+    };
+    Location::Line {
+        file: meta.file.clone(),
+        line,
+    }
+}
+
+fn located(finding: Finding, acc: Option<&SourceAcc>) -> Finding {
+    match acc.and_then(|a| a.first_record.clone()) {
+        Some(location) => finding.at(location),
+        None => finding,
     }
 }
 
@@ -903,7 +940,7 @@ fn unauthorised_finding(rules: &Rules, domain: &str, state: &DomainState) -> Opt
     } else {
         String::new()
     };
-    Some(
+    Some(located(
         rules
             .finding(
                 UNAUTHORISED_SOURCE,
@@ -923,7 +960,8 @@ fn unauthorised_finding(rules: &Rules, domain: &str, state: &DomainState) -> Opt
             )
             .with_measured(total)
             .with_threshold(min),
-    )
+        Some(strangers[0].1),
+    ))
 }
 
 fn failing_findings(
@@ -974,7 +1012,7 @@ fn failing_findings(
         } else {
             format!("sign all its mail with DKIM as d={domain}")
         };
-        out.push(
+        out.push(located(
             rules
                 .finding(
                     AUTHORISED_SOURCE_FAILING,
@@ -990,12 +1028,27 @@ fn failing_findings(
                 )
                 .with_measured(failed)
                 .with_threshold(min),
-        );
+            Some(acc),
+        ));
     }
     out
 }
 
-fn readiness_finding(rules: &Rules, domain: &str, readiness: &Readiness) -> Option<Finding> {
+fn readiness_finding(
+    rules: &Rules,
+    domain: &str,
+    readiness: &Readiness,
+    state: &DomainState,
+) -> Option<Finding> {
+    // Blocked: at the worst hurt source; ready: at the largest source.
+    let at = match readiness.hurt.first() {
+        Some(hurt) => state.sources.get(&hurt.source_ip_address),
+        None => state.sources.values().max_by_key(|s| s.message_count),
+    };
+    readiness_message(rules, domain, readiness).map(|f| located(f, at))
+}
+
+fn readiness_message(rules: &Rules, domain: &str, readiness: &Readiness) -> Option<Finding> {
     let share = readiness.pass_share?;
     let next = readiness.next.as_deref()?;
     let current = readiness.policy.as_deref().unwrap_or("none");

@@ -4,6 +4,7 @@
 //! without rows for the campaign is `sender/no-recent-data`; a bad file stops the run (exit 2,
 //! file:line:column); `warmup_start` declares the From domain's warm-up.
 
+use crate::support::results;
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -73,15 +74,6 @@ fn check_on(extra: &str, stats: &str, as_of: &str) -> (i32, Value, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap(), report, stderr)
-}
-
-fn results<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| r["kind"] == kind)
-        .collect()
 }
 
 /// (severity, message) of every finding of `rule` in the report.

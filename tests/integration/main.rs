@@ -57,6 +57,7 @@ mod report_rules;
 mod report_sarif;
 mod report_schema;
 mod reports_aggregate;
+mod reports_run;
 mod rules_registry;
 mod sender_input;
 mod sender_properties;

@@ -47,7 +47,15 @@ fn json_reports_validate_against_the_committed_schema() {
     }
     // The runs cover every kind of result and location the schema describes.
     for kind in [
-        "domain", "spf", "draft", "sequence", "config", "sender", "campaign",
+        "domain",
+        "spf",
+        "draft",
+        "sequence",
+        "config",
+        "sender",
+        "campaign",
+        "report",
+        "report-domain",
     ] {
         assert!(kinds.contains(kind), "no {kind} result in {kinds:?}");
     }
@@ -63,7 +71,9 @@ fn json_reports_validate_against_the_committed_schema() {
 fn jsonl_lines_validate_against_the_result_definition() {
     let result = validator(&definition("jsonl_result"));
     let summary = validator(&definition("jsonl_summary"));
+    let record = validator(&definition("jsonl_record"));
     let any_line = validator(&definition("jsonl_line"));
+    let mut records = 0;
     for run in runs() {
         let out = run.format("jsonl", &[]);
         assert!(!out.stdout.is_empty(), "{}: no jsonl output", run.name);
@@ -76,9 +86,12 @@ fn jsonl_lines_validate_against_the_result_definition() {
                 run.name,
                 number + 1
             );
-            // Results, then the summary line last.
+            // Results (a report's rows before it), then the summary line last.
             let validator = if number + 1 == count {
                 &summary
+            } else if value["kind"] == "record" {
+                records += 1;
+                &record
             } else {
                 &result
             };
@@ -92,6 +105,7 @@ fn jsonl_lines_validate_against_the_result_definition() {
             );
         }
     }
+    assert!(records > 30, "the reports runs write their rows: {records}");
 }
 
 #[test]

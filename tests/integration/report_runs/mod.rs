@@ -177,6 +177,23 @@ pub fn runs() -> Vec<Run> {
                 "fixtures/stats/providers.json",
             ],
         ),
+        Run::new(
+            "reports",
+            &[
+                "reports",
+                "fixtures/reports",
+                "fixtures/conformance/feedback/dmarc-aggregate",
+            ],
+        ),
+        Run::new(
+            "reports --zone",
+            &[
+                "reports",
+                "fixtures/reports",
+                "--zone",
+                "fixtures/zones/reports",
+            ],
+        ),
         Run::in_temp(
             "config finding",
             &["message", "{fixtures}/drafts/report"],

@@ -578,6 +578,7 @@ impl From<CheckResult> for TargetResult {
             CheckResult::Campaign(campaign) => (*campaign).into(),
             CheckResult::Message(message) => message.into(),
             CheckResult::Sender(sender) => (*sender).into(),
+            CheckResult::Reports(reports) => reports.into(),
         }
     }
 }

@@ -91,7 +91,11 @@ fn check(
             now: None,
         }),
         stats: Some(stats),
-        dating: crate::campaign::StatsDating::default(),
+        // The stats are scored already; the reports' window ends on the same day.
+        dating: crate::campaign::StatsDating {
+            as_of: options.as_of,
+            today: Some(Date::today()),
+        },
     };
     crate::campaign::check_campaign(
         campaign,

@@ -120,6 +120,7 @@ impl CommandRules {
                 CommandRules::Domain,
                 CommandRules::Message,
                 CommandRules::Sender,
+                CommandRules::Reports,
             ],
             _ => &[],
         }
@@ -174,6 +175,7 @@ mod tests {
             CommandRules::Domain,
             CommandRules::Message,
             CommandRules::Sender,
+            CommandRules::Reports,
         ] {
             for id in rules_run_by(command) {
                 assert!(check.contains(&id), "{command:?}: {id}");

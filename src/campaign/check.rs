@@ -23,6 +23,7 @@ use crate::dns::{Answer, RecordType, Resolver, is_valid_query_name, normalize_na
 use crate::domain::{DomainAudit, DomainRequest, audit_domains};
 use crate::finding::{Finding, Location};
 use crate::message::{DkimVerifier, DraftOptions, MessageResult, audit_paths};
+use crate::reports::{Attributor, ReportsOptions, ReportsResult, audit_reports};
 use crate::rules::Rules;
 use crate::sender::SenderResult;
 use serde::Serialize;
@@ -149,6 +150,8 @@ pub enum CheckResult {
     Message(MessageResult),
     /// The sender scoring of one of the campaign's domains.
     Sender(Box<SenderResult>),
+    /// One of the campaign's reports, or the From domain judged from them.
+    Reports(ReportsResult),
 }
 
 /// The campaign file's own result.
@@ -289,6 +292,38 @@ pub fn check_campaign<E: From<StatsInputError>>(
 
     for result in stats.results {
         each(Ok(CheckResult::Sender(Box::new(result))))?;
+    }
+
+    if !campaign.reports.is_empty() {
+        // The reports' sources attributed through the campaign's DNS; the window of
+        // reports/authorised-source-failing ends on the check's day. Only the campaign's
+        // own domains are judged: a report of another domain is not this send's business.
+        let attributor = Attributor {
+            resolver: resolver.clone(),
+            runtime: runtime.clone(),
+            concurrency: options.concurrency,
+        };
+        let report_options = ReportsOptions {
+            as_of: options.dating.as_of.or(options.dating.today),
+            ..ReportsOptions::default()
+        };
+        let domains = campaign.domains();
+        audit_reports(
+            &campaign.reports,
+            rules,
+            &report_options,
+            Some(&attributor),
+            |done| match &done {
+                ReportsResult::Domain(judged)
+                    if !domains
+                        .iter()
+                        .any(|d| d.eq_ignore_ascii_case(&judged.domain)) =>
+                {
+                    Ok(())
+                }
+                _ => each(Ok(CheckResult::Reports(done))),
+            },
+        )?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! dkim_domain = "acme-mail.example"             # optional: the From domain by default
 //! drafts = "drafts"                             # a directory, a file, or a list of them
 //! stats = "stats.csv"                           # optional: daily sending statistics
+//! reports = "dmarc-reports"                     # optional: DMARC reports received (dirs, files)
 //! profile = "cold-outreach"                     # optional: cold-outreach (default), newsletter
 //! templates = false                             # optional: the drafts are sequence templates
 //! zones = ["../zones"]                          # optional: answer DNS from these zone files
@@ -44,6 +45,7 @@ pub const KEYS: &[&str] = &[
     "dkim_domain",
     "drafts",
     "stats",
+    "reports",
     "warmup_start",
     "profile",
     "templates",
@@ -98,6 +100,7 @@ pub struct KeyLines {
     pub dkim_domain: Option<u32>,
     pub drafts: Option<u32>,
     pub stats: Option<u32>,
+    pub reports: Option<u32>,
 }
 
 /// One campaign, checked and with its paths resolved.
@@ -121,6 +124,9 @@ pub struct Campaign {
     /// Draft files and directories.
     pub drafts: Vec<PathBuf>,
     pub stats: Option<PathBuf>,
+    /// Receivers' reports (files and directories) read with `mailaudit reports`: a
+    /// legitimate source of the From domain failing DMARC in them fails the check.
+    pub reports: Vec<PathBuf>,
     /// The From domain started its warm-up on this day (day 1 of the schedule), as
     /// `mailaudit sender --warmup-start` says it.
     pub warmup_start: Option<crate::date::Date>,
@@ -333,6 +339,16 @@ impl Campaign {
             }
             None => None,
         };
+        let mut reports = Vec::new();
+        if let Some(list) = &raw.reports {
+            for item in list.get_ref().items() {
+                let path = resolve(&base, item);
+                if check_files {
+                    check_report_path(&path).map_err(|why| invalid(list.span(), "reports", why))?;
+                }
+                reports.push(path);
+            }
+        }
         let warmup_start = match &raw.warmup_start {
             Some(day) => Some(
                 crate::date::Date::parse(day.get_ref().trim()).ok_or_else(|| {
@@ -372,6 +388,7 @@ impl Campaign {
             dkim_domain_given,
             drafts,
             stats,
+            reports,
             warmup_start,
             profile,
             templates: raw.templates.unwrap_or(false),
@@ -385,6 +402,7 @@ impl Campaign {
                 dkim_domain: raw.dkim_domain.as_ref().map(|d| line(d.span())),
                 drafts: raw.drafts.as_ref().map(|d| line(d.span())),
                 stats: raw.stats.as_ref().map(|s| line(s.span())),
+                reports: raw.reports.as_ref().map(|r| line(r.span())),
             },
         })
     }
@@ -401,6 +419,7 @@ struct RawCampaign {
     dkim_domain: Option<Spanned<String>>,
     drafts: Option<Spanned<OneOrMany>>,
     stats: Option<Spanned<String>>,
+    reports: Option<Spanned<OneOrMany>>,
     warmup_start: Option<Spanned<String>>,
     profile: Option<Spanned<String>>,
     templates: Option<bool>,
@@ -490,6 +509,16 @@ fn check_draft_path(path: &Path) -> Result<(), String> {
 /// sender scoring.
 fn check_stats_path(path: &Path) -> Result<(), String> {
     input::check(path, InputKind::StatsFile).map_err(|e| why(path, e))
+}
+
+/// A reports path must be a directory (read recursively) or a regular file; what the files
+/// hold is judged when they are read.
+fn check_report_path(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {}", path.display(), io(&e)))?;
+    if meta.is_dir() {
+        return Ok(());
+    }
+    input::check(path, InputKind::Report).map_err(|e| why(path, e))
 }
 
 /// A zone path must be a directory (of `*.zone` files) or a regular file.

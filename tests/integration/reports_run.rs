@@ -513,3 +513,31 @@ fn an_attribution_query_that_fails_is_inconclusive_never_a_class() {
             .all(|s| s.source_class.is_none())
     );
 }
+
+#[test]
+fn check_fails_when_the_from_domain_has_a_legitimate_source_failing_in_the_window() {
+    const CAMPAIGN: &str = "fixtures/campaign/reports/campaign.toml";
+    let failing = |as_of: &str| {
+        let report = json(&["check", CAMPAIGN, "--as-of", as_of]);
+        // Only the campaign's own domains are judged from the reports.
+        let judged: Vec<&str> = results(&report, "report-domain")
+            .iter()
+            .map(|r| r["target"].as_str().unwrap())
+            .collect();
+        assert_eq!(judged, ["example.com"]);
+        let example = domain(&report, "example.com");
+        example["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "reports/authorised-source-failing")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // The CRM failed on 2024-05-01: inside the 30 days that end on 2024-05-10 ...
+    assert_eq!(failing("2024-05-10"), ["error"]);
+    assert_eq!(failing("2024-05-30"), ["error"]);
+    // ... and outside those that end on 2024-05-31 or later.
+    assert!(failing("2024-05-31").is_empty());
+    assert!(failing("2024-07-01").is_empty());
+}

@@ -4,9 +4,16 @@
 
 pub mod aggregate;
 pub mod container;
+pub mod failure;
+pub mod tlsrpt;
 
 pub use aggregate::{
     AggregateRecord, AggregateReport, ParsedAggregate, PublishedPolicy, ReportError, ReportProblem,
     parse_aggregate,
 };
 pub use container::{ContainerError, MAX_EXPANDED, Payload, payloads, payloads_within};
+pub use failure::{FailureReport, FeedbackType, OriginalMessage, parse_failure};
+pub use tlsrpt::{
+    DateRange, FailureDetail, ParsedTls, PolicyDetails, ResultType, Summary, TlsPolicy, TlsReport,
+    parse_tls,
+};

@@ -57,6 +57,8 @@ mod report_rules;
 mod report_sarif;
 mod report_schema;
 mod reports_aggregate;
+mod reports_failure;
+mod reports_tlsrpt;
 mod rules_registry;
 mod sender_input;
 mod sender_properties;

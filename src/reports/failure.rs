@@ -374,6 +374,15 @@ fn read_fields(
                 message: "no Auth-Failure field (RFC 6591 §3.1 requires it)".into(),
             });
         }
+        // Without it a reader cannot tell which identifier, if any, was aligned.
+        if auth_failure.as_deref() == Some("dmarc")
+            && one_field(fields, "identity-alignment", &mut Vec::new()).is_none()
+        {
+            problems.push(ReportProblem {
+                line: body_line,
+                message: "no Identity-Alignment field (a DMARC failure report has one: RFC 7489 §7.3.1, RFC 9991)".into(),
+            });
+        }
     }
     let incidents = one("incidents", problems).and_then(|(v, line)| {
         let n = v.parse::<u64>().ok();

@@ -423,6 +423,13 @@ impl Reader {
                     policy_domain,
                     mx_host: self.strings(policy, "mx-host", &inner),
                 };
+                // The drafts before RFC 8460 named it mx-host-pattern; some reporters still do.
+                if out.policy.mx_host.is_empty() && policy.contains_key("mx-host-pattern") {
+                    self.problem(format!(
+                        "{inner}mx-host-pattern is the draft name of mx-host (RFC 8460 §4.4): read as it"
+                    ));
+                    out.policy.mx_host = self.strings(policy, "mx-host-pattern", &inner);
+                }
             }
             None => self.missing(&format!("{at}."), "policy"),
         }
@@ -537,6 +544,20 @@ mod tests {
         let other = ResultType::parse("tls-1.0-only");
         assert_eq!(other, ResultType::Other("tls-1.0-only".into()));
         assert_eq!(other.as_str(), "tls-1.0-only");
+    }
+
+    #[test]
+    fn the_draft_name_of_mx_host_is_read_with_a_problem() {
+        let json = br#"{"organization-name": "o", "report-id": "r", "contact-info": "c",
+            "date-range": {"start-datetime": "2024-01-01T00:00:00Z", "end-datetime": "2024-01-01T23:59:59Z"},
+            "policies": [{"policy": {"policy-type": "sts", "policy-domain": "example.com",
+                "mx-host-pattern": ["mx.example.com"]},
+              "summary": {"total-successful-session-count": 1, "total-failure-session-count": 0}}]}"#;
+        let parsed = parse_tls(json).unwrap();
+        assert_eq!(parsed.report.policies[0].policy.mx_host, ["mx.example.com"]);
+        assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
+        assert!(parsed.problems[0].message.contains("mx-host-pattern"));
+        assert_eq!(parsed.report.date_range.end, Some(1_704_153_599));
     }
 
     #[test]

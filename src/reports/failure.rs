@@ -14,6 +14,10 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde::{Serialize, Serializer};
 use std::net::IpAddr;
 
+/// A failure report larger than this is refused before it is parsed: one message and a
+/// report about it, where a real one is at most a few MB.
+pub const MAX_MESSAGE: usize = 64 << 20;
+
 /// A feedback field's value (unfolded) longer than this is left out, with a problem.
 pub const MAX_FIELD: usize = 4096;
 
@@ -136,6 +140,15 @@ const DELIVERY_RESULTS: &[&str] = &["delivered", "spam", "policy", "reject", "ot
 
 /// Read one ARF message (a DMARC failure report, or any other feedback report).
 pub fn parse_failure(message: &[u8]) -> Result<FailureReport, ReportError> {
+    if message.len() > MAX_MESSAGE {
+        return Err(ReportError {
+            line: 1,
+            message: format!(
+                "a message of {} bytes, more than the {MAX_MESSAGE} a failure report may have: refused",
+                message.len()
+            ),
+        });
+    }
     let Some(parsed) = MessageParser::default().parse(message) else {
         return Err(ReportError {
             line: 1,
@@ -647,6 +660,12 @@ Message-ID: <m1@sender.example>\r\n\
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
         assert!(r.problems[0].message.contains("not a field"));
         assert_eq!(r.problems[0].line, 22);
+    }
+
+    #[test]
+    fn an_oversized_report_is_refused_before_it_is_read() {
+        let big = vec![b' '; MAX_MESSAGE + 1];
+        assert!(parse_failure(&big).unwrap_err().message.contains("refused"));
     }
 
     #[test]

@@ -12,6 +12,10 @@ use std::net::IpAddr;
 /// memory for a hostile report and on what a finding may quote.
 pub const MAX_STRING: usize = 4096;
 
+/// A TLS report larger than this is refused before it is parsed: real ones are a few KB, and
+/// a JSON tree takes many times its text in memory.
+pub const MAX_JSON: usize = 16 << 20;
+
 /// Policies and failure details kept, at most (RFC 8460 sets no limit; real reports have a
 /// handful).
 pub const MAX_ITEMS: usize = 10_000;
@@ -147,6 +151,15 @@ const POLICY_TYPES: &[&str] = &["sts", "tlsa", "no-policy-found"];
 /// [`super::container::payloads`]).
 pub fn parse_tls(json: &[u8]) -> Result<ParsedTls, ReportError> {
     let json = json.strip_prefix(b"\xef\xbb\xbf").unwrap_or(json);
+    if json.len() > MAX_JSON {
+        return Err(ReportError {
+            line: 1,
+            message: format!(
+                "{} bytes of JSON, more than the {MAX_JSON} a TLS report may have: refused",
+                json.len()
+            ),
+        });
+    }
     let value: Value = serde_json::from_slice(json).map_err(|e| ReportError {
         line: e.line().max(1),
         message: format!("not valid JSON: {e}"),
@@ -562,6 +575,8 @@ mod tests {
 
     #[test]
     fn what_is_not_a_tls_report_says_why() {
+        let big = vec![b' '; MAX_JSON + 1];
+        assert!(parse_tls(&big).unwrap_err().message.contains("refused"));
         let e = parse_tls(b"[1, 2]").unwrap_err();
         assert!(e.message.contains("not an object"), "{e}");
         let e = parse_tls(b"{\"report-id\": \"x\"}").unwrap_err();

@@ -429,3 +429,71 @@ fn a_report_cut_anywhere_or_corrupted_never_panics() {
     // A cut before the feedback part leaves no report.
     assert!(cut_errors > cuts / 4, "{cut_errors} of {cuts}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn field_text() -> impl Strategy<Value = String> {
+        // Printable ASCII and blanks: what a field value can hold without encoding.
+        "[ -~]{0,60}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+        #[test]
+        fn fields_read_back_and_recipients_are_only_counted(
+            domains in prop::collection::vec("[a-zA-Z0-9.-]{1,30}", 0..4),
+            recipients in prop::collection::vec("[a-z]{1,10}@[a-z]{1,10}\\.example", 0..5),
+            results in prop::collection::vec((field_text(), field_text()), 0..3),
+            agent in "[!-~]{1,30}",
+            crlf in any::<bool>(),
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut fields = format!("Feedback-Type: auth-failure{eol}User-Agent: {agent}{eol}Version: 1{eol}");
+            for d in &domains {
+                fields += &format!("reported-DOMAIN: {d}{eol}");
+            }
+            for r in &recipients {
+                fields += &format!("Original-Rcpt-To: <{r}>{eol}");
+            }
+            // Each Authentication-Results folded once: the line break goes, the blank stays.
+            for (head, tail) in &results {
+                fields += &format!("Authentication-Results: x{head}{eol}\tx{tail}{eol}");
+            }
+            let message = format!(
+                "From: a@b.example{eol}Content-Type: multipart/report; report-type=feedback-report; boundary=z{eol}{eol}--z{eol}Content-Type: message/feedback-report{eol}{eol}{fields}{eol}--z--{eol}"
+            );
+            let r = parse_failure(message.as_bytes()).unwrap();
+            prop_assert!(r.is_auth_failure());
+            prop_assert_eq!(r.user_agent.as_deref(), Some(agent.as_str()));
+            let want: Vec<String> = domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+            prop_assert_eq!(&r.reported_domain, &want);
+            prop_assert_eq!(r.original_rcpt_to_count, recipients.len());
+            let want: Vec<String> = results
+                .iter()
+                .map(|(head, tail)| format!("x{head}\tx{tail}").trim().to_string())
+                .collect();
+            prop_assert_eq!(&r.authentication_results, &want);
+            let kept = serde_json::to_string(&r).unwrap();
+            for rcpt in &recipients {
+                prop_assert!(!kept.contains(rcpt.as_str()), "{} kept in {}", rcpt, kept);
+            }
+        }
+
+        #[test]
+        fn any_bytes_in_a_feedback_part_never_panic(
+            body in prop::collection::vec(any::<u8>(), 0..400),
+            encoding in prop::sample::select(vec!["7bit", "base64", "quoted-printable"]),
+        ) {
+            let mut message = format!(
+                "Content-Type: multipart/report; boundary=z\r\n\r\n--z\r\nContent-Type: message/feedback-report\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n"
+            )
+            .into_bytes();
+            message.extend_from_slice(&body);
+            message.extend_from_slice(b"\r\n--z--\r\n");
+            let _ = parse_failure(&message);
+        }
+    }
+}

@@ -277,3 +277,83 @@ fn a_report_cut_anywhere_or_corrupted_never_panics() {
     // Almost every cut leaves broken JSON, a broken gzip or a message without its report.
     assert!(errors > tried * 9 / 10, "{errors} of {tried}");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn result_type() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "starttls-not-supported",
+                "certificate-host-mismatch",
+                "certificate-expired",
+                "certificate-not-trusted",
+                "validation-failure",
+                "tlsa-invalid",
+                "dnssec-invalid",
+                "dane-required",
+                "sts-policy-fetch-error",
+                "sts-policy-invalid",
+                "sts-webpki-invalid",
+            ])
+            .prop_map(str::to_string),
+            "[a-z-]{1,20}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+        #[test]
+        fn a_well_formed_report_reads_back(
+            org in "[ -~]{1,40}",
+            id in "[!-~]{1,40}",
+            ok in any::<u32>(),
+            failures in prop::collection::vec((result_type(), any::<u32>(), any::<[u8; 4]>()), 0..5),
+        ) {
+            let details: Vec<Value> = failures
+                .iter()
+                .map(|(t, n, ip)| json!({
+                    "result-type": t,
+                    "failed-session-count": n,
+                    "sending-mta-ip": IpAddr::from(*ip).to_string(),
+                }))
+                .collect();
+            let total: u64 = failures.iter().map(|(_, n, _)| u64::from(*n)).sum();
+            let report = json!({
+                "organization-name": org,
+                "date-range": {"start-datetime": "2024-01-01T00:00:00Z", "end-datetime": "2024-01-01T23:59:59Z"},
+                "contact-info": "tls@example.com",
+                "report-id": id,
+                "policies": [{
+                    "policy": {"policy-type": "sts", "policy-domain": "example.com", "mx-host": ["mx.example.com"]},
+                    "summary": {"total-successful-session-count": ok, "total-failure-session-count": total},
+                    "failure-details": details,
+                }],
+            });
+            let parsed = parse_tls(report.to_string().as_bytes()).unwrap();
+            let r = &parsed.report;
+            prop_assert_eq!(&r.organization_name, &org);
+            prop_assert_eq!(&r.report_id, &id);
+            let policy = &r.policies[0];
+            prop_assert_eq!(policy.summary.total_successful_session_count, Some(u64::from(ok)));
+            prop_assert_eq!(policy.summary.total_failure_session_count, Some(total));
+            prop_assert_eq!(policy.failure_details.len(), failures.len());
+            for (d, (t, n, ip)) in policy.failure_details.iter().zip(&failures) {
+                prop_assert_eq!(d.result_type.as_str(), t.as_str());
+                prop_assert_eq!(d.failed_session_count, Some(u64::from(*n)));
+                prop_assert_eq!(d.sending_mta_ip, Some(IpAddr::from(*ip)));
+            }
+            // Only an unknown result type is a problem in a report that follows the schema.
+            let unknown = policy.failure_details.iter().filter(|d| matches!(d.result_type, ResultType::Other(_))).count();
+            prop_assert_eq!(parsed.problems.len(), unknown, "{:?}", parsed.problems);
+        }
+
+        #[test]
+        fn any_json_never_panics(text in "[\\[\\]{}:,\"a-z0-9 .-]{0,200}") {
+            let _ = parse_tls(text.as_bytes());
+        }
+    }
+}

@@ -250,11 +250,16 @@ fn feedback_fields(
             continue;
         }
         finish(current.take(), &mut fields);
-        let Some((name, value)) = line.split_once(':') else {
+        // RFC 5322 §2.2: a field name is printable ASCII other than the colon.
+        let named = line.split_once(':').filter(|(name, _)| {
+            let name = name.trim_end();
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic())
+        });
+        let Some((name, value)) = named else {
             not_fields.push(ReportProblem {
                 line: number,
                 message: format!(
-                    "{:?} is not a field (no colon): left out",
+                    "{:?} is not a field (no name and colon): left out",
                     crate::text::escape_untrusted(&truncate_chars(line, 80))
                 ),
             });
@@ -660,6 +665,19 @@ Message-ID: <m1@sender.example>\r\n\
         assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
         assert!(r.problems[0].message.contains("not a field"));
         assert_eq!(r.problems[0].line, 22);
+    }
+
+    #[test]
+    fn a_name_with_a_control_character_is_no_field() {
+        let report = REPORT.replace(
+            "Auth-Failure: dmarc\r\n",
+            "Auth-Failure: dmarc\r\nSource\x1b-IP: 198.51.100.1\r\n",
+        );
+        let r = parse_failure(report.as_bytes()).unwrap();
+        assert_eq!(r.source_ip, Some("192.0.2.7".parse().unwrap()));
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        let said = &r.problems[0].message;
+        assert!(said.contains("x1b-IP") && !said.contains('\x1b'), "{said}");
     }
 
     #[test]

@@ -501,6 +501,20 @@ impl Reader {
             }
             Some(_) => self.problem(format!("{at}.failure-details is not a list: left out")),
         }
+        // Each failed session has one result type, so the details cannot add up to more
+        // failures than the summary counts (RFC 8460 §4.4).
+        let detailed: u64 = out
+            .failure_details
+            .iter()
+            .filter_map(|d| d.failed_session_count)
+            .fold(0, u64::saturating_add);
+        if let Some(total) = out.summary.total_failure_session_count
+            && detailed > total
+        {
+            self.problem(format!(
+                "{at}.failure-details count {detailed} failed sessions, more than the {total} of total-failure-session-count: both kept as written"
+            ));
+        }
         out
     }
 
@@ -579,7 +593,7 @@ mod tests {
         assert!(parse_tls(&big).unwrap_err().message.contains("refused"));
         let e = parse_tls(b"[1, 2]").unwrap_err();
         assert!(e.message.contains("not an object"), "{e}");
-        let e = parse_tls(b"{\"report-id\": \"x\"}").unwrap_err();
+        let e = parse_tls(b"{\"report-id\": \"x\", \"organization-name\": \" \"}").unwrap_err();
         assert!(e.message.contains("organization-name"), "{e}");
         let e = parse_tls(b"{\n\"a\": 1,\n\"b\": }").unwrap_err();
         assert_eq!(e.line, 3, "{e}");

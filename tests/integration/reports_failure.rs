@@ -169,6 +169,23 @@ fn the_samples_read_as_their_senders_wrote_them() {
 }
 
 #[test]
+fn a_failure_report_holds_no_container_payload() {
+    // The command opens every file with container::payloads first: a failure report has no
+    // XML, JSON or archive attached, so it says NoReport and the message is read as ARF.
+    for dir in ["dmarc-failure", "arf"] {
+        for path in emails(&feedback().join(dir)) {
+            let bytes = std::fs::read(&path).unwrap();
+            assert_eq!(
+                mailaudit::reports::payloads(&bytes),
+                Err(mailaudit::reports::ContainerError::NoReport),
+                "{}",
+                file_name(&path)
+            );
+        }
+    }
+}
+
+#[test]
 fn the_crlf_and_lf_copies_of_a_report_read_the_same() {
     let lf = sample("dmarc_ruf_report_linkedin.eml");
     let crlf = sample("dmarc_ruf_report_linkedin.crlf.eml");

@@ -76,7 +76,7 @@ impl Serialize for FeedbackType {
 }
 
 /// One ARF report: its feedback fields, and what the attached original shows.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FailureReport {
     pub feedback_type: FeedbackType,
     pub version: Option<String>,

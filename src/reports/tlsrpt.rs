@@ -21,7 +21,7 @@ pub const MAX_JSON: usize = 16 << 20;
 pub const MAX_ITEMS: usize = 10_000;
 
 /// One SMTP TLS report, with RFC 8460's field names (`-` written `_`, as parsedmarc does).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TlsReport {
     pub organization_name: String,
     pub date_range: DateRange,
@@ -139,7 +139,7 @@ impl Serialize for ResultType {
 }
 
 /// A TLS report read, with what was wrong in it.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParsedTls {
     pub report: TlsReport,
     pub problems: Vec<ReportProblem>,

@@ -7,7 +7,9 @@ pub mod attribution;
 pub mod audit;
 pub mod container;
 pub mod facts;
+pub mod failure;
 pub mod rules;
+pub mod tlsrpt;
 
 pub use aggregate::{
     AggregateRecord, AggregateReport, ParsedAggregate, PublishedPolicy, ReportError, ReportProblem,
@@ -16,3 +18,8 @@ pub use aggregate::{
 pub use attribution::Attributor;
 pub use audit::{DomainResult, ReportResult, ReportsOptions, ReportsResult, audit_reports};
 pub use container::{ContainerError, MAX_EXPANDED, Payload, payloads, payloads_within};
+pub use failure::{FailureReport, FeedbackType, OriginalMessage, parse_failure};
+pub use tlsrpt::{
+    DateRange, FailureDetail, ParsedTls, PolicyDetails, ResultType, Summary, TlsPolicy, TlsReport,
+    parse_tls,
+};

@@ -76,6 +76,20 @@ impl Date {
     }
 }
 
+/// A Unix time in seconds as RFC 3339 UTC (`2024-05-10T00:00:00Z`), for report dates; times
+/// before 1970 or past year 9999 are clamped to those bounds.
+pub fn rfc3339_utc(seconds: i64) -> String {
+    let seconds = seconds.clamp(0, 253_402_300_799);
+    let day = Date::from_unix_seconds(seconds.unsigned_abs());
+    let rest = seconds % 86_400;
+    format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();

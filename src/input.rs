@@ -27,17 +27,20 @@ pub enum InputKind {
     CampaignFile,
     StatsFile,
     Draft,
+    /// A file `mailaudit reports` reads: a report (bare, gzip, zip), a message, an mbox.
+    Report,
 }
 
 impl InputKind {
     /// Every kind, in the order of the table in `docs/limits.md`.
-    pub const ALL: [InputKind; 6] = [
+    pub const ALL: [InputKind; 7] = [
         InputKind::ZoneFile,
         InputKind::DomainsFile,
         InputKind::RulesFile,
         InputKind::CampaignFile,
         InputKind::StatsFile,
         InputKind::Draft,
+        InputKind::Report,
     ];
 
     /// How a message names one file of this kind.
@@ -49,6 +52,7 @@ impl InputKind {
             InputKind::CampaignFile => "campaign file",
             InputKind::StatsFile => "stats file",
             InputKind::Draft => "draft",
+            InputKind::Report => "report file",
         }
     }
 
@@ -60,6 +64,7 @@ impl InputKind {
             InputKind::CampaignFile => "campaign files",
             InputKind::StatsFile => "stats files",
             InputKind::Draft => "drafts",
+            InputKind::Report => "report files",
         }
     }
 
@@ -73,6 +78,9 @@ impl InputKind {
             InputKind::RulesFile | InputKind::CampaignFile => MIB,
             InputKind::StatsFile => GIB,
             InputKind::Draft => 10_000_000,
+            // A large mbox of a month's reports; each report inside expands to at most
+            // reports::MAX_EXPANDED.
+            InputKind::Report => GIB,
         }
     }
 
@@ -81,6 +89,7 @@ impl InputKind {
         match self {
             InputKind::ZoneFile => Some("--max-zone-size"),
             InputKind::Draft => Some("--max-size"),
+            InputKind::Report => Some("--max-report-size"),
             _ => None,
         }
     }

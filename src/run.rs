@@ -12,6 +12,8 @@ use crate::finding::{Finding, Severity};
 use crate::message::MessageResult;
 use crate::message::audit::DraftFacts;
 use crate::message::sequence::SequenceFacts;
+use crate::reports::ReportsResult;
+use crate::reports::facts::{ReportDomainFacts, ReportFileFacts};
 use crate::sender::{SenderFacts, SenderResult};
 use crate::spf::check_host::CheckHostFacts;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -35,6 +37,9 @@ pub enum Mode {
     },
     /// No DNS: sending statistics read from these files.
     Stats { files: Vec<String> },
+    /// Receivers' reports read; `dns` is where their sources were attributed from (an
+    /// `Offline` or `Live` mode), `None` when they were not.
+    Reports { dns: Option<Box<Mode>> },
 }
 
 /// What an audited target is: the `kind` of its result in every output format.
@@ -56,10 +61,14 @@ pub enum Kind {
     Sender,
     /// A configuration file (`config/unused-ignore`).
     Config,
+    /// One DMARC aggregate, failure or TLS report (`mailaudit reports`).
+    Report,
+    /// A header_from domain judged from the reports that speak of it.
+    ReportDomain,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Domain,
         Kind::Spf,
         Kind::Draft,
@@ -68,6 +77,8 @@ impl Kind {
         Kind::Campaign,
         Kind::Sender,
         Kind::Config,
+        Kind::Report,
+        Kind::ReportDomain,
     ];
 
     /// The name outputs write: "domain", "spf", "draft", ...
@@ -81,6 +92,8 @@ impl Kind {
             Kind::Campaign => "campaign",
             Kind::Sender => "sender",
             Kind::Config => "config",
+            Kind::Report => "report",
+            Kind::ReportDomain => "report-domain",
         }
     }
 }
@@ -108,6 +121,8 @@ pub enum Facts {
     Sequence(SequenceFacts),
     Campaign(Box<CampaignFacts>),
     Sender(Box<SenderFacts>),
+    Report(Box<ReportFileFacts>),
+    ReportDomain(Box<ReportDomainFacts>),
     /// Facts that no check family of mailaudit produced (a caller's own check, a report
     /// built by hand).
     Given(Box<GivenFacts>),
@@ -145,6 +160,8 @@ impl Serialize for Facts {
             Facts::Sequence(facts) => facts.serialize(serializer),
             Facts::Campaign(facts) => facts.serialize(serializer),
             Facts::Sender(facts) => facts.serialize(serializer),
+            Facts::Report(facts) => facts.serialize(serializer),
+            Facts::ReportDomain(facts) => facts.serialize(serializer),
             Facts::Given(facts) => facts.json.serialize(serializer),
         }
     }
@@ -516,6 +533,30 @@ impl From<SenderResult> for TargetResult {
         result.facts = sender.facts.into();
         result.findings = sender.findings;
         result
+    }
+}
+
+impl From<ReportsResult> for TargetResult {
+    /// A report: target = the file (and part), kind `report`; a domain: kind
+    /// `report-domain`, result = its readiness verdict.
+    fn from(done: ReportsResult) -> TargetResult {
+        match done {
+            ReportsResult::Report(report) => {
+                let report = *report;
+                let mut result = TargetResult::new(report.target, Kind::Report);
+                result.facts = Facts::Report(Box::new(report.facts));
+                result.findings = report.findings;
+                result
+            }
+            ReportsResult::Domain(domain) => {
+                let domain = *domain;
+                let mut result = TargetResult::new(domain.domain, Kind::ReportDomain);
+                result.result = Some(domain.facts.readiness.verdict.as_str().to_string());
+                result.facts = Facts::ReportDomain(Box::new(domain.facts));
+                result.findings = domain.findings;
+                result
+            }
+        }
     }
 }
 

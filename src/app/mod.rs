@@ -13,6 +13,7 @@ pub mod context;
 mod domain;
 mod message;
 pub mod registry;
+mod reports;
 mod rules;
 mod sender;
 pub mod settings;
@@ -24,6 +25,7 @@ pub use check::CheckOptions;
 pub use context::{AuditContext, DnsOptions};
 pub use domain::DomainOptions;
 pub use message::MessageOptions;
+pub use reports::ReportsOptions;
 pub use sender::SenderOptions;
 pub use settings::Settings;
 pub use sink::ResultSink;
@@ -61,6 +63,7 @@ pub enum Command {
     Message(MessageOptions),
     Check(CheckOptions),
     Sender(SenderOptions),
+    Reports(ReportsOptions),
 }
 
 impl CommonOptions {
@@ -83,6 +86,7 @@ impl Command {
             Command::Message(options) => Command::Message(options.normalized()),
             Command::Check(options) => Command::Check(options.normalized()),
             Command::Sender(options) => Command::Sender(options.normalized()),
+            Command::Reports(options) => Command::Reports(options.normalized()),
         }
     }
 
@@ -95,6 +99,7 @@ impl Command {
             Command::Message(_) => "message",
             Command::Check(_) => "check",
             Command::Sender(_) => "sender",
+            Command::Reports(_) => "reports",
         }
     }
 }
@@ -104,6 +109,14 @@ impl Command {
 pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
     // Every input path in its one form (`crate::path`) before anything else sees it.
     let (common, command) = (&common.normalized(), &command.normalized());
+    if common.format == Format::Csv
+        && !matches!(command, Command::Reports(_) | Command::Rules { .. })
+    {
+        anyhow::bail!(
+            "--format csv writes the rows of DMARC aggregate reports: only `mailaudit reports` \
+             takes it (use json or jsonl)"
+        );
+    }
     let settings = Settings::load(common, command)?;
     match command {
         Command::Rules { rule } => rules::show(common, &settings.rules, rule.as_deref()),
@@ -122,6 +135,14 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
             })
         }
         Command::Check(options) => check::run(common, &settings, command, options),
+        Command::Reports(options) => {
+            reports::check_paths(&options.paths)?;
+            let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+            let mode = reports::mode(options, &ctx);
+            audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
+                reports::run(options, ctx, sink)
+            })
+        }
         Command::Sender(options) => {
             let mode = Mode::Stats {
                 files: options

@@ -4,7 +4,7 @@
 //! ignore that matched nothing only for the rules its command ran (`config/unused-ignore`).
 
 use crate::rules::{RuleId, Threshold};
-use crate::{campaign, config, dkim, dmarc, dns, domain, message, mx, sender, spf};
+use crate::{campaign, config, dkim, dmarc, dns, domain, message, mx, reports, sender, spf};
 
 /// One family of checks: its rule ids and threshold handles, declared in its `rules.rs`.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +35,7 @@ pub const FAMILIES: &[Family] = &[
     family("mx", mx::rules::RULES, mx::rules::THRESHOLDS),
     family("message", message::rules::RULES, message::rules::THRESHOLDS),
     family("sender", sender::rules::RULES, sender::rules::THRESHOLDS),
+    family("reports", reports::rules::RULES, reports::rules::THRESHOLDS),
     family(
         "campaign",
         campaign::rules::RULES,
@@ -79,6 +80,8 @@ pub enum CommandRules {
     Check,
     /// `mailaudit sender`: the sender checks of the statistics files.
     Sender,
+    /// `mailaudit reports`: the checks of receivers' reports.
+    Reports,
 }
 
 impl CommandRules {
@@ -98,12 +101,14 @@ impl CommandRules {
             config::rules::RULES,
         ];
         const SENDER: &[&[RuleId]] = &[sender::rules::RULES];
+        const REPORTS: &[&[RuleId]] = &[reports::rules::RULES];
         match self {
             CommandRules::Domain => DOMAIN,
             CommandRules::Spf => &[domain::rules::RULES],
             CommandRules::Message => MESSAGE,
             CommandRules::Check => &[campaign::rules::RULES],
             CommandRules::Sender => SENDER,
+            CommandRules::Reports => REPORTS,
         }
     }
 
@@ -137,12 +142,13 @@ pub fn rules_run_by(command: CommandRules) -> Vec<RuleId> {
 mod tests {
     use super::*;
 
-    const COMMANDS: [CommandRules; 5] = [
+    const COMMANDS: [CommandRules; 6] = [
         CommandRules::Domain,
         CommandRules::Spf,
         CommandRules::Message,
         CommandRules::Check,
         CommandRules::Sender,
+        CommandRules::Reports,
     ];
 
     #[test]

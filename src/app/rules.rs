@@ -25,8 +25,8 @@ pub(super) fn show(common: &CommonOptions, rules: &Rules, id: Option<&str>) -> R
         }
         (None, None, Format::Human) => report::rules::write_list(rules, &mut output)?,
         (_, _, Format::Json) => report::json::write_rules(rules, id, &mut output)?,
-        (_, _, Format::Jsonl | Format::Sarif | Format::Github) => {
-            bail!("`mailaudit rules` has no jsonl, sarif or github form; use --format json")
+        (_, _, Format::Jsonl | Format::Sarif | Format::Github | Format::Csv) => {
+            bail!("`mailaudit rules` has no jsonl, sarif, github or csv form; use --format json")
         }
     }
     output.commit()?;

@@ -11,6 +11,7 @@ use crate::finding::{Location, Severity};
 use crate::message::DraftFacts;
 use crate::message::sequence::SequenceFacts;
 use crate::report::sarif::is_file_kind;
+use crate::reports::facts::{ReportDomainFacts, ReportFileFacts, ReportType};
 use crate::run::{Facts, Gate, Kind, Mode, Report, Summary, TargetResult, Verdict};
 use crate::sender::analysis::{Stage, StartSource};
 use crate::sender::{ScopeFacts, SenderFacts};
@@ -200,6 +201,8 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
         Facts::Campaign(facts) => write_campaign_facts(facts, out),
         Facts::Sender(facts) => write_sender_facts(facts, out),
         Facts::Sequence(facts) => write_sequence_facts(facts, out),
+        Facts::Report(facts) => write_report_facts(facts, out),
+        Facts::ReportDomain(facts) => write_report_domain_facts(facts, out),
         Facts::Given(facts) => {
             for line in &facts.lines {
                 writeln!(out, "  {}", escape_untrusted(line))?;
@@ -638,6 +641,134 @@ fn stage_text(stage: &Stage) -> String {
 
 /// A sending domain: its data, stage, sparklines of daily volume and complaint rate, score
 /// and tomorrow's largest safe volume, then the same in one line per IP and provider.
+/// A report: who sent it, for when, how many records and messages.
+fn write_report_facts(facts: &ReportFileFacts, out: &mut dyn Write) -> io::Result<()> {
+    let (Some(org), Some(id)) = (&facts.org_name, &facts.report_id) else {
+        return Ok(());
+    };
+    let period = match (&facts.begin_date, &facts.end_date) {
+        (Some(begin), Some(end)) => format!(", {begin} to {end}"),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "  {} report from {}, id {}{period}",
+        match facts.report_type {
+            ReportType::Aggregate => "aggregate",
+            ReportType::Failure => "failure",
+            ReportType::Tls => "TLS",
+        },
+        escape_untrusted(org),
+        escape_untrusted(id)
+    )?;
+    if let Some(first) = &facts.duplicate_of {
+        return writeln!(
+            out,
+            "  duplicate of {}: not counted again",
+            escape_untrusted(first)
+        );
+    }
+    if facts.report_type == ReportType::Aggregate {
+        writeln!(
+            out,
+            "  {}, {}",
+            plural(facts.records.len(), "record", "records"),
+            messages(facts.message_count)
+        )?;
+    }
+    Ok(())
+}
+
+/// `1 message`, `12,400 messages`.
+fn messages(n: u64) -> String {
+    let unit = if n == 1 { "message" } else { "messages" };
+    format!("{} {unit}", crate::text::fmt_count(n))
+}
+
+/// Sources of one domain shown, most messages first; the rest are in the JSON.
+const SHOWN_SOURCES: usize = 10;
+
+/// A domain from its reports: the volume, the classes, the top sources and the readiness.
+fn write_report_domain_facts(facts: &ReportDomainFacts, out: &mut dyn Write) -> io::Result<()> {
+    use crate::text::{fmt_count, pct};
+    let share = |passed: u64, total: u64| {
+        if total == 0 {
+            "-".to_string()
+        } else {
+            pct(passed as f64 / total as f64)
+        }
+    };
+    writeln!(
+        out,
+        "  {} to {}: {} in {}, {} passed DMARC",
+        facts.first_day,
+        facts.last_day,
+        messages(facts.message_count),
+        plural(facts.reports, "report", "reports"),
+        share(facts.passed_dmarc, facts.message_count)
+    )?;
+    if !facts.classes.is_empty() {
+        let classes: Vec<String> = facts
+            .classes
+            .iter()
+            .map(|(class, n)| format!("{class} {}", fmt_count(*n)))
+            .collect();
+        writeln!(out, "  classes: {}", classes.join(", "))?;
+    }
+    for source in facts.sources.iter().take(SHOWN_SOURCES) {
+        let ip = source
+            .source_ip_address
+            .map_or_else(|| "(no IP)".to_string(), |ip| ip.to_string());
+        let mut line = format!(
+            "    {ip:<39} {:>9} msgs, {} pass",
+            fmt_count(source.message_count),
+            share(source.passed_dmarc, source.message_count)
+        );
+        if let Some(class) = source.source_class {
+            line.push_str(&format!(", {}", class.as_str()));
+        }
+        if let Some(by) = &source.source_authorised_by {
+            line.push_str(&format!(", {}", escape_untrusted(by)));
+        }
+        if let Some(ptr) = &source.source_reverse_dns {
+            line.push_str(&format!(", {}", escape_untrusted(ptr)));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if facts.sources.len() > SHOWN_SOURCES {
+        writeln!(
+            out,
+            "    ... {} more (see --format json)",
+            plural(facts.sources.len() - SHOWN_SOURCES, "source", "sources")
+        )?;
+    }
+    let readiness = &facts.readiness;
+    let step = match &readiness.next {
+        Some(next) => format!(
+            "{}={} -> {}",
+            readiness.tag,
+            readiness.policy.as_deref().unwrap_or("none"),
+            next
+        ),
+        None => format!(
+            "{}={}",
+            readiness.tag,
+            readiness.policy.as_deref().unwrap_or("none")
+        ),
+    };
+    let why = readiness
+        .reason
+        .as_deref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  enforcement ({}): {}{why}",
+        escape_untrusted(&step),
+        readiness.verdict.as_str()
+    )
+}
+
 fn write_sender_facts(facts: &SenderFacts, out: &mut dyn Write) -> io::Result<()> {
     use crate::text::{factor, fmt_count, pct};
     writeln!(
@@ -844,6 +975,8 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
             line
         }
         Mode::Stats { files } => format!("no DNS; statistics from {}", list(files)),
+        Mode::Reports { dns: None } => "no DNS: sources not attributed".to_string(),
+        Mode::Reports { dns: Some(dns) } => format!("sources attributed with {}", mode_line(dns)),
     }
 }
 

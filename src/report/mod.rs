@@ -2,6 +2,7 @@
 //! render: verdicts and severities are settled before a result reaches them.
 
 pub mod cleanup;
+pub mod csv;
 pub mod github;
 pub mod human;
 pub mod json;
@@ -29,6 +30,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands ([`github`]).
     Github,
+    /// One row per DMARC aggregate record ([`csv`]); the other results have no rows.
+    Csv,
 }
 
 /// What some renderers need beyond the report.
@@ -58,6 +61,13 @@ pub fn render_with(
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, ctx, out),
         Format::Github => github::write(report, ctx, out),
+        Format::Csv => {
+            let mut writer = csv::CsvWriter::new(out);
+            for result in report.sorted_results() {
+                writer.write_result(result)?;
+            }
+            writer.finish().map(drop)
+        }
         Format::Jsonl => {
             let mut writer = JsonlWriter::with_fail_on(out, report.fail_on);
             for result in report.sorted_results() {

@@ -110,8 +110,8 @@ impl SarifContext {
 /// configuration file): a finding about one of them without a line points at the path itself.
 pub(crate) fn is_file_kind(kind: Kind) -> bool {
     match kind {
-        Kind::Draft | Kind::Sequence | Kind::Directory | Kind::Config => true,
-        Kind::Domain | Kind::Spf | Kind::Campaign | Kind::Sender => false,
+        Kind::Draft | Kind::Sequence | Kind::Directory | Kind::Config | Kind::Report => true,
+        Kind::Domain | Kind::Spf | Kind::Campaign | Kind::Sender | Kind::ReportDomain => false,
     }
 }
 

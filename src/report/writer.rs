@@ -1,6 +1,7 @@
 //! Writes a run's results in one format as they come: jsonl streams each result at once;
 //! the other formats need the whole report, rendered at [`ReportWriter::finish`].
 
+use super::csv::CsvWriter;
 use super::output::{Output, OutputError};
 use super::{Format, JsonlWriter, RenderContext};
 use crate::run::{Report, TargetResult};
@@ -8,6 +9,8 @@ use crate::run::{Report, TargetResult};
 pub enum ReportWriter {
     /// jsonl: each result is written as it comes.
     Stream(JsonlWriter<Output>),
+    /// csv: each report's rows are written as they come.
+    Rows(CsvWriter<Output>),
     /// Every other format: the results are kept and rendered at the end.
     Whole {
         format: Format,
@@ -23,6 +26,7 @@ impl ReportWriter {
             Format::Jsonl => {
                 ReportWriter::Stream(JsonlWriter::with_fail_on(output, report.fail_on))
             }
+            Format::Csv => ReportWriter::Rows(CsvWriter::new(output)),
             _ => ReportWriter::Whole {
                 format,
                 output,
@@ -35,6 +39,7 @@ impl ReportWriter {
     pub fn write(&mut self, result: TargetResult) -> Result<(), OutputError> {
         match self {
             ReportWriter::Stream(writer) => writer.write_result(&result)?,
+            ReportWriter::Rows(writer) => writer.write_result(&result)?,
             ReportWriter::Whole { report, .. } => report.results.push(result),
         }
         Ok(())
@@ -44,6 +49,7 @@ impl ReportWriter {
     pub fn finish(self, ctx: &RenderContext<'_>) -> Result<(), OutputError> {
         let output = match self {
             ReportWriter::Stream(writer) => writer.finish()?,
+            ReportWriter::Rows(writer) => writer.finish()?,
             ReportWriter::Whole {
                 format,
                 mut output,

@@ -3,10 +3,16 @@
 //! message) with bounded expansion, and read into typed rows.
 
 pub mod aggregate;
+pub mod attribution;
+pub mod audit;
 pub mod container;
+pub mod facts;
+pub mod rules;
 
 pub use aggregate::{
     AggregateRecord, AggregateReport, ParsedAggregate, PublishedPolicy, ReportError, ReportProblem,
     parse_aggregate,
 };
+pub use attribution::Attributor;
+pub use audit::{DomainResult, ReportResult, ReportsOptions, ReportsResult, audit_reports};
 pub use container::{ContainerError, MAX_EXPANDED, Payload, payloads, payloads_within};

@@ -32,6 +32,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ),
     ("rules/dmarc.toml", include_str!("../../rules/dmarc.toml")),
     ("rules/sender.toml", include_str!("../../rules/sender.toml")),
+    (
+        "rules/reports.toml",
+        include_str!("../../rules/reports.toml"),
+    ),
     ("rules/body.toml", include_str!("../../rules/body.toml")),
     (
         "rules/campaign.toml",

@@ -132,6 +132,7 @@ fn args_for(kind: InputKind, file: &str) -> Vec<String> {
         InputKind::CampaignFile => v(&["check", file]),
         InputKind::StatsFile => v(&["sender", file]),
         InputKind::Draft => v(&["message", file]),
+        InputKind::Report => v(&["reports", file]),
     }
 }
 

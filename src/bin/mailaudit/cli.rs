@@ -103,6 +103,8 @@ pub enum FormatArg {
     Sarif,
     /// GitHub Actions workflow commands (annotations)
     Github,
+    /// One row per DMARC aggregate record, RFC 4180 (`reports` only)
+    Csv,
 }
 
 impl From<FormatArg> for Format {
@@ -113,6 +115,7 @@ impl From<FormatArg> for Format {
             FormatArg::Jsonl => Format::Jsonl,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Github => Format::Github,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }
@@ -154,6 +157,10 @@ pub enum Command {
     /// Score sending domains from daily statistics (CSV or JSON) against the warm-up
     /// schedule and the providers' complaint and bounce thresholds
     Sender(SenderArgs),
+    /// Read DMARC aggregate and failure reports and SMTP TLS reports (files, directories,
+    /// Maildir, mbox; bare, gzip, zip or e-mailed): who sends as each domain, whether it
+    /// passes, which SPF term authorises it, and whether enforcement is safe
+    Reports(ReportsArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(CompletionsArgs),
 }
@@ -224,6 +231,38 @@ pub struct SenderArgs {
     /// DOMAIN is an established sender: never treat its history as a warm-up; repeatable
     #[arg(long, value_name = "DOMAIN")]
     pub established: Vec<String>,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportsArgs {
+    /// Report files and directories of them (searched recursively; Maildir and mbox too)
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Attribute each source to the domain's SPF tree with the system's resolvers. With
+    /// --zone or --nameserver sources are attributed from there without this flag; otherwise
+    /// no DNS is asked and sources are not attributed
+    #[arg(long)]
+    pub attribute: bool,
+
+    /// Refuse a file larger than this (a finding on it; default 1 GiB): bytes, or a number
+    /// with KB, MB, GB or KiB, MiB, GiB
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_report_size: Option<u64>,
+
+    /// The day reports/authorised-source-failing's window ends on (YYYY-MM-DD); default:
+    /// the newest day the reports cover
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<mailaudit::date::Date>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
 
     #[command(flatten)]
     pub audit: AuditArgs,
@@ -450,6 +489,7 @@ impl Cli {
             Command::Message(args) => Some(&args.audit),
             Command::Check(args) => Some(&args.audit),
             Command::Sender(args) => Some(&args.audit),
+            Command::Reports(args) => Some(&args.audit),
             Command::Rules(_) | Command::Completions(_) => None,
         }
     }
@@ -480,6 +520,7 @@ impl Cli {
             Command::Spf(args) => (Some(&args.dns), None),
             Command::Message(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Check(args) => (Some(&args.dns), Some(&args.concurrency)),
+            Command::Reports(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Sender(_) | Command::Rules(_) | Command::Completions(_) => (None, None),
         };
         DnsOptions {
@@ -546,6 +587,14 @@ impl Cli {
                 as_of: args.as_of,
                 warmup_start: args.warmup_start.clone(),
                 established: args.established.clone(),
+            })),
+            Command::Reports(args) => Some(app::Command::Reports(app::ReportsOptions {
+                paths: args.paths.clone(),
+                attribute: args.attribute,
+                max_size: args
+                    .max_report_size
+                    .unwrap_or(mailaudit::input::InputKind::Report.default_limit()),
+                as_of: args.as_of,
             })),
         };
         (options, command)

@@ -59,9 +59,21 @@ impl<W: Write> JsonlWriter<W> {
         }
     }
 
+    /// One result's line; a report's rows come first, one line each
+    /// (`{"kind": "record", ...}`), so a dashboard reads them without unpacking the report.
     pub fn write_result(&mut self, result: &TargetResult) -> io::Result<()> {
         self.summary.add(result);
         self.gate.add(result);
+        if let crate::run::Facts::Report(report) = &result.facts {
+            for row in &report.records {
+                serialize(
+                    &v1::RecordLineV1::new(row),
+                    &mut self.out,
+                    TerminalSafe(CompactFormatter),
+                )?;
+                self.out.write_all(b"\n")?;
+            }
+        }
         self.write_line(&v1::JsonlResultV1::from_result(result))
     }
 

@@ -3,6 +3,7 @@
 //! be serialized, so a refactoring of the internals cannot change the output by accident.
 
 use crate::finding::{Evidence, Finding, Location};
+use crate::reports::facts::RecordRow;
 use crate::rules::{RuleMeta, Rules};
 use crate::run::{Facts, Mode, Report, Summary, Suppression, TargetResult, Verdict};
 use serde::{Serialize, Serializer};
@@ -90,6 +91,11 @@ pub enum ModeV1<'a> {
     Stats {
         stats_files: &'a [String],
     },
+    /// Reports read without DNS: their sources are not attributed.
+    #[serde(rename = "none")]
+    Reports {
+        attribution: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -161,13 +167,46 @@ impl JsonlSummaryV1 {
 /// represented in JSON make the write fail with that error; they are never written as an
 /// empty object or `null`.
 #[derive(Debug)]
-pub struct FactsV1<'a>(pub &'a Facts);
+pub struct FactsV1<'a> {
+    pub facts: &'a Facts,
+    /// A report's rows are written as lines of their own (`jsonl`): its facts hold
+    /// `record_count` instead of `records`.
+    pub rows_apart: bool,
+}
 
 impl Serialize for FactsV1<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serde_json::to_value(self.0)
-            .map_err(serde::ser::Error::custom)?
-            .serialize(serializer)
+        let mut value = match self.facts {
+            // The rows go straight to the output: a large report is not copied into a
+            // `Value` tree first.
+            Facts::Report(report) if self.rows_apart => {
+                serde_json::to_value(report.without_rows()).map_err(serde::ser::Error::custom)?
+            }
+            facts => serde_json::to_value(facts).map_err(serde::ser::Error::custom)?,
+        };
+        if let Some(map) = value.as_object_mut() {
+            map.sort_keys();
+        }
+        value.serialize(serializer)
+    }
+}
+
+/// One row of a report in `jsonl`: `{"schema_version": 1, "kind": "record", ...the row}`.
+#[derive(Debug, Serialize)]
+pub struct RecordLineV1<'a> {
+    pub schema_version: u32,
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub row: &'a RecordRow,
+}
+
+impl<'a> RecordLineV1<'a> {
+    pub fn new(row: &'a RecordRow) -> RecordLineV1<'a> {
+        RecordLineV1 {
+            schema_version: SCHEMA_VERSION,
+            kind: "record",
+            row,
+        }
     }
 }
 
@@ -304,6 +343,8 @@ impl<'a> ModeV1<'a> {
                 },
             },
             Mode::Stats { files } => ModeV1::Stats { stats_files: files },
+            Mode::Reports { dns: Some(dns) } => ModeV1::from_mode(dns),
+            Mode::Reports { dns: None } => ModeV1::Reports { attribution: false },
         }
     }
 }
@@ -327,7 +368,10 @@ impl<'a> ResultV1<'a> {
             target: &result.target,
             kind: result.kind.as_str(),
             result: result.result.as_deref(),
-            facts: FactsV1(&result.facts),
+            facts: FactsV1 {
+                facts: &result.facts,
+                rows_apart: false,
+            },
             findings: result
                 .sorted_findings()
                 .into_iter()
@@ -357,10 +401,13 @@ impl<'a> SuppressionV1<'a> {
 }
 
 impl<'a> JsonlResultV1<'a> {
+    /// A report's rows are lines of their own ([`RecordLineV1`]), not part of this one.
     pub fn from_result(result: &'a TargetResult) -> JsonlResultV1<'a> {
+        let mut line = ResultV1::from_result(result);
+        line.facts.rows_apart = true;
         JsonlResultV1 {
             schema_version: SCHEMA_VERSION,
-            result: ResultV1::from_result(result),
+            result: line,
         }
     }
 }

@@ -1,0 +1,1055 @@
+//! `mailaudit reports`: every file read (directories recursively, Maildir and mbox too), each
+//! report in it a result of its own as soon as it is read (rows attributed through DNS
+//! when there is DNS), then one result per header_from domain: who sends as it, how much of
+//! its legitimate mail passes DMARC, and whether the policy can move up.
+//!
+//! Memory is bounded per report (the container caps, [`super::aggregate::MAX_RECORDS`]);
+//! across reports only per-source counters are kept, never the rows.
+
+use super::aggregate::{AggregateRecord, PublishedPolicy, ReportProblem, parse_aggregate};
+use super::attribution::{AttributionCache, Attributor, SourceKey};
+use super::container::{ContainerError, payloads};
+use super::facts::{
+    Attribution, HurtSource, Readiness, ReadinessVerdict, RecordRow, ReportDomainFacts,
+    ReportFileFacts, ReportMeta, ReportType, SourceClass, SourceDay, SourceSummary,
+};
+use super::rules::*;
+use crate::date::{Date, rfc3339_utc};
+use crate::dns::orgdomain::same_organization;
+use crate::finding::{Finding, Location};
+use crate::input::{self, InputKind};
+use crate::rules::Rules;
+use crate::text::{escape_untrusted, fmt_count, pct, plural};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Problems of one report shown as findings of their own; the rest are counted in one more.
+const MAX_PROBLEM_FINDINGS: usize = 20;
+
+/// Sources a finding names; the rest are counted.
+const MAX_NAMED_SOURCES: usize = 5;
+
+/// Legitimate sources the readiness lists as hurt.
+const MAX_HURT: usize = 20;
+
+/// Directories below a path given, at most (a loop of bind mounts ends here).
+const MAX_DEPTH: usize = 32;
+
+#[derive(Clone, Debug)]
+pub struct ReportsOptions {
+    /// The largest file read (`--max-report-size`).
+    pub max_size: u64,
+    /// The day the window of `reports/authorised-source-failing` ends on; by default the
+    /// newest day the reports cover.
+    pub as_of: Option<Date>,
+}
+
+impl Default for ReportsOptions {
+    fn default() -> Self {
+        ReportsOptions {
+            max_size: InputKind::Report.default_limit(),
+            as_of: None,
+        }
+    }
+}
+
+/// One result of the run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReportsResult {
+    /// One report (or one file that held none that could be read).
+    Report(Box<ReportResult>),
+    /// One header_from domain over all the reports.
+    Domain(Box<DomainResult>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportResult {
+    /// The file, and the part of it when it held several reports (`FILE > PART`).
+    pub target: String,
+    pub facts: ReportFileFacts,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomainResult {
+    pub domain: String,
+    pub facts: ReportDomainFacts,
+    pub findings: Vec<Finding>,
+}
+
+/// The report files under `paths`: files as given, directories walked (sorted, hidden
+/// entries and non-regular files skipped, symlinked directories not followed).
+pub fn report_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, 0, &mut out);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        // Unreadable: the file list has the directory itself, whose read fails with a finding.
+        out.push(dir.to_path_buf());
+        return;
+    };
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        if kind.is_dir() {
+            walk(&path, depth + 1, out);
+        } else if kind.is_file() {
+            out.push(crate::path::normalize(&path));
+        }
+    }
+}
+
+/// Read every report under `paths` and judge every domain they speak of. Each result goes to
+/// `emit` as it is done: the reports in file order, then the domains in name order.
+pub fn audit_reports<E>(
+    paths: &[PathBuf],
+    rules: &Rules,
+    options: &ReportsOptions,
+    attributor: Option<&Attributor>,
+    mut emit: impl FnMut(ReportsResult) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut run = Run {
+        rules,
+        attributor,
+        cache: AttributionCache::default(),
+        seen: HashMap::new(),
+        domains: BTreeMap::new(),
+        newest: None,
+    };
+    for file in report_files(paths) {
+        for result in run.read_file(&file, options) {
+            emit(ReportsResult::Report(Box::new(result)))?;
+        }
+    }
+    let as_of = options.as_of.or(run.newest);
+    let domains = std::mem::take(&mut run.domains);
+    for (domain, state) in domains {
+        let result = run.judge(&domain, state, as_of);
+        emit(ReportsResult::Domain(Box::new(result)))?;
+    }
+    Ok(())
+}
+
+struct Run<'a> {
+    rules: &'a Rules,
+    attributor: Option<&'a Attributor>,
+    cache: AttributionCache,
+    /// (org, report_id) -> the first file that held it.
+    seen: HashMap<(String, String), String>,
+    domains: BTreeMap<String, DomainState>,
+    /// The newest day any report covers.
+    newest: Option<Date>,
+}
+
+/// What is kept of a domain across reports.
+#[derive(Default)]
+struct DomainState {
+    reports: usize,
+    first_day: Option<Date>,
+    last_day: Option<Date>,
+    /// The newest report's policy (by end date).
+    policy: Option<(i64, PublishedPolicy)>,
+    sources: BTreeMap<Option<IpAddr>, SourceAcc>,
+    inconclusive: Vec<String>,
+}
+
+#[derive(Default)]
+struct SourceAcc {
+    message_count: u64,
+    passed: u64,
+    spf_aligned: u64,
+    dkim_aligned: u64,
+    quarantined: u64,
+    rejected: u64,
+    reporters: BTreeSet<String>,
+    days: BTreeMap<Date, (u64, u64)>,
+    /// Messages and passed messages per class (index: [`class_index`]); unclassified apart.
+    class_messages: [u64; 4],
+    class_passed: [u64; 4],
+    unclassified: u64,
+    attribution: Option<Arc<Attribution>>,
+}
+
+fn class_index(class: SourceClass) -> usize {
+    match class {
+        SourceClass::Compliant => 0,
+        SourceClass::NonCompliant => 1,
+        SourceClass::Forwarded => 2,
+        SourceClass::Unknown => 3,
+    }
+}
+
+const CLASSES: [SourceClass; 4] = [
+    SourceClass::Compliant,
+    SourceClass::NonCompliant,
+    SourceClass::Forwarded,
+    SourceClass::Unknown,
+];
+
+fn target_of(file: &str, part: &str, parts: usize) -> String {
+    if part.is_empty() || parts <= 1 {
+        file.to_string()
+    } else {
+        format!("{file} > {part}")
+    }
+}
+
+impl Run<'_> {
+    fn invalid(&self, target: &str, file: &str, line: Option<usize>, message: String) -> Finding {
+        let finding = self.rules.finding(INVALID_REPORT, target, message);
+        match line.and_then(|l| u32::try_from(l).ok()).filter(|l| *l > 0) {
+            Some(line) => finding.at(Location::Line {
+                file: file.to_string(),
+                line,
+            }),
+            None => finding,
+        }
+    }
+
+    /// A file that yields no report: one result with the finding that says why.
+    fn refused(&self, file: &str, part: &str, why: String) -> ReportResult {
+        let target = target_of(file, part, 2);
+        let message = if part.is_empty() {
+            format!("{file}: {why}")
+        } else {
+            format!("{file} > {part}: {why}")
+        };
+        ReportResult {
+            findings: vec![self.invalid(&target, file, None, message)],
+            target,
+            facts: ReportFileFacts::new(ReportType::Aggregate, file, part),
+        }
+    }
+
+    fn read_file(&mut self, path: &Path, options: &ReportsOptions) -> Vec<ReportResult> {
+        let file = crate::path::display(path);
+        let bytes = match input::read(path, InputKind::Report, options.max_size) {
+            Ok(bytes) => bytes,
+            Err(error) => return vec![self.refused(&file, "", error.reason())],
+        };
+        let messages = split_mbox(&bytes);
+        let mut out = Vec::new();
+        let many = messages.len() > 1;
+        for (n, message) in messages.iter().enumerate() {
+            let part = if many {
+                format!("message {}", n + 1)
+            } else {
+                String::new()
+            };
+            self.read_blob(&file, &part, message, &mut out);
+        }
+        out
+    }
+
+    /// One file, or one message of an mbox: its reports taken out and read.
+    fn read_blob(&mut self, file: &str, part: &str, bytes: &[u8], out: &mut Vec<ReportResult>) {
+        let found = match payloads(bytes) {
+            Ok(found) => found,
+            Err(ContainerError::NoReport) => {
+                out.push(self.refused(file, part, ContainerError::NoReport.to_string()));
+                return;
+            }
+            Err(error) => {
+                out.push(self.refused(file, part, error.to_string()));
+                return;
+            }
+        };
+        let parts = found.len();
+        for payload in found {
+            let inner = match (part.is_empty(), payload.part.is_empty()) {
+                (true, _) => payload.part.clone(),
+                (false, true) => part.to_string(),
+                (false, false) => format!("{part} > {}", payload.part),
+            };
+            let start = payload
+                .bytes
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .map_or(&[][..], |at| &payload.bytes[at..]);
+            let parts = if part.is_empty() { parts } else { 2 };
+            if start.is_empty() {
+                out.push(self.refused(file, &inner, "the report is empty".to_string()));
+            } else if start.starts_with(b"{") {
+                out.push(self.refused(
+                    file,
+                    &inner,
+                    "a JSON document that is not a DMARC aggregate report".to_string(),
+                ));
+            } else {
+                out.push(self.read_aggregate(file, &inner, parts, &payload.bytes));
+            }
+        }
+    }
+
+    fn read_aggregate(&mut self, file: &str, part: &str, parts: usize, xml: &[u8]) -> ReportResult {
+        let target = target_of(file, part, parts);
+        let mut facts = ReportFileFacts::new(ReportType::Aggregate, file, part);
+        let parsed = match parse_aggregate(xml) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let finding = self.invalid(
+                    &target,
+                    file,
+                    Some(error.line),
+                    format!(
+                        "{target}: not a readable DMARC aggregate report: line {}: {}",
+                        error.line,
+                        escape_untrusted(&error.message)
+                    ),
+                );
+                return ReportResult {
+                    target,
+                    facts,
+                    findings: vec![finding],
+                };
+            }
+        };
+        let report = parsed.report;
+        facts.org_name = Some(report.org_name.clone());
+        facts.report_id = Some(report.report_id.clone());
+        facts.begin_date = Some(rfc3339_utc(report.begin_date));
+        facts.end_date = Some(rfc3339_utc(report.end_date));
+        let findings = self.problem_findings(&target, file, &parsed.problems);
+        facts.problems = parsed.problems;
+        let key = (
+            report.org_name.to_ascii_lowercase(),
+            report.report_id.clone(),
+        );
+        if let Some(first) = self.seen.get(&key) {
+            facts.duplicate_of = Some(first.clone());
+            return ReportResult {
+                target,
+                facts,
+                findings,
+            };
+        }
+        self.seen.insert(key, target.clone());
+        let meta = Arc::new(ReportMeta {
+            file: file.to_string(),
+            part: part.to_string(),
+            xml_schema: report.xml_schema,
+            org_name: report.org_name,
+            org_email: report.org_email,
+            report_id: report.report_id,
+            begin: report.begin_date,
+            end: report.end_date,
+            errors: report.errors,
+            published_policy: report.published_policy,
+        });
+        let mut rows: Vec<RecordRow> = report
+            .records
+            .into_iter()
+            .map(|record| row(&meta, record))
+            .collect();
+        self.attribute(&mut rows);
+        facts.message_count = rows.iter().map(|r| r.record.message_count).sum();
+        self.count(&meta, &rows);
+        facts.records = rows;
+        ReportResult {
+            target,
+            facts,
+            findings,
+        }
+    }
+
+    fn problem_findings(
+        &self,
+        target: &str,
+        file: &str,
+        problems: &[ReportProblem],
+    ) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = problems
+            .iter()
+            .take(MAX_PROBLEM_FINDINGS)
+            .map(|p| {
+                self.invalid(
+                    target,
+                    file,
+                    Some(p.line),
+                    format!(
+                        "{target}: line {}: {}",
+                        p.line,
+                        escape_untrusted(&p.message)
+                    ),
+                )
+            })
+            .collect();
+        if problems.len() > MAX_PROBLEM_FINDINGS {
+            findings.push(self.invalid(
+                target,
+                file,
+                None,
+                format!(
+                    "{target}: {} more problems in the report",
+                    problems.len() - MAX_PROBLEM_FINDINGS
+                ),
+            ));
+        }
+        findings
+    }
+
+    /// Attribute the rows' sources (with DNS) and classify them.
+    fn attribute(&mut self, rows: &mut [RecordRow]) {
+        let Some(attributor) = self.attributor else {
+            return;
+        };
+        let keys: Vec<Option<SourceKey>> = rows.iter().map(source_key).collect();
+        self.cache.fill(
+            attributor,
+            keys.iter().flatten().cloned().collect::<Vec<_>>(),
+        );
+        for (row, key) in rows.iter_mut().zip(keys) {
+            let Some(key) = key else { continue };
+            let attribution = self.cache.get(&key).unwrap_or_else(|| {
+                Arc::new(Attribution {
+                    problem: Some(format!("{}: the attribution did not finish", key.ip)),
+                    inconclusive: true,
+                    ..Attribution::default()
+                })
+            });
+            row.source_class = classify(row, &attribution);
+            row.attribution = Some(attribution);
+        }
+    }
+
+    /// Add a report's rows to its domains' counters.
+    fn count(&mut self, meta: &ReportMeta, rows: &[RecordRow]) {
+        let (first, last) = (meta.day(), meta.end_day().max(meta.day()));
+        self.newest = Some(self.newest.map_or(last, |d| d.max(last)));
+        let mut counted: BTreeSet<&str> = BTreeSet::new();
+        for row in rows {
+            let state = self.domains.entry(row.header_from.clone()).or_default();
+            if counted.insert(&row.header_from) {
+                state.reports += 1;
+                state.first_day = Some(state.first_day.map_or(first, |d| d.min(first)));
+                state.last_day = Some(state.last_day.map_or(last, |d| d.max(last)));
+                if state
+                    .policy
+                    .as_ref()
+                    .is_none_or(|(end, _)| meta.end >= *end)
+                {
+                    state.policy = Some((meta.end, meta.published_policy.clone()));
+                }
+            }
+            let record = &row.record;
+            let n = record.message_count;
+            let passed = if row.passed_dmarc() { n } else { 0 };
+            let source = state.sources.entry(record.source_ip_address).or_default();
+            source.message_count += n;
+            source.passed += passed;
+            source.spf_aligned += if row.spf_aligned { n } else { 0 };
+            source.dkim_aligned += if row.dkim_aligned { n } else { 0 };
+            match record.disposition.as_deref() {
+                Some("quarantine") => source.quarantined += n,
+                Some("reject") => source.rejected += n,
+                _ => {}
+            }
+            if !source.reporters.contains(&meta.org_name) {
+                source.reporters.insert(meta.org_name.clone());
+            }
+            let day = source.days.entry(meta.day()).or_default();
+            day.0 += n;
+            day.1 += passed;
+            match row.source_class {
+                Some(class) => {
+                    source.class_messages[class_index(class)] += n;
+                    source.class_passed[class_index(class)] += passed;
+                }
+                None => source.unclassified += n,
+            }
+            if let Some(attribution) = &row.attribution {
+                if attribution.inconclusive
+                    && let Some(problem) = &attribution.problem
+                    && state.inconclusive.len() < MAX_NAMED_SOURCES
+                    && !state.inconclusive.contains(problem)
+                {
+                    state.inconclusive.push(problem.clone());
+                }
+                source.attribution = Some(attribution.clone());
+            }
+        }
+    }
+
+    /// The domain's result: its sources, its readiness and the findings on them.
+    fn judge(&self, domain: &str, state: DomainState, as_of: Option<Date>) -> DomainResult {
+        let rules = self.rules;
+        let attributed = self.attributor.is_some();
+        let policy = state.policy.clone().map(|(_, p)| p).unwrap_or_default();
+        let mut sources: Vec<SourceSummary> = state
+            .sources
+            .iter()
+            .map(|(ip, acc)| summary(*ip, acc))
+            .collect();
+        sources.sort_by(|a, b| {
+            b.message_count
+                .cmp(&a.message_count)
+                .then(a.source_ip_address.cmp(&b.source_ip_address))
+        });
+        let mut classes = BTreeMap::new();
+        for class in CLASSES {
+            let n: u64 = state
+                .sources
+                .values()
+                .map(|s| s.class_messages[class_index(class)])
+                .sum();
+            if n > 0 {
+                classes.insert(class.as_str(), n);
+            }
+        }
+        let message_count = sources.iter().map(|s| s.message_count).sum();
+        let passed_dmarc = sources.iter().map(|s| s.passed_dmarc).sum();
+        let readiness = readiness(rules, domain, &policy, &state, attributed);
+        let mut findings = Vec::new();
+        if !state.inconclusive.is_empty() {
+            findings.push(rules.finding(
+                crate::dns::rules::INCONCLUSIVE,
+                domain,
+                format!(
+                    "{domain}: sources of the reports could not be attributed, DNS failed: {}",
+                    state.inconclusive.join("; ")
+                ),
+            ));
+        }
+        findings.extend(unauthorised_finding(rules, domain, &state));
+        findings.extend(failing_findings(rules, domain, &state, as_of));
+        findings.extend(readiness_finding(rules, domain, &readiness));
+        DomainResult {
+            domain: domain.to_string(),
+            facts: ReportDomainFacts {
+                domain: domain.to_string(),
+                first_day: state.first_day.unwrap_or(Date::from_unix_seconds(0)),
+                last_day: state.last_day.unwrap_or(Date::from_unix_seconds(0)),
+                reports: state.reports,
+                message_count,
+                passed_dmarc,
+                attributed,
+                classes,
+                sources,
+                readiness,
+            },
+            findings,
+        }
+    }
+}
+
+/// The messages of an mbox (`From ` lines at the start of a line), or the bytes as one.
+fn split_mbox(bytes: &[u8]) -> Vec<&[u8]> {
+    if !bytes.starts_with(b"From ") {
+        return vec![bytes];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    while let Some(found) = memchr_from(bytes, at) {
+        let next = found + 1;
+        if bytes[next..].starts_with(b"From ") {
+            out.push(&bytes[start..next]);
+            start = next;
+        }
+        at = next;
+    }
+    out.push(&bytes[start..]);
+    // The `From ` separator line is not part of the message.
+    out.into_iter()
+        .map(|m| {
+            m.iter()
+                .position(|b| *b == b'\n')
+                .map_or(&[][..], |nl| &m[nl + 1..])
+        })
+        .filter(|m| !m.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}
+
+fn memchr_from(bytes: &[u8], at: usize) -> Option<usize> {
+    bytes
+        .get(at..)?
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|p| p + at)
+}
+
+fn norm(name: &str) -> String {
+    name.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn aligned(strict: bool, domain: &str, from: &str) -> bool {
+    if strict {
+        norm(domain) == norm(from)
+    } else {
+        same_organization(&norm(domain), &norm(from))
+    }
+}
+
+fn is(value: &Option<String>, what: &str) -> bool {
+    value
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case(what))
+}
+
+/// A report's record as a row: its domain and its alignment. The reporter's evaluated
+/// results count, and so does any aligned signature or SPF check it lists as passing (a
+/// failing ed25519 signature next to a passing RSA one is no failure).
+fn row(meta: &Arc<ReportMeta>, record: AggregateRecord) -> RecordRow {
+    let header_from = record
+        .header_from
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .map_or_else(|| norm(&meta.published_policy.domain), norm);
+    let policy = &meta.published_policy;
+    let strict_dkim = is(&policy.adkim, "s");
+    let strict_spf = is(&policy.aspf, "s");
+    let dkim_aligned = is(&record.dkim, "pass")
+        || record.dkim_results.iter().any(|d| {
+            is(&d.result, "pass")
+                && d.domain
+                    .as_deref()
+                    .is_some_and(|domain| aligned(strict_dkim, domain, &header_from))
+        });
+    let spf_aligned = is(&record.spf, "pass")
+        || record.spf_results.iter().any(|s| {
+            is(&s.result, "pass")
+                && !is(&s.scope, "helo")
+                && s.domain
+                    .as_deref()
+                    .is_some_and(|domain| aligned(strict_spf, domain, &header_from))
+        });
+    RecordRow {
+        report: meta.clone(),
+        record,
+        header_from,
+        spf_aligned,
+        dkim_aligned,
+        attribution: None,
+        source_class: None,
+    }
+}
+
+/// What to attribute for a row: its IP against its domain's tree, and the envelope domain
+/// the reporter checked SPF for when that is another name of the same organization.
+fn source_key(row: &RecordRow) -> Option<SourceKey> {
+    let ip = row.record.source_ip_address?;
+    if row.header_from.is_empty() || !crate::dns::is_valid_query_name(&row.header_from) {
+        return None;
+    }
+    let envelope = row
+        .record
+        .spf_results
+        .iter()
+        .filter(|s| !is(&s.scope, "helo"))
+        .filter_map(|s| s.domain.as_deref())
+        .chain(row.record.envelope_from.as_deref())
+        .map(norm)
+        .find(|d| {
+            *d != row.header_from
+                && crate::dns::is_valid_query_name(d)
+                && same_organization(d, &row.header_from)
+        });
+    Some(SourceKey {
+        domain: row.header_from.clone(),
+        envelope,
+        ip,
+    })
+}
+
+/// The class of a row by what the DNS says of its source and what the reporter saw.
+fn classify(row: &RecordRow, attribution: &Attribution) -> Option<SourceClass> {
+    if attribution.inconclusive {
+        return None;
+    }
+    let passed = row.passed_dmarc();
+    if attribution.authorised_by.is_some() {
+        return Some(if passed {
+            SourceClass::Compliant
+        } else {
+            SourceClass::NonCompliant
+        });
+    }
+    let dkim_pass = row.dkim_aligned
+        || row
+            .record
+            .dkim_results
+            .iter()
+            .any(|d| is(&d.result, "pass"));
+    let spf_pass = row.record.spf_results.iter().any(|s| is(&s.result, "pass"));
+    Some(if dkim_pass && !spf_pass {
+        SourceClass::Forwarded
+    } else if passed {
+        // Aligned SPF the domain's tree does not show (changed since, or a tree the
+        // reporter resolved differently): it passed, it is not a stranger.
+        SourceClass::Compliant
+    } else {
+        SourceClass::Unknown
+    })
+}
+
+fn summary(ip: Option<IpAddr>, acc: &SourceAcc) -> SourceSummary {
+    let class = CLASSES
+        .iter()
+        .copied()
+        .filter(|c| acc.class_messages[class_index(*c)] > 0)
+        .max_by_key(|c| (acc.class_messages[class_index(*c)], std::cmp::Reverse(*c)));
+    let attribution = acc.attribution.as_deref();
+    SourceSummary {
+        source_ip_address: ip,
+        source_reverse_dns: attribution.and_then(|a| a.reverse_dns.clone()),
+        source_base_domain: attribution.and_then(|a| a.base_domain.clone()),
+        source_authorised_by: attribution.and_then(|a| a.authorised_by.clone()),
+        source_class: class,
+        message_count: acc.message_count,
+        passed_dmarc: acc.passed,
+        spf_aligned: acc.spf_aligned,
+        dkim_aligned: acc.dkim_aligned,
+        quarantined: acc.quarantined,
+        rejected: acc.rejected,
+        reporters: acc.reporters.iter().cloned().collect(),
+        days: acc
+            .days
+            .iter()
+            .map(|(day, (n, passed))| SourceDay {
+                day: *day,
+                message_count: *n,
+                passed_dmarc: *passed,
+            })
+            .collect(),
+    }
+}
+
+fn ip_name(ip: Option<IpAddr>) -> String {
+    ip.map_or_else(|| "(no source IP)".to_string(), |ip| ip.to_string())
+}
+
+/// `203.0.113.9 (mail.vendor.example)`.
+fn source_name(ip: Option<IpAddr>, acc: &SourceAcc) -> String {
+    match acc
+        .attribution
+        .as_deref()
+        .and_then(|a| a.reverse_dns.as_deref())
+    {
+        Some(ptr) => format!("{} ({})", ip_name(ip), escape_untrusted(ptr)),
+        None => ip_name(ip),
+    }
+}
+
+fn legitimate(acc: &SourceAcc) -> (u64, u64) {
+    CLASSES
+        .iter()
+        .filter(|c| c.is_legitimate())
+        .map(|c| {
+            (
+                acc.class_messages[class_index(*c)],
+                acc.class_passed[class_index(*c)],
+            )
+        })
+        .fold((0, 0), |(a, b), (n, p)| (a + n, b + p))
+}
+
+fn readiness(
+    rules: &Rules,
+    domain: &str,
+    policy: &PublishedPolicy,
+    state: &DomainState,
+    attributed: bool,
+) -> Readiness {
+    let policy_domain = norm(&policy.domain);
+    let tag = if policy_domain.is_empty() || policy_domain == domain {
+        "p"
+    } else {
+        "sp"
+    };
+    let current = if tag == "sp" {
+        policy.sp.clone().or_else(|| policy.p.clone())
+    } else {
+        policy.p.clone()
+    }
+    .map(|p| p.to_ascii_lowercase());
+    let pct = policy
+        .pct
+        .as_deref()
+        .and_then(|p| p.trim().parse::<u32>().ok());
+    let testing = is(&policy.testing, "y");
+    let next = match current.as_deref() {
+        Some("reject") if testing => Some("reject without t=y".to_string()),
+        Some("reject") if pct.is_some_and(|p| p < 100) => Some("reject at pct=100".to_string()),
+        Some("reject") => None,
+        Some("quarantine") => Some("reject".to_string()),
+        _ => Some("quarantine".to_string()),
+    };
+    let (mut legit, mut legit_passed) = (0, 0);
+    let mut hurt: Vec<HurtSource> = Vec::new();
+    for (ip, acc) in &state.sources {
+        let (n, passed) = legitimate(acc);
+        legit += n;
+        legit_passed += passed;
+        if n > passed {
+            hurt.push(HurtSource {
+                source_ip_address: *ip,
+                source_authorised_by: acc
+                    .attribution
+                    .as_deref()
+                    .and_then(|a| a.authorised_by.clone()),
+                source_class: summary(*ip, acc).source_class,
+                failed_dmarc: n - passed,
+            });
+        }
+    }
+    hurt.sort_by(|a, b| {
+        b.failed_dmarc
+            .cmp(&a.failed_dmarc)
+            .then(a.source_ip_address.cmp(&b.source_ip_address))
+    });
+    hurt.truncate(MAX_HURT);
+    let unclassified: u64 = state.sources.values().map(|s| s.unclassified).sum();
+    let share = (legit > 0).then(|| legit_passed as f64 / legit as f64);
+    let min_share = rules.threshold(ENFORCEMENT_READY_MIN_PASS_SHARE);
+    let min_messages = rules.threshold(ENFORCEMENT_READY_MIN_MESSAGES);
+    let (verdict, reason) = if !attributed {
+        (
+            ReadinessVerdict::Unknown,
+            Some(
+                "no DNS: the sources are not attributed, so legitimate mail cannot be told from \
+                 the rest (run with --zone, --nameserver or --attribute)"
+                    .to_string(),
+            ),
+        )
+    } else if unclassified > 0 {
+        (
+            ReadinessVerdict::Unknown,
+            Some(format!(
+                "{} could not be attributed (DNS failed)",
+                plural(unclassified as usize, "message", "messages")
+            )),
+        )
+    } else if next.is_none() {
+        (ReadinessVerdict::Enforced, None)
+    } else if (legit as f64) < min_messages {
+        (ReadinessVerdict::TooLittleData, None)
+    } else if share.is_some_and(|s| s >= min_share) {
+        (ReadinessVerdict::Ready, None)
+    } else {
+        (ReadinessVerdict::Blocked, None)
+    };
+    Readiness {
+        policy_domain: if policy_domain.is_empty() {
+            domain.to_string()
+        } else {
+            policy_domain
+        },
+        tag,
+        policy: current,
+        pct,
+        next,
+        legitimate_messages: legit,
+        legitimate_passed: legit_passed,
+        pass_share: share,
+        verdict,
+        reason,
+        hurt,
+    }
+}
+
+fn unauthorised_finding(rules: &Rules, domain: &str, state: &DomainState) -> Option<Finding> {
+    let min = rules.threshold(UNAUTHORISED_SOURCE_MIN_MESSAGES);
+    let unknown = class_index(SourceClass::Unknown);
+    let mut strangers: Vec<(Option<IpAddr>, &SourceAcc)> = state
+        .sources
+        .iter()
+        .filter(|(_, acc)| acc.class_messages[unknown] > 0)
+        .map(|(ip, acc)| (*ip, acc))
+        .collect();
+    let total: u64 = strangers
+        .iter()
+        .map(|(_, a)| a.class_messages[unknown])
+        .sum();
+    if strangers.is_empty() || (total as f64) < min {
+        return None;
+    }
+    strangers.sort_by(|a, b| {
+        b.1.class_messages[unknown]
+            .cmp(&a.1.class_messages[unknown])
+            .then(a.0.cmp(&b.0))
+    });
+    let named: Vec<String> = strangers
+        .iter()
+        .take(MAX_NAMED_SOURCES)
+        .map(|(ip, acc)| {
+            format!(
+                "{} ({})",
+                source_name(*ip, acc),
+                plural(acc.class_messages[unknown] as usize, "message", "messages")
+            )
+        })
+        .collect();
+    let more = strangers.len().saturating_sub(MAX_NAMED_SOURCES);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Some(
+        rules
+            .finding(
+                UNAUTHORISED_SOURCE,
+                domain,
+                format!(
+                    "{} sent {} as {domain} from {} that its SPF record does not authorise, and \
+                     failed DMARC: {}{more}",
+                    plural(strangers.len(), "source", "sources"),
+                    plural(total as usize, "message", "messages"),
+                    if strangers.len() == 1 {
+                        "an address"
+                    } else {
+                        "addresses"
+                    },
+                    named.join(", ")
+                ),
+            )
+            .with_measured(total)
+            .with_threshold(min),
+    )
+}
+
+fn failing_findings(
+    rules: &Rules,
+    domain: &str,
+    state: &DomainState,
+    as_of: Option<Date>,
+) -> Vec<Finding> {
+    let min = rules.threshold(AUTHORISED_SOURCE_FAILING_MIN_MESSAGES);
+    let window = rules.threshold(AUTHORISED_SOURCE_FAILING_WINDOW_DAYS);
+    let since = as_of.map(|d| d.add_days(1 - window.clamp(1.0, 36_500.0) as i32));
+    let mut out = Vec::new();
+    for (ip, acc) in &state.sources {
+        let non = class_index(SourceClass::NonCompliant);
+        if acc.class_messages[non] == 0 {
+            continue;
+        }
+        let recent: Vec<(&Date, &(u64, u64))> = acc
+            .days
+            .iter()
+            .filter(|(day, _)| since.is_none_or(|s| **day >= s))
+            .collect();
+        let failed: u64 = recent.iter().map(|(_, (n, p))| n - p).sum();
+        let sent: u64 = recent.iter().map(|(_, (n, _))| n).sum();
+        let failed = failed.min(acc.class_messages[non] - acc.class_passed[non]);
+        if failed == 0 || (failed as f64) < min {
+            continue;
+        }
+        let (first, last) = (
+            recent.first().map(|(d, _)| **d),
+            recent.last().map(|(d, _)| **d),
+        );
+        let days = match (first, last) {
+            (Some(a), Some(b)) if a != b => format!("from {a} to {b}"),
+            (Some(a), _) => format!("on {a}"),
+            _ => String::new(),
+        };
+        let by = acc
+            .attribution
+            .as_deref()
+            .and_then(|a| a.authorised_by.as_deref())
+            .unwrap_or("its SPF record");
+        let fix = if acc.spf_aligned == 0 && acc.dkim_aligned == 0 {
+            format!(
+                "neither SPF nor DKIM aligns: sign its mail with DKIM as d={domain} (or a \
+                 subdomain)"
+            )
+        } else {
+            format!("sign all its mail with DKIM as d={domain}")
+        };
+        out.push(
+            rules
+                .finding(
+                    AUTHORISED_SOURCE_FAILING,
+                    domain,
+                    format!(
+                        "{} is authorised by {} of {domain} but {} of its {} failed DMARC {days}: \
+                         {fix}",
+                        source_name(*ip, acc),
+                        escape_untrusted(by),
+                        fmt_count(failed),
+                        plural(sent as usize, "message", "messages"),
+                    ),
+                )
+                .with_measured(failed)
+                .with_threshold(min),
+        );
+    }
+    out
+}
+
+fn readiness_finding(rules: &Rules, domain: &str, readiness: &Readiness) -> Option<Finding> {
+    let share = readiness.pass_share?;
+    let next = readiness.next.as_deref()?;
+    let current = readiness.policy.as_deref().unwrap_or("none");
+    let step = format!("{}={current} -> {next}", readiness.tag);
+    let volume = format!(
+        "{} of {} legitimate messages ({}) passed DMARC aligned",
+        fmt_count(readiness.legitimate_passed),
+        fmt_count(readiness.legitimate_messages),
+        pct(share)
+    );
+    match readiness.verdict {
+        ReadinessVerdict::Ready => Some(
+            rules
+                .finding(
+                    ENFORCEMENT_READY,
+                    domain,
+                    format!("{domain} is ready for {step}: {volume}"),
+                )
+                .with_measured(share)
+                .with_threshold(rules.threshold(ENFORCEMENT_READY_MIN_PASS_SHARE)),
+        ),
+        ReadinessVerdict::Blocked => {
+            let hurt: Vec<String> = readiness
+                .hurt
+                .iter()
+                .take(MAX_NAMED_SOURCES)
+                .map(|h| {
+                    let by = h
+                        .source_authorised_by
+                        .as_deref()
+                        .map(|b| format!(", {}", escape_untrusted(b)))
+                        .unwrap_or_default();
+                    let class = h.source_class.map_or("", SourceClass::as_str);
+                    format!(
+                        "{} ({class}{by}): {} failing",
+                        ip_name(h.source_ip_address),
+                        fmt_count(h.failed_dmarc)
+                    )
+                })
+                .collect();
+            Some(
+                rules
+                    .finding(
+                        ENFORCEMENT_BLOCKED,
+                        domain,
+                        format!(
+                            "{domain} is not ready for {step}: only {volume}; it would hurt {}",
+                            hurt.join("; ")
+                        ),
+                    )
+                    .with_measured(share)
+                    .with_threshold(rules.threshold(ENFORCEMENT_READY_MIN_PASS_SHARE)),
+            )
+        }
+        _ => None,
+    }
+}

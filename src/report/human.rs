@@ -643,6 +643,9 @@ fn stage_text(stage: &Stage) -> String {
 /// and tomorrow's largest safe volume, then the same in one line per IP and provider.
 /// A report: who sent it, for when, how many records and messages.
 fn write_report_facts(facts: &ReportFileFacts, out: &mut dyn Write) -> io::Result<()> {
+    if facts.report_type == ReportType::Failure {
+        return write_failure_facts(facts, out);
+    }
     let (Some(org), Some(id)) = (&facts.org_name, &facts.report_id) else {
         return Ok(());
     };
@@ -668,15 +671,88 @@ fn write_report_facts(facts: &ReportFileFacts, out: &mut dyn Write) -> io::Resul
             escape_untrusted(first)
         );
     }
-    if facts.report_type == ReportType::Aggregate {
-        writeln!(
+    match facts.report_type {
+        ReportType::Aggregate => writeln!(
             out,
             "  {}, {}",
             plural(facts.records.len(), "record", "records"),
             messages(facts.message_count)
-        )?;
+        )?,
+        ReportType::Tls => {
+            let policies = facts
+                .report
+                .as_ref()
+                .and_then(|r| r.get("policies"))
+                .and_then(|p| p.as_array());
+            for policy in policies.into_iter().flatten() {
+                let text = |v: Option<&serde_json::Value>| -> Option<String> {
+                    v.and_then(|v| v.as_str())
+                        .map(|t| escape_untrusted(t).into_owned())
+                };
+                let count = |name: &str| {
+                    policy
+                        .pointer(&format!("/summary/{name}"))
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(0)
+                };
+                writeln!(
+                    out,
+                    "  {} ({}): {} successful, {} failed sessions",
+                    text(policy.pointer("/policy/policy_domain"))
+                        .unwrap_or_else(|| "(no policy-domain)".into()),
+                    text(policy.pointer("/policy/policy_type")).unwrap_or_else(|| "?".into()),
+                    crate::text::fmt_count(count("total_successful_session_count")),
+                    crate::text::fmt_count(count("total_failure_session_count")),
+                )?;
+            }
+        }
+        ReportType::Failure => {}
     }
     Ok(())
+}
+
+/// A DMARC failure report: who reported which message, from where, and what failed.
+fn write_failure_facts(facts: &ReportFileFacts, out: &mut dyn Write) -> io::Result<()> {
+    let Some(report) = &facts.report else {
+        return Ok(());
+    };
+    let text = |pointer: &str| {
+        report
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(|t| escape_untrusted(t).into_owned())
+    };
+    let mut line = format!(
+        "  failure report from {}",
+        facts
+            .org_name
+            .as_deref()
+            .map(|t| escape_untrusted(t).into_owned())
+            .unwrap_or_else(|| "an unnamed reporter".into())
+    );
+    if let Some(date) = &facts.begin_date {
+        line += &format!(", arrived {date}");
+    }
+    writeln!(out, "{line}")?;
+    let from = text("/original/header_from_domain")
+        .or_else(|| {
+            report
+                .pointer("/reported_domain/0")
+                .and_then(|v| v.as_str())
+                .map(|t| escape_untrusted(t).into_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    let mut what = format!("  a message from {from}");
+    if let Some(ip) = text("/source_ip") {
+        what += &format!(" sent by {ip}");
+    }
+    if let Some(failure) = text("/auth_failure") {
+        what += &format!(": {failure} failed");
+    }
+    if let Some(result) = text("/delivery_result") {
+        what += &format!(", delivery {result}");
+    }
+    writeln!(out, "{what}")
 }
 
 /// `1 message`, `12,400 messages`.

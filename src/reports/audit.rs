@@ -6,14 +6,18 @@
 //! Memory is bounded per report (the container caps, [`super::aggregate::MAX_RECORDS`]);
 //! across reports only per-source counters are kept, never the rows.
 
-use super::aggregate::{AggregateRecord, PublishedPolicy, ReportProblem, parse_aggregate};
+use super::aggregate::{
+    AggregateRecord, PublishedPolicy, ReportError, ReportProblem, parse_aggregate,
+};
 use super::attribution::{AttributionCache, Attributor, SourceKey};
 use super::container::{ContainerError, payloads};
 use super::facts::{
     Attribution, HurtSource, Readiness, ReadinessVerdict, RecordRow, ReportDomainFacts,
     ReportFileFacts, ReportMeta, ReportType, SourceClass, SourceDay, SourceSummary,
 };
+use super::failure::parse_failure;
 use super::rules::*;
+use super::tlsrpt::{TlsReport, parse_tls};
 use crate::date::{Date, rfc3339_utc};
 use crate::dns::orgdomain::same_organization;
 use crate::finding::{Finding, Location};
@@ -273,7 +277,8 @@ impl Run<'_> {
         let found = match payloads(bytes) {
             Ok(found) => found,
             Err(ContainerError::NoReport) => {
-                out.push(self.refused(file, part, ContainerError::NoReport.to_string()));
+                // A failure report is the ARF message itself, with nothing attached to unpack.
+                out.push(self.read_failure(file, part, bytes));
                 return;
             }
             Err(error) => {
@@ -297,11 +302,7 @@ impl Run<'_> {
             if start.is_empty() {
                 out.push(self.refused(file, &inner, "the report is empty".to_string()));
             } else if start.starts_with(b"{") {
-                out.push(self.refused(
-                    file,
-                    &inner,
-                    "a JSON document that is not a DMARC aggregate report".to_string(),
-                ));
+                out.push(self.read_tls(file, &inner, parts, &payload.bytes));
             } else {
                 out.push(self.read_aggregate(file, &inner, parts, &payload.bytes));
             }
@@ -313,23 +314,7 @@ impl Run<'_> {
         let mut facts = ReportFileFacts::new(ReportType::Aggregate, file, part);
         let parsed = match parse_aggregate(xml) {
             Ok(parsed) => parsed,
-            Err(error) => {
-                let finding = self.invalid(
-                    &target,
-                    file,
-                    Some(error.line),
-                    format!(
-                        "{target}: not a readable DMARC aggregate report: line {}: {}",
-                        error.line,
-                        escape_untrusted(&error.message)
-                    ),
-                );
-                return ReportResult {
-                    target,
-                    facts,
-                    findings: vec![finding],
-                };
-            }
+            Err(error) => return self.unreadable(target, facts, "DMARC aggregate", &error),
         };
         let report = parsed.report;
         facts.org_name = Some(report.org_name.clone());
@@ -376,6 +361,121 @@ impl Run<'_> {
             target,
             facts,
             findings,
+        }
+    }
+
+    /// An SMTP TLS report (RFC 8460): its facts, its problems and its failed sessions.
+    fn read_tls(&mut self, file: &str, part: &str, parts: usize, json: &[u8]) -> ReportResult {
+        let target = target_of(file, part, parts);
+        let mut facts = ReportFileFacts::new(ReportType::Tls, file, part);
+        let parsed = match parse_tls(json) {
+            Ok(parsed) => parsed,
+            Err(error) => return self.unreadable(target, facts, "SMTP TLS", &error),
+        };
+        let report = parsed.report;
+        facts.org_name = Some(report.organization_name.clone());
+        facts.report_id = Some(report.report_id.clone());
+        facts.begin_date = report.date_range.start.map(rfc3339_utc);
+        facts.end_date = report.date_range.end.map(rfc3339_utc);
+        facts.message_count = report
+            .policies
+            .iter()
+            .map(|p| {
+                p.summary.total_successful_session_count.unwrap_or(0)
+                    + p.summary.total_failure_session_count.unwrap_or(0)
+            })
+            .fold(0u64, u64::saturating_add);
+        let mut findings = self.problem_findings(&target, file, &parsed.problems);
+        facts.problems = parsed.problems;
+        // TLS report ids are the reporter's own, as for aggregate reports; kept apart from them.
+        let key = (
+            format!("tls:{}", report.organization_name.to_ascii_lowercase()),
+            report.report_id.clone(),
+        );
+        if let Some(first) = self.seen.get(&key) {
+            facts.duplicate_of = Some(first.clone());
+        } else {
+            self.seen.insert(key, target.clone());
+            findings.extend(tls_failures_finding(self.rules, &target, &report));
+        }
+        facts.report = serde_json::to_value(&report).ok();
+        ReportResult {
+            target,
+            facts,
+            findings,
+        }
+    }
+
+    /// A message with no report attached: a DMARC failure report (an ARF `auth-failure`
+    /// message) when it is one, else said to be what it is.
+    fn read_failure(&mut self, file: &str, part: &str, message: &[u8]) -> ReportResult {
+        let report = match parse_failure(message) {
+            Ok(report) => report,
+            Err(error) => {
+                return self.refused(
+                    file,
+                    part,
+                    format!(
+                        "{}; {}",
+                        ContainerError::NoReport,
+                        escape_untrusted(&error.message)
+                    ),
+                );
+            }
+        };
+        if !report.is_auth_failure() {
+            return self.refused(
+                file,
+                part,
+                format!(
+                    "an ARF report of Feedback-Type {}, not a DMARC failure report (auth-failure): \
+                     complaints are read by `mailaudit feedback`",
+                    escape_untrusted(report.feedback_type.as_str())
+                ),
+            );
+        }
+        let target = target_of(file, part, 2);
+        let mut facts = ReportFileFacts::new(ReportType::Failure, file, part);
+        facts.org_name = report
+            .reporting_mta
+            .clone()
+            .or_else(|| report.user_agent.clone());
+        facts.report_id = report.original.as_ref().and_then(|o| o.message_id.clone());
+        facts.begin_date = report.arrival_time.map(rfc3339_utc);
+        facts.end_date = facts.begin_date.clone();
+        facts.message_count = report.incidents.unwrap_or(1);
+        let findings = self.problem_findings(&target, file, &report.problems);
+        facts.problems = report.problems.clone();
+        facts.report = serde_json::to_value(&report).ok();
+        ReportResult {
+            target,
+            facts,
+            findings,
+        }
+    }
+
+    /// A report that could not be read: one finding with the line that stopped it.
+    fn unreadable(
+        &self,
+        target: String,
+        facts: ReportFileFacts,
+        what: &str,
+        error: &ReportError,
+    ) -> ReportResult {
+        let finding = self.invalid(
+            &target,
+            &facts.file,
+            Some(error.line),
+            format!(
+                "{target}: not a readable {what} report: line {}: {}",
+                error.line,
+                escape_untrusted(&error.message)
+            ),
+        );
+        ReportResult {
+            target,
+            facts,
+            findings: vec![finding],
         }
     }
 
@@ -900,6 +1000,80 @@ fn readiness(
         reason,
         hurt,
     }
+}
+
+/// `reports/tls-failures`: the failed sessions of a TLS report, per policy domain, by
+/// result type and MX host.
+fn tls_failures_finding(rules: &Rules, target: &str, report: &TlsReport) -> Option<Finding> {
+    let min = rules.threshold(TLS_FAILURES_MIN_SESSIONS);
+    let mut failed_total = 0u64;
+    let mut parts = Vec::new();
+    for policy in &report.policies {
+        let failed = policy.summary.total_failure_session_count.unwrap_or(0);
+        if failed == 0 {
+            continue;
+        }
+        failed_total = failed_total.saturating_add(failed);
+        let total =
+            failed.saturating_add(policy.summary.total_successful_session_count.unwrap_or(0));
+        // result type -> (sessions, MX hosts named)
+        let mut types: BTreeMap<&str, (u64, BTreeSet<&str>)> = BTreeMap::new();
+        for detail in &policy.failure_details {
+            let entry = types.entry(detail.result_type.as_str()).or_default();
+            entry.0 = entry
+                .0
+                .saturating_add(detail.failed_session_count.unwrap_or(0));
+            if let Some(mx) = &detail.receiving_mx_hostname {
+                entry.1.insert(mx.as_str());
+            }
+        }
+        let mut types: Vec<_> = types.into_iter().collect();
+        types.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+        let details: Vec<String> = types
+            .iter()
+            .take(MAX_NAMED_SOURCES)
+            .map(|(kind, (count, hosts))| {
+                let hosts: Vec<&str> = hosts.iter().copied().take(MAX_NAMED_SOURCES).collect();
+                if hosts.is_empty() {
+                    format!("{kind} {}", fmt_count(*count))
+                } else {
+                    format!("{kind} {} ({})", fmt_count(*count), hosts.join(", "))
+                }
+            })
+            .collect();
+        let domain = policy
+            .policy
+            .policy_domain
+            .as_deref()
+            .unwrap_or("(no policy-domain)");
+        let mut text = format!(
+            "{} of {} for {domain}",
+            plural(failed as usize, "failed session", "failed sessions"),
+            fmt_count(total)
+        );
+        if !details.is_empty() {
+            text.push_str(": ");
+            text.push_str(&details.join(", "));
+        }
+        parts.push(text);
+    }
+    if parts.is_empty() || (failed_total as f64) < min {
+        return None;
+    }
+    Some(
+        rules
+            .finding(
+                TLS_FAILURES,
+                target,
+                escape_untrusted(&format!(
+                    "TLS report from {}: {}",
+                    report.organization_name,
+                    parts.join("; ")
+                )),
+            )
+            .with_measured(failed_total)
+            .with_threshold(min),
+    )
 }
 
 fn unauthorised_finding(rules: &Rules, domain: &str, state: &DomainState) -> Option<Finding> {

@@ -541,3 +541,137 @@ fn check_fails_when_the_from_domain_has_a_legitimate_source_failing_in_the_windo
     assert!(failing("2024-05-31").is_empty());
     assert!(failing("2024-07-01").is_empty());
 }
+
+/// The whole feedback corpus through the command: every file a result, each one a report of
+/// its type or refused with a reason; a complaint is never a failure report, and the JSON
+/// expectations mail-auth ships next to its samples are refused as what they are.
+#[test]
+fn every_feedback_file_through_the_command_is_a_report_or_refused_with_a_reason() {
+    let dir = "fixtures/conformance/feedback";
+    let report = json(&["reports", dir]);
+    let reports = results(&report, "report");
+    let mut files = 0;
+    let mut stack = vec![root().join(dir)];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(d).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            // The licences and notes too: they are read, and refused as no report.
+            if path.is_dir() {
+                stack.push(path);
+            } else if !name.starts_with('.') {
+                files += 1;
+            }
+        }
+    }
+    let mut by_type: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut refused = 0;
+    let mut seen_files = std::collections::BTreeSet::new();
+    for r in &reports {
+        let facts = &r["facts"];
+        seen_files.insert(facts["file"].as_str().unwrap().to_string());
+        let read = facts["org_name"].is_string()
+            || facts["report"].is_object()
+            || facts["records"].as_array().is_some_and(|a| !a.is_empty());
+        if read {
+            *by_type
+                .entry(facts["report_type"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        } else {
+            refused += 1;
+            let reason = r["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["rule"] == "reports/invalid-report")
+                .unwrap_or_else(|| panic!("{}: neither read nor refused", r["target"]));
+            assert!(
+                reason["message"].as_str().unwrap().len()
+                    > facts["file"].as_str().unwrap().len() + 10,
+                "{reason}"
+            );
+        }
+        let file = facts["file"].as_str().unwrap();
+        if file.contains("/arf/sisimai-") || file.ends_with("/arf/001.eml") {
+            // sisimai's and mail-auth's complaints (abuse, opt-out...) or their auth-failures
+            let ty = facts["report"]["feedback_type"].as_str();
+            assert!(ty.is_none() || ty == Some("auth-failure"), "{file}: {ty:?}");
+        }
+        if file.contains("/mail-auth/") && file.ends_with(".json") && !file.contains("tlsrpt") {
+            assert!(
+                !read,
+                "{file}: mail-auth's expected result read as a report"
+            );
+        }
+    }
+    assert_eq!(seen_files.len(), files, "every file has a result");
+    eprintln!(
+        "feedback corpus through `mailaudit reports`: {files} files, read {by_type:?}, {refused} refused with a reason"
+    );
+    // 26 aggregate reports (the 2 others refused: see reports_aggregate); 4 of the 5
+    // dmarc-failure files (Exim's has no ARF part) and the 6 auth-failure ARF samples; all 9
+    // TLS files (rfc8460.json is mail-auth's rpt01 again: read, counted once).
+    let count = |t: &str| by_type.get(t).copied().unwrap_or(0);
+    assert_eq!(
+        (count("aggregate"), count("failure"), count("tls")),
+        (26, 10, 9)
+    );
+}
+
+/// A TLS report's failed sessions, per policy and result type, in the finding and the human
+/// text; a report of a day without failures says nothing.
+#[test]
+fn tls_failures_name_the_policy_the_result_types_and_the_mx_hosts() {
+    let report = json(&[
+        "reports",
+        "fixtures/conformance/feedback/tlsrpt/rfc8460.json",
+    ]);
+    let r = &results(&report, "report")[0];
+    assert_eq!(r["facts"]["report_type"], "tls");
+    assert_eq!(r["facts"]["message_count"], 5629);
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "reports/tls-failures")
+        .expect("tls-failures");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.contains("303 failed sessions of 5,629 for company-y.example"),
+        "{message}"
+    );
+    assert!(
+        message.contains("certificate-expired 100 (mx1.mail.company-y.example)"),
+        "{message}"
+    );
+    assert_eq!(f["evidence"]["measured"], 303);
+    let quiet = json(&[
+        "reports",
+        "fixtures/conformance/feedback/tlsrpt/google.com_smtp_tls_report.eml",
+    ]);
+    let r = &results(&quiet, "report")[0];
+    assert_eq!(r["facts"]["report_type"], "tls");
+    assert!(!rules_of(r).contains(&"reports/tls-failures"), "{r}");
+    let (_, text, _) = mailaudit(
+        &[
+            "reports",
+            "fixtures/conformance/feedback/tlsrpt/rfc8460.json",
+        ],
+        root(),
+    );
+    assert!(
+        text.contains("company-y.example (sts): 5,326 successful, 303 failed sessions"),
+        "{text}"
+    );
+    // Sent twice, counted once.
+    let twice = json(&[
+        "reports",
+        "fixtures/conformance/feedback/tlsrpt/rfc8460.json",
+        "fixtures/conformance/feedback/tlsrpt/rfc8460.json",
+    ]);
+    let fired: usize = results(&twice, "report")
+        .iter()
+        .filter(|r| rules_of(r).contains(&"reports/tls-failures"))
+        .count();
+    assert_eq!(fired, 1);
+}

@@ -183,6 +183,8 @@ pub fn runs() -> Vec<Run> {
                 "reports",
                 "fixtures/reports",
                 "fixtures/conformance/feedback/dmarc-aggregate",
+                "fixtures/conformance/feedback/dmarc-failure",
+                "fixtures/conformance/feedback/tlsrpt",
             ],
         ),
         Run::new(

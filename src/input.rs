@@ -29,11 +29,15 @@ pub enum InputKind {
     Draft,
     /// A file `mailaudit reports` reads: a report (bare, gzip, zip), a message, an mbox.
     Report,
+    /// A file `mailaudit feedback` reads: a bounce or complaint message, an mbox of them.
+    Feedback,
+    /// An existing suppression list that `mailaudit feedback --suppress-out` merges into.
+    SuppressionList,
 }
 
 impl InputKind {
     /// Every kind, in the order of the table in `docs/limits.md`.
-    pub const ALL: [InputKind; 7] = [
+    pub const ALL: [InputKind; 9] = [
         InputKind::ZoneFile,
         InputKind::DomainsFile,
         InputKind::RulesFile,
@@ -41,6 +45,8 @@ impl InputKind {
         InputKind::StatsFile,
         InputKind::Draft,
         InputKind::Report,
+        InputKind::Feedback,
+        InputKind::SuppressionList,
     ];
 
     /// How a message names one file of this kind.
@@ -53,6 +59,8 @@ impl InputKind {
             InputKind::StatsFile => "stats file",
             InputKind::Draft => "draft",
             InputKind::Report => "report file",
+            InputKind::Feedback => "feedback file",
+            InputKind::SuppressionList => "suppression list",
         }
     }
 
@@ -65,6 +73,8 @@ impl InputKind {
             InputKind::StatsFile => "stats files",
             InputKind::Draft => "drafts",
             InputKind::Report => "report files",
+            InputKind::Feedback => "feedback files",
+            InputKind::SuppressionList => "suppression lists",
         }
     }
 
@@ -81,6 +91,11 @@ impl InputKind {
             // A large mbox of a month's reports; each report inside expands to at most
             // reports::MAX_EXPANDED.
             InputKind::Report => GIB,
+            // An mbox of a month's bounces; each message in it is at most
+            // feedback::read::MAX_MESSAGE.
+            InputKind::Feedback => GIB,
+            // Merged in memory: a few million addresses.
+            InputKind::SuppressionList => 256 * MIB,
         }
     }
 
@@ -90,6 +105,7 @@ impl InputKind {
             InputKind::ZoneFile => Some("--max-zone-size"),
             InputKind::Draft => Some("--max-size"),
             InputKind::Report => Some("--max-report-size"),
+            InputKind::Feedback => Some("--max-feedback-size"),
             _ => None,
         }
     }

@@ -13,6 +13,7 @@ pub mod dkim;
 pub mod dmarc;
 pub mod dns;
 pub mod domain;
+pub mod feedback;
 pub mod finding;
 pub mod input;
 pub mod message;

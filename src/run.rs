@@ -8,6 +8,7 @@
 use crate::campaign::check::{CampaignFacts, CampaignResult, CheckResult};
 use crate::config::Ignore;
 use crate::domain::{DomainAudit, DomainFacts};
+use crate::feedback::{FeedbackFacts, FeedbackResult};
 use crate::finding::{Finding, Severity};
 use crate::message::MessageResult;
 use crate::message::audit::DraftFacts;
@@ -40,6 +41,8 @@ pub enum Mode {
     /// Receivers' reports read; `dns` is where their sources were attributed from (an
     /// `Offline` or `Live` mode), `None` when they were not.
     Reports { dns: Option<Box<Mode>> },
+    /// No DNS: bounce and complaint messages read (`mailaudit feedback`).
+    Feedback,
 }
 
 /// What an audited target is: the `kind` of its result in every output format.
@@ -65,10 +68,12 @@ pub enum Kind {
     Report,
     /// A header_from domain judged from the reports that speak of it.
     ReportDomain,
+    /// One bounce, complaint or other message read by `mailaudit feedback`.
+    Feedback,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Domain,
         Kind::Spf,
         Kind::Draft,
@@ -79,6 +84,7 @@ impl Kind {
         Kind::Config,
         Kind::Report,
         Kind::ReportDomain,
+        Kind::Feedback,
     ];
 
     /// The name outputs write: "domain", "spf", "draft", ...
@@ -94,6 +100,7 @@ impl Kind {
             Kind::Config => "config",
             Kind::Report => "report",
             Kind::ReportDomain => "report-domain",
+            Kind::Feedback => "feedback",
         }
     }
 }
@@ -123,6 +130,7 @@ pub enum Facts {
     Sender(Box<SenderFacts>),
     Report(Box<ReportFileFacts>),
     ReportDomain(Box<ReportDomainFacts>),
+    Feedback(Box<FeedbackFacts>),
     /// Facts that no check family of mailaudit produced (a caller's own check, a report
     /// built by hand).
     Given(Box<GivenFacts>),
@@ -162,6 +170,7 @@ impl Serialize for Facts {
             Facts::Sender(facts) => facts.serialize(serializer),
             Facts::Report(facts) => facts.serialize(serializer),
             Facts::ReportDomain(facts) => facts.serialize(serializer),
+            Facts::Feedback(facts) => facts.serialize(serializer),
             Facts::Given(facts) => facts.json.serialize(serializer),
         }
     }
@@ -557,6 +566,18 @@ impl From<ReportsResult> for TargetResult {
                 result
             }
         }
+    }
+}
+
+impl From<FeedbackResult> for TargetResult {
+    /// Target = the file (and message of an mbox), kind `feedback`, result = what the
+    /// message is (bounce, delayed, complaint, auto-reply, not-feedback).
+    fn from(done: FeedbackResult) -> TargetResult {
+        let mut result = TargetResult::new(done.target, Kind::Feedback);
+        result.result = Some(done.facts.kind.as_str().to_string());
+        result.facts = Facts::Feedback(Box::new(done.facts));
+        result.findings = done.findings;
+        result
     }
 }
 

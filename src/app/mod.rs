@@ -11,6 +11,7 @@
 mod check;
 pub mod context;
 mod domain;
+mod feedback;
 mod message;
 pub mod registry;
 mod reports;
@@ -24,6 +25,7 @@ mod spf;
 pub use check::CheckOptions;
 pub use context::{AuditContext, DnsOptions};
 pub use domain::DomainOptions;
+pub use feedback::FeedbackOptions;
 pub use message::MessageOptions;
 pub use reports::ReportsOptions;
 pub use sender::SenderOptions;
@@ -64,6 +66,7 @@ pub enum Command {
     Check(CheckOptions),
     Sender(SenderOptions),
     Reports(ReportsOptions),
+    Feedback(FeedbackOptions),
 }
 
 impl CommonOptions {
@@ -87,6 +90,7 @@ impl Command {
             Command::Check(options) => Command::Check(options.normalized()),
             Command::Sender(options) => Command::Sender(options.normalized()),
             Command::Reports(options) => Command::Reports(options.normalized()),
+            Command::Feedback(options) => Command::Feedback(options.normalized()),
         }
     }
 
@@ -100,6 +104,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Sender(_) => "sender",
             Command::Reports(_) => "reports",
+            Command::Feedback(_) => "feedback",
         }
     }
 }
@@ -110,11 +115,14 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
     // Every input path in its one form (`crate::path`) before anything else sees it.
     let (common, command) = (&common.normalized(), &command.normalized());
     if common.format == Format::Csv
-        && !matches!(command, Command::Reports(_) | Command::Rules { .. })
+        && !matches!(
+            command,
+            Command::Reports(_) | Command::Feedback(_) | Command::Rules { .. }
+        )
     {
         anyhow::bail!(
-            "--format csv writes the rows of DMARC aggregate reports: only `mailaudit reports` \
-             takes it (use json or jsonl)"
+            "--format csv writes the rows of DMARC aggregate reports and of feedback messages: \
+             only `mailaudit reports` and `mailaudit feedback` take it (use json or jsonl)"
         );
     }
     let settings = Settings::load(common, command)?;
@@ -142,6 +150,16 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
             audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
                 reports::run(options, ctx, sink)
             })
+        }
+        Command::Feedback(options) => {
+            let existing = feedback::check(options)?;
+            audit(
+                common,
+                &settings,
+                command,
+                Some(Mode::Feedback),
+                |ctx, sink| feedback::run(options, ctx.rules, existing, sink),
+            )
         }
         Command::Sender(options) => {
             let mode = Mode::Stats {

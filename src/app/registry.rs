@@ -4,7 +4,9 @@
 //! ignore that matched nothing only for the rules its command ran (`config/unused-ignore`).
 
 use crate::rules::{RuleId, Threshold};
-use crate::{campaign, config, dkim, dmarc, dns, domain, message, mx, reports, sender, spf};
+use crate::{
+    campaign, config, dkim, dmarc, dns, domain, feedback, message, mx, reports, sender, spf,
+};
 
 /// One family of checks: its rule ids and threshold handles, declared in its `rules.rs`.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +38,11 @@ pub const FAMILIES: &[Family] = &[
     family("message", message::rules::RULES, message::rules::THRESHOLDS),
     family("sender", sender::rules::RULES, sender::rules::THRESHOLDS),
     family("reports", reports::rules::RULES, reports::rules::THRESHOLDS),
+    family(
+        "feedback",
+        feedback::rules::RULES,
+        feedback::rules::THRESHOLDS,
+    ),
     family(
         "campaign",
         campaign::rules::RULES,
@@ -82,6 +89,8 @@ pub enum CommandRules {
     Sender,
     /// `mailaudit reports`: the checks of receivers' reports.
     Reports,
+    /// `mailaudit feedback`: the bounce and complaint reader's rules.
+    Feedback,
 }
 
 impl CommandRules {
@@ -102,6 +111,7 @@ impl CommandRules {
         ];
         const SENDER: &[&[RuleId]] = &[sender::rules::RULES];
         const REPORTS: &[&[RuleId]] = &[reports::rules::RULES];
+        const FEEDBACK: &[&[RuleId]] = &[feedback::rules::RULES];
         match self {
             CommandRules::Domain => DOMAIN,
             CommandRules::Spf => &[domain::rules::RULES],
@@ -109,6 +119,7 @@ impl CommandRules {
             CommandRules::Check => &[campaign::rules::RULES],
             CommandRules::Sender => SENDER,
             CommandRules::Reports => REPORTS,
+            CommandRules::Feedback => FEEDBACK,
         }
     }
 
@@ -143,13 +154,14 @@ pub fn rules_run_by(command: CommandRules) -> Vec<RuleId> {
 mod tests {
     use super::*;
 
-    const COMMANDS: [CommandRules; 6] = [
+    const COMMANDS: [CommandRules; 7] = [
         CommandRules::Domain,
         CommandRules::Spf,
         CommandRules::Message,
         CommandRules::Check,
         CommandRules::Sender,
         CommandRules::Reports,
+        CommandRules::Feedback,
     ];
 
     #[test]

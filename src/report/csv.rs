@@ -2,6 +2,9 @@
 //! CSV column names where it has one (`published_policy.*` flattened, the DKIM and SPF
 //! results as comma-joined lists as parsedmarc writes them). Results without rows (domains,
 //! findings) are not rows: the other formats carry them. Streams as results come.
+//!
+//! For `mailaudit feedback` the rows are the recipients of the messages read, in the
+//! columns of [`crate::feedback::facts::ROW_COLUMNS`].
 
 use crate::reports::facts::{ROW_COLUMNS, RecordRow};
 use crate::run::{Facts, TargetResult};
@@ -106,17 +109,43 @@ fn quote(field: &str) -> String {
     }
 }
 
+/// Which rows a run writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// DMARC aggregate records (`mailaudit reports`).
+    Records,
+    /// Recipients of feedback messages (`mailaudit feedback`).
+    Recipients,
+}
+
+impl Rows {
+    /// The rows of the command's results.
+    pub fn of_command(command: &str) -> Rows {
+        if command == "feedback" {
+            Rows::Recipients
+        } else {
+            Rows::Records
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct CsvWriter<W: Write> {
     out: W,
     header_written: bool,
+    rows: Rows,
 }
 
 impl<W: Write> CsvWriter<W> {
     pub fn new(out: W) -> CsvWriter<W> {
+        CsvWriter::with_rows(out, Rows::Records)
+    }
+
+    pub fn with_rows(out: W, rows: Rows) -> CsvWriter<W> {
         CsvWriter {
             out,
             header_written: false,
+            rows,
         }
     }
 
@@ -129,7 +158,16 @@ impl<W: Write> CsvWriter<W> {
     fn write_header(&mut self) -> io::Result<()> {
         if !self.header_written {
             self.header_written = true;
-            self.line(&header())?;
+            match self.rows {
+                Rows::Records => self.line(&header())?,
+                Rows::Recipients => {
+                    let names: Vec<String> = crate::feedback::facts::ROW_COLUMNS
+                        .iter()
+                        .map(|c| (*c).to_string())
+                        .collect();
+                    self.line(&names)?;
+                }
+            }
         }
         Ok(())
     }
@@ -140,6 +178,12 @@ impl<W: Write> CsvWriter<W> {
         if let Facts::Report(facts) = &result.facts {
             for row in &facts.records {
                 self.line(&fields(row))?;
+            }
+            self.out.flush()?;
+        }
+        if let Facts::Feedback(facts) = &result.facts {
+            for row in &facts.recipients {
+                self.line(&row.fields())?;
             }
             self.out.flush()?;
         }

@@ -7,6 +7,7 @@
 use crate::campaign::{CampaignFacts, KeyStatus};
 use crate::dmarc::{Alignment, Policy, ReceiverStatus, Receivers};
 use crate::domain::DomainFacts;
+use crate::feedback::{FeedbackFacts, FeedbackFormat};
 use crate::finding::{Location, Severity};
 use crate::message::DraftFacts;
 use crate::message::sequence::SequenceFacts;
@@ -203,6 +204,7 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
         Facts::Sequence(facts) => write_sequence_facts(facts, out),
         Facts::Report(facts) => write_report_facts(facts, out),
         Facts::ReportDomain(facts) => write_report_domain_facts(facts, out),
+        Facts::Feedback(facts) => write_feedback_facts(facts, out),
         Facts::Given(facts) => {
             for line in &facts.lines {
                 writeln!(out, "  {}", escape_untrusted(line))?;
@@ -711,6 +713,70 @@ fn write_report_facts(facts: &ReportFileFacts, out: &mut dyn Write) -> io::Resul
     Ok(())
 }
 
+/// Recipients a feedback message shows; the rest are counted.
+const MAX_FEEDBACK_ROWS: usize = 20;
+
+/// A feedback message: how it was read, then one line per recipient: the address, the
+/// class and reason, the status code and the start of the diagnostic.
+fn write_feedback_facts(facts: &FeedbackFacts, out: &mut dyn Write) -> io::Result<()> {
+    let format = match facts.format {
+        FeedbackFormat::Rfc3464 => "a delivery status notification (RFC 3464)",
+        FeedbackFormat::Arf => "an ARF feedback report (RFC 5965)",
+        FeedbackFormat::SesJson => "an Amazon SES notification",
+        FeedbackFormat::Text => "the text of a bounce (no DSN part)",
+        FeedbackFormat::AutoReply => "an automatic reply (RFC 3834)",
+        FeedbackFormat::None => "",
+    };
+    if !format.is_empty() {
+        writeln!(out, "  read as {format}")?;
+    }
+    if let Some(domain) = facts
+        .recipients
+        .iter()
+        .find_map(|r| r.sending_domain.as_deref())
+    {
+        writeln!(out, "  sent as {}", escape_untrusted(domain))?;
+    }
+    for row in facts.recipients.iter().take(MAX_FEEDBACK_ROWS) {
+        let mut line = format!(
+            "  {}: {}",
+            row.recipient.as_deref().map_or_else(
+                || "(no recipient named)".to_string(),
+                |r| escape_untrusted(r).into_owned()
+            ),
+            row.kind.as_str()
+        );
+        if let Some(bounce) = row.bounce {
+            line.push_str(&format!(" {}", bounce.as_str()));
+        }
+        if let Some(reason) = row.reason {
+            line.push_str(&format!(", {}", reason.as_str()));
+        }
+        if let Some(status) = &row.status {
+            line.push_str(&format!(" ({})", escape_untrusted(status)));
+        }
+        if let Some(diagnostic) = &row.diagnostic {
+            line.push_str(&format!(
+                ": {}",
+                escape_untrusted(crate::text::truncate(diagnostic, 120))
+            ));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if facts.recipients.len() > MAX_FEEDBACK_ROWS {
+        writeln!(
+            out,
+            "  and {} more",
+            plural(
+                facts.recipients.len() - MAX_FEEDBACK_ROWS,
+                "recipient",
+                "recipients"
+            )
+        )?;
+    }
+    Ok(())
+}
+
 /// A DMARC failure report: who reported which message, from where, and what failed.
 fn write_failure_facts(facts: &ReportFileFacts, out: &mut dyn Write) -> io::Result<()> {
     let Some(report) = &facts.report else {
@@ -1053,6 +1119,7 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
         Mode::Stats { files } => format!("no DNS; statistics from {}", list(files)),
         Mode::Reports { dns: None } => "no DNS: sources not attributed".to_string(),
         Mode::Reports { dns: Some(dns) } => format!("sources attributed with {}", mode_line(dns)),
+        Mode::Feedback => "no DNS: bounce and complaint messages read".to_string(),
     }
 }
 

@@ -62,7 +62,7 @@ pub fn render_with(
         Format::Sarif => sarif::write(report, ctx, out),
         Format::Github => github::write(report, ctx, out),
         Format::Csv => {
-            let mut writer = csv::CsvWriter::new(out);
+            let mut writer = csv::CsvWriter::with_rows(out, csv::Rows::of_command(&report.command));
             for result in report.sorted_results() {
                 writer.write_result(result)?;
             }

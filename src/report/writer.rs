@@ -26,7 +26,10 @@ impl ReportWriter {
             Format::Jsonl => {
                 ReportWriter::Stream(JsonlWriter::with_fail_on(output, report.fail_on))
             }
-            Format::Csv => ReportWriter::Rows(CsvWriter::new(output)),
+            Format::Csv => ReportWriter::Rows(CsvWriter::with_rows(
+                output,
+                super::csv::Rows::of_command(&report.command),
+            )),
             _ => ReportWriter::Whole {
                 format,
                 output,

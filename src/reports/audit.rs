@@ -688,7 +688,7 @@ fn located(finding: Finding, acc: Option<&SourceAcc>) -> Finding {
 }
 
 /// The messages of an mbox (`From ` lines at the start of a line), or the bytes as one.
-fn split_mbox(bytes: &[u8]) -> Vec<&[u8]> {
+pub fn split_mbox(bytes: &[u8]) -> Vec<&[u8]> {
     if !bytes.starts_with(b"From ") {
         return vec![bytes];
     }

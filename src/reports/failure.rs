@@ -92,6 +92,10 @@ pub struct FailureReport {
     pub original_mail_from_domain: Option<String>,
     /// How many `Original-Rcpt-To` fields there were: the addresses are not kept.
     pub original_rcpt_to_count: usize,
+    /// The `Original-Rcpt-To` addresses, only when the caller asked for them
+    /// ([`parse_arf`] for a complaint's suppression row); never written with the report.
+    #[serde(skip)]
+    pub original_rcpt_to: Vec<String>,
     pub authentication_results: Vec<String>,
     /// `Delivery-Result` (RFC 6591 §3.1: delivered, spam, policy, reject, other), lower-cased.
     pub delivery_result: Option<String>,
@@ -140,6 +144,13 @@ const DELIVERY_RESULTS: &[&str] = &["delivered", "spam", "policy", "reject", "ot
 
 /// Read one ARF message (a DMARC failure report, or any other feedback report).
 pub fn parse_failure(message: &[u8]) -> Result<FailureReport, ReportError> {
+    parse_arf(message, false)
+}
+
+/// [`parse_failure`], keeping the `Original-Rcpt-To` addresses when `keep_recipients`: a
+/// complaint names the recipient to suppress (`mailaudit feedback`); a DMARC failure report
+/// keeps none (privacy, SPEC).
+pub fn parse_arf(message: &[u8], keep_recipients: bool) -> Result<FailureReport, ReportError> {
     if message.len() > MAX_MESSAGE {
         return Err(ReportError {
             line: 1,
@@ -186,6 +197,18 @@ pub fn parse_failure(message: &[u8]) -> Result<FailureReport, ReportError> {
     }
     let fields = feedback_fields(feedback.contents(), body_line, encoded, &mut problems);
     let mut report = read_fields(&fields, body_line, &mut problems)?;
+    if keep_recipients {
+        report.original_rcpt_to = fields
+            .iter()
+            .filter(|f| f.name == "original-rcpt-to")
+            .map(|f| {
+                f.value
+                    .trim_matches(|c: char| c == '<' || c == '>' || c.is_whitespace())
+            })
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
     report.original = original(&parsed, &mut problems);
     report.problems = problems;
     Ok(report)
@@ -436,6 +459,7 @@ fn read_fields(
             .collect(),
         original_mail_from_domain,
         original_rcpt_to_count: all("original-rcpt-to").count(),
+        original_rcpt_to: Vec::new(),
         authentication_results: all("authentication-results")
             .map(|f| f.value.clone())
             .filter(|v| !v.is_empty())

@@ -18,7 +18,7 @@ pub use aggregate::{
 pub use attribution::Attributor;
 pub use audit::{DomainResult, ReportResult, ReportsOptions, ReportsResult, audit_reports};
 pub use container::{ContainerError, MAX_EXPANDED, Payload, payloads, payloads_within};
-pub use failure::{FailureReport, FeedbackType, OriginalMessage, parse_failure};
+pub use failure::{FailureReport, FeedbackType, OriginalMessage, parse_arf, parse_failure};
 pub use tlsrpt::{
     DateRange, FailureDetail, ParsedTls, PolicyDetails, ResultType, Summary, TlsPolicy, TlsReport,
     parse_tls,

@@ -36,6 +36,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/reports.toml",
         include_str!("../../rules/reports.toml"),
     ),
+    (
+        "rules/feedback.toml",
+        include_str!("../../rules/feedback.toml"),
+    ),
     ("rules/body.toml", include_str!("../../rules/body.toml")),
     (
         "rules/campaign.toml",

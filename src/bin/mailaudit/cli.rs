@@ -161,6 +161,10 @@ pub enum Command {
     /// Maildir, mbox; bare, gzip, zip or e-mailed): who sends as each domain, whether it
     /// passes, which SPF term authorises it, and whether enforcement is safe
     Reports(ReportsArgs),
+    /// Read bounces and complaints (files, directories, Maildir, mbox): per recipient the
+    /// kind, hard or soft, reason and status code; write the stats `sender` reads and a
+    /// suppression list
+    Feedback(FeedbackArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(CompletionsArgs),
 }
@@ -263,6 +267,32 @@ pub struct ReportsArgs {
 
     #[command(flatten)]
     pub concurrency: ConcurrencyArgs,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FeedbackArgs {
+    /// Bounce and complaint messages, directories of them (searched recursively; Maildir
+    /// too) and mbox files
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Write per (date, domain) hard bounce, soft bounce and complaint counts here, in the
+    /// columns `mailaudit sender` reads (sent and delivered 0)
+    #[arg(long, value_name = "FILE")]
+    pub stats_out: Option<PathBuf>,
+
+    /// Merge hard bounces and complaints into this suppression list (CSV: address, reason,
+    /// first_date, last_date, source); an existing one is read first and nothing is lost
+    #[arg(long, value_name = "FILE")]
+    pub suppress_out: Option<PathBuf>,
+
+    /// Refuse a file larger than this (a finding on it; default 1 GiB): bytes, or a number
+    /// with KB, MB, GB or KiB, MiB, GiB
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_feedback_size: Option<u64>,
 
     #[command(flatten)]
     pub audit: AuditArgs,
@@ -490,6 +520,7 @@ impl Cli {
             Command::Check(args) => Some(&args.audit),
             Command::Sender(args) => Some(&args.audit),
             Command::Reports(args) => Some(&args.audit),
+            Command::Feedback(args) => Some(&args.audit),
             Command::Rules(_) | Command::Completions(_) => None,
         }
     }
@@ -521,7 +552,10 @@ impl Cli {
             Command::Message(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Check(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Reports(args) => (Some(&args.dns), Some(&args.concurrency)),
-            Command::Sender(_) | Command::Rules(_) | Command::Completions(_) => (None, None),
+            Command::Sender(_)
+            | Command::Feedback(_)
+            | Command::Rules(_)
+            | Command::Completions(_) => (None, None),
         };
         DnsOptions {
             zone: dns.map(|d| d.zone.clone()).unwrap_or_default(),
@@ -595,6 +629,14 @@ impl Cli {
                     .max_report_size
                     .unwrap_or(mailaudit::input::InputKind::Report.default_limit()),
                 as_of: args.as_of,
+            })),
+            Command::Feedback(args) => Some(app::Command::Feedback(app::FeedbackOptions {
+                paths: args.paths.clone(),
+                max_size: args
+                    .max_feedback_size
+                    .unwrap_or(mailaudit::input::InputKind::Feedback.default_limit()),
+                stats_out: args.stats_out.clone(),
+                suppress_out: args.suppress_out.clone(),
             })),
         };
         (options, command)

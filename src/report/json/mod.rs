@@ -74,6 +74,16 @@ impl<W: Write> JsonlWriter<W> {
                 self.out.write_all(b"\n")?;
             }
         }
+        if let crate::run::Facts::Feedback(feedback) = &result.facts {
+            for row in &feedback.recipients {
+                serialize(
+                    &v1::RecipientLineV1::new(row),
+                    &mut self.out,
+                    TerminalSafe(CompactFormatter),
+                )?;
+                self.out.write_all(b"\n")?;
+            }
+        }
         self.write_line(&v1::JsonlResultV1::from_result(result))
     }
 

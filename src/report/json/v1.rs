@@ -96,6 +96,11 @@ pub enum ModeV1<'a> {
     Reports {
         attribution: bool,
     },
+    /// Bounces and complaints read (`mailaudit feedback`): `{"dns": "none", "feedback": true}`.
+    #[serde(rename = "none")]
+    Feedback {
+        feedback: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -182,6 +187,9 @@ impl Serialize for FactsV1<'_> {
             Facts::Report(report) if self.rows_apart => {
                 serde_json::to_value(report.without_rows()).map_err(serde::ser::Error::custom)?
             }
+            Facts::Feedback(feedback) if self.rows_apart => {
+                serde_json::to_value(feedback.without_rows()).map_err(serde::ser::Error::custom)?
+            }
             facts => serde_json::to_value(facts).map_err(serde::ser::Error::custom)?,
         };
         if let Some(map) = value.as_object_mut() {
@@ -206,6 +214,27 @@ impl<'a> RecordLineV1<'a> {
             schema_version: SCHEMA_VERSION,
             kind: "record",
             row,
+        }
+    }
+}
+
+/// One recipient of a feedback message in `jsonl`:
+/// `{"schema_version": 1, "row": "recipient", ...the row}`. The row has a `kind` of its own
+/// (bounce, complaint, ...), so the line says what it is with `row`.
+#[derive(Debug, Serialize)]
+pub struct RecipientLineV1<'a> {
+    pub schema_version: u32,
+    pub row: &'static str,
+    #[serde(flatten)]
+    pub fields: &'a crate::feedback::RecipientRow,
+}
+
+impl<'a> RecipientLineV1<'a> {
+    pub fn new(fields: &'a crate::feedback::RecipientRow) -> RecipientLineV1<'a> {
+        RecipientLineV1 {
+            schema_version: SCHEMA_VERSION,
+            row: "recipient",
+            fields,
         }
     }
 }
@@ -345,6 +374,7 @@ impl<'a> ModeV1<'a> {
             Mode::Stats { files } => ModeV1::Stats { stats_files: files },
             Mode::Reports { dns: Some(dns) } => ModeV1::from_mode(dns),
             Mode::Reports { dns: None } => ModeV1::Reports { attribution: false },
+            Mode::Feedback => ModeV1::Feedback { feedback: true },
         }
     }
 }

@@ -208,7 +208,7 @@ pub fn reason(status: Option<&StatusCode>, text: &str) -> Reason {
         Some(1) => Reason::UserUnknown,
         Some(2) => Reason::MailboxFull,
         Some(3) => Reason::Policy,
-        Some(4) => Reason::HostUnknown,
+        Some(4) => Reason::Other,
         Some(7) => Reason::Policy,
         _ => Reason::Other,
     }

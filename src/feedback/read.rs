@@ -97,8 +97,30 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
     if let Some(reading) = ses(&parsed, date) {
         return Ok(reading);
     }
+    if let Some(reading) = jmrp(&parsed, date) {
+        return Ok(reading);
+    }
     if looks_like_bounce(&parsed) {
         return Ok(text_bounce(&parsed, date));
+    }
+    if parsed
+        .header_raw("X-Apple-Unsubscribe")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return Ok(Reading {
+            kind: FeedbackKind::NotFeedback,
+            format: FeedbackFormat::None,
+            why: Some(
+                "an unsubscribe request sent by the recipient's mail client \
+                 (X-Apple-Unsubscribe: true): not a bounce or a complaint; take the address off \
+                 the list"
+                    .into(),
+            ),
+            date,
+            original: original_of(&parsed),
+            recipients: Vec::new(),
+            feedback_type: None,
+        });
     }
     if let Some(reading) = auto_reply(&parsed, date) {
         return Ok(reading);
@@ -789,6 +811,34 @@ fn value_of(v: &str) -> Option<String> {
     value(v)
 }
 
+/// A Microsoft JMRP complaint (Outlook.com's junk mail reporting program): no ARF part, the
+/// reported message attached with the complaining recipient in `X-HmXmrOriginalRecipient`.
+fn jmrp(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
+    let inner = message.parts.iter().find_map(|p| match &p.body {
+        PartType::Message(inner) => Some(inner),
+        _ => None,
+    })?;
+    let rcpt = inner.header_raw("X-HmXmrOriginalRecipient")?;
+    Some(Reading {
+        kind: FeedbackKind::Complaint,
+        format: FeedbackFormat::Arf,
+        why: None,
+        date,
+        original: original_fields(inner),
+        recipients: vec![Recipient {
+            address: address(rcpt),
+            kind: FeedbackKind::Complaint,
+            bounce: None,
+            reason: None,
+            status: None,
+            diagnostic: None,
+            remote_mta: None,
+        }],
+        // JMRP reports are the recipient's "junk" button: RFC 5965's abuse.
+        feedback_type: Some("abuse".to_string()),
+    })
+}
+
 /// From a mail system, or with a bounce's subject, or naming failed recipients.
 fn looks_like_bounce(message: &Message<'_>) -> bool {
     if message.header_raw("X-Failed-Recipients").is_some() {
@@ -914,8 +964,9 @@ fn text_bounce(message: &Message<'_>, date: Option<i64>) -> Reading {
             match mentions.get(n + 1).and_then(|next| next.as_deref()) {
                 Some(next) => {
                     let lower = w.to_ascii_lowercase();
-                    match lower[1.min(lower.len())..].find(&next.to_ascii_lowercase()) {
-                        Some(at) => &w[..at + 1],
+                    let skip = w.chars().next().map_or(0, char::len_utf8);
+                    match lower[skip..].find(&next.to_ascii_lowercase()) {
+                        Some(at) => &w[..at + skip],
                         None => w,
                     }
                 }
@@ -981,6 +1032,9 @@ fn text_recipients(text: &str, exclude: &[String]) -> Vec<String> {
             "reporting-mta",
             "x-",
             "id ",
+            "for <",
+            "by ",
+            "with ",
         ]
         .iter()
         .any(|h| lower.starts_with(h))

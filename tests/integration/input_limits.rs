@@ -133,6 +133,8 @@ fn args_for(kind: InputKind, file: &str) -> Vec<String> {
         InputKind::StatsFile => v(&["sender", file]),
         InputKind::Draft => v(&["message", file]),
         InputKind::Report => v(&["reports", file]),
+        InputKind::Feedback => v(&["feedback", file]),
+        InputKind::SuppressionList => v(&["feedback", "d.eml", "--suppress-out", file]),
     }
 }
 
@@ -202,6 +204,10 @@ fn a_file_over_its_limit_is_refused_without_reading_it() {
         (InputKind::RulesFile, "1 MiB limit for rules files"),
         (InputKind::CampaignFile, "1 MiB limit for campaign files"),
         (InputKind::StatsFile, "1 GiB limit for stats files"),
+        (
+            InputKind::SuppressionList,
+            "256 MiB limit for suppression lists",
+        ),
     ] {
         let name = format!("big-{}", kind.noun().replace(' ', "-"));
         sparse(dir.path(), &name, kind.default_limit() + 1);

@@ -35,6 +35,8 @@ mod dmarc_scenarios;
 mod dns_live;
 mod dns_zonefile;
 mod ecosystem;
+mod feedback_conformance;
+mod feedback_run;
 mod input_limits;
 mod message_body;
 mod message_body_fixtures;

@@ -64,7 +64,7 @@ fn read_file<E>(
         Err(error) => return emit(unreadable(rules, &file, "", &error.reason())),
     };
     let messages = split_mbox(&bytes);
-    if messages.is_empty() {
+    if messages.is_empty() || bytes.iter().all(u8::is_ascii_whitespace) {
         return emit(unreadable(rules, &file, "", "the file is empty"));
     }
     let many = messages.len() > 1;

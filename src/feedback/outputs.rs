@@ -78,11 +78,13 @@ fn is_domain(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Why an address is on the list.
+/// Why an address is on the list. Feedback writes hard bounces and complaints; an
+/// unsubscribe (from an ESP's export, or `mailaudit list`'s own) is kept as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SuppressReason {
     Complaint,
     HardBounce,
+    Unsubscribe,
 }
 
 impl SuppressReason {
@@ -90,6 +92,7 @@ impl SuppressReason {
         match self {
             SuppressReason::Complaint => "complaint",
             SuppressReason::HardBounce => "hard-bounce",
+            SuppressReason::Unsubscribe => "unsubscribe",
         }
     }
 
@@ -97,6 +100,7 @@ impl SuppressReason {
         match text {
             "complaint" => Some(SuppressReason::Complaint),
             "hard-bounce" => Some(SuppressReason::HardBounce),
+            "unsubscribe" => Some(SuppressReason::Unsubscribe),
             _ => None,
         }
     }
@@ -200,7 +204,7 @@ impl SuppressionList {
                 error(
                     number,
                     format!(
-                        "reason {:?} is not hard-bounce or complaint",
+                        "reason {:?} is not hard-bounce, complaint or unsubscribe",
                         crate::text::escape_untrusted(crate::text::truncate(reason, 100))
                     ),
                 )

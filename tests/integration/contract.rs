@@ -28,6 +28,7 @@
 //! - `campaign` (a campaign file): `mailaudit check`;
 //! - `reports` (files or directories; + `zones`, `timeout` to attribute sources, `as_of`):
 //!   `mailaudit reports`;
+//! - `feedback` (files or directories): `mailaudit feedback`;
 //! - `config` (a configuration file; + `command`, `targets` it audited): the ignores the
 //!   command's rules left unused.
 //!
@@ -41,6 +42,7 @@ use mailaudit::config::{Config, Suppressor, unused_ignore_findings};
 use mailaudit::date::Date;
 use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domain};
+use mailaudit::feedback::{FeedbackOptions, audit_feedback};
 use mailaudit::finding::Finding;
 use mailaudit::message::{DkimVerifier, DraftOptions, audit_paths};
 use mailaudit::reports::{Attributor, ReportsOptions, audit_reports};
@@ -117,6 +119,10 @@ struct Input {
     /// sources are attributed from them; `as_of` ends the failing-source window.
     #[serde(default)]
     reports: Vec<String>,
+
+    /// Bounce and complaint messages, and directories of them (`mailaudit feedback`).
+    #[serde(default)]
+    feedback: Vec<String>,
 
     config: Option<String>,
     command: Option<String>,
@@ -226,6 +232,18 @@ impl Input {
         }
         if !self.reports.is_empty() {
             return self.run_reports(&rules);
+        }
+        if !self.feedback.is_empty() {
+            let paths: Vec<PathBuf> = self.feedback.iter().map(PathBuf::from).collect();
+            let mut findings = Vec::new();
+            with_root(|| {
+                audit_feedback::<()>(&paths, &rules, &FeedbackOptions::default(), |done| {
+                    findings.extend(TargetResult::from(done).findings);
+                    Ok(())
+                })
+                .expect("the messages are read");
+            });
+            return findings;
         }
         if let Some(config) = &self.config {
             let config = Config::load(&root().join(config)).expect("config loads");
@@ -668,8 +686,8 @@ fn assert_contract(name: &str) {
 /// The families a test below checks; `every_family_has_a_contract_test` holds it to the
 /// registry.
 const TESTED: &[&str] = &[
-    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "campaign", "config",
-    "dns",
+    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "feedback", "campaign",
+    "config", "dns",
 ];
 
 #[test]
@@ -750,6 +768,11 @@ fn sender() {
 #[test]
 fn reports() {
     assert_contract("reports");
+}
+
+#[test]
+fn feedback() {
+    assert_contract("feedback");
 }
 
 #[test]

@@ -124,13 +124,11 @@ impl StatusCode {
             let starts = matches!(b, b'2' | b'4' | b'5')
                 && bytes[at + 1] == b'.'
                 && (at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.'));
-            if starts {
-                if let Some(code) = StatusCode::parse(&text[at..]) {
-                    let len = code.to_string().len();
-                    let next = bytes.get(at + len).copied();
-                    if !next.is_some_and(|n| n.is_ascii_alphanumeric()) {
-                        return Some(code);
-                    }
+            if let Some(code) = starts.then(|| StatusCode::parse(&text[at..])).flatten() {
+                let len = code.to_string().len();
+                let next = bytes.get(at + len).copied();
+                if !next.is_some_and(|n| n.is_ascii_alphanumeric()) {
+                    return Some(code);
                 }
             }
             at += 1;

@@ -203,10 +203,10 @@ fn original_of(message: &Message<'_>) -> Original {
         if let PartType::Message(inner) = &part.body {
             return original_fields(inner);
         }
-        if is_type(part, "text", "rfc822-headers") {
-            if let Some(inner) = MessageParser::default().parse_headers(part.contents()) {
-                return original_fields(&inner);
-            }
+        if is_type(part, "text", "rfc822-headers")
+            && let Some(inner) = MessageParser::default().parse_headers(part.contents())
+        {
+            return original_fields(&inner);
         }
     }
     let text = body_text(message);
@@ -325,11 +325,9 @@ fn dsn_groups(body: &str) -> Vec<Vec<(String, String)>> {
             continue;
         }
         if line.starts_with([' ', '\t']) {
-            if let Some((_, v)) = current.last_mut() {
-                if v.len() < 4096 {
-                    v.push(' ');
-                    v.push_str(line.trim());
-                }
+            if let Some((_, v)) = current.last_mut().filter(|(_, v)| v.len() < 4096) {
+                v.push(' ');
+                v.push_str(line.trim());
             }
             continue;
         }

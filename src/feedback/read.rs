@@ -12,8 +12,10 @@
 use super::classify::{StatusCode, hardness, reason, reply_code};
 use super::facts::{BounceClass, FeedbackFormat, FeedbackKind, Reason};
 use crate::reports::failure::{FeedbackType, parse_arf};
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// A message larger than this is refused before it is parsed: a bounce carries at most the
 /// original message, and the limit is that of a draft.
@@ -80,7 +82,7 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
         return Err(ReadError::TooLarge(raw.len()));
     }
     let bytes = lf(raw);
-    let parsed = MessageParser::default()
+    let parsed = parser()
         .parse(bytes.as_ref())
         .filter(|m| !m.headers().is_empty())
         .ok_or(ReadError::NotAMessage)?;
@@ -138,6 +140,17 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
         original: original_of(&parsed),
         recipients: Vec::new(),
         feedback_type: None,
+    })
+}
+
+/// The message parser: only the header fields read here are parsed (MIME, Date, Subject,
+/// addresses, Message-ID); the rest, Received above all, are kept raw.
+fn parser() -> &'static MessageParser {
+    static PARSER: OnceLock<MessageParser> = OnceLock::new();
+    PARSER.get_or_init(|| {
+        MessageParser::new()
+            .with_minimal_headers()
+            .header_id(HeaderName::MessageId)
     })
 }
 
@@ -204,7 +217,7 @@ fn original_of(message: &Message<'_>) -> Original {
             return original_fields(inner);
         }
         if is_type(part, "text", "rfc822-headers")
-            && let Some(inner) = MessageParser::default().parse_headers(part.contents())
+            && let Some(inner) = parser().parse_headers(part.contents())
         {
             return original_fields(&inner);
         }
@@ -213,7 +226,7 @@ fn original_of(message: &Message<'_>) -> Original {
     if let Some(at) = copy_marker(&text) {
         let rest = text[at..].split_once('\n').map_or("", |(_, r)| r);
         let rest = rest.trim_start_matches(['\n', ' ', '\t']);
-        if let Some(inner) = MessageParser::default().parse_headers(rest.as_bytes()) {
+        if let Some(inner) = parser().parse_headers(rest.as_bytes()) {
             return original_fields(&inner);
         }
     }
@@ -253,8 +266,18 @@ fn copy_marker(text: &str) -> Option<usize> {
         "original message header",
         "content-type: message/rfc822",
     ];
-    let lower = text.to_ascii_lowercase();
-    MARKERS.iter().filter_map(|m| lower.find(m)).min()
+    static MATCHER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    MATCHER
+        .get_or_init(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(MARKERS)
+                .ok()
+        })
+        .as_ref()?
+        .find(text)
+        .map(|m| m.start())
 }
 
 /// The bounce's own text: its text/plain parts (an HTML part only when there is none), at

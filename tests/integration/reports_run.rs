@@ -402,7 +402,7 @@ fn jsonl_rows_and_csv_rows_carry_parsedmarc_names() {
     );
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("only `mailaudit reports` takes it"),
+        stderr.contains("only `mailaudit reports` and `mailaudit feedback` take it"),
         "{stderr}"
     );
 }

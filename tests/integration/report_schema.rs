@@ -56,6 +56,7 @@ fn json_reports_validate_against_the_committed_schema() {
         "campaign",
         "report",
         "report-domain",
+        "feedback",
     ] {
         assert!(kinds.contains(kind), "no {kind} result in {kinds:?}");
     }
@@ -72,8 +73,10 @@ fn jsonl_lines_validate_against_the_result_definition() {
     let result = validator(&definition("jsonl_result"));
     let summary = validator(&definition("jsonl_summary"));
     let record = validator(&definition("jsonl_record"));
+    let recipient = validator(&definition("jsonl_recipient"));
     let any_line = validator(&definition("jsonl_line"));
     let mut records = 0;
+    let mut recipients = 0;
     for run in runs() {
         let out = run.format("jsonl", &[]);
         assert!(!out.stdout.is_empty(), "{}: no jsonl output", run.name);
@@ -92,6 +95,9 @@ fn jsonl_lines_validate_against_the_result_definition() {
             } else if value["kind"] == "record" {
                 records += 1;
                 &record
+            } else if value["row"] == "recipient" {
+                recipients += 1;
+                &recipient
             } else {
                 &result
             };
@@ -106,6 +112,10 @@ fn jsonl_lines_validate_against_the_result_definition() {
         }
     }
     assert!(records > 30, "the reports runs write their rows: {records}");
+    assert!(
+        recipients >= 10,
+        "the feedback run writes its recipients: {recipients}"
+    );
 }
 
 #[test]

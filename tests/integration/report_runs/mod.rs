@@ -188,6 +188,16 @@ pub fn runs() -> Vec<Run> {
             ],
         ),
         Run::new(
+            "feedback",
+            &[
+                "feedback",
+                "fixtures/feedback/rules",
+                "fixtures/feedback/broken",
+                "fixtures/feedback/not-bounces",
+                "fixtures/feedback/conformance/arf",
+            ],
+        ),
+        Run::new(
             "reports --zone",
             &[
                 "reports",

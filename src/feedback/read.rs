@@ -888,11 +888,7 @@ fn looks_like_bounce(message: &Message<'_>) -> bool {
         "mail system",
         "mailadmin",
         "mail administrator",
-        "bounce",
-        "nobody@",
-        "deliver",
         "mmdf",
-        "smtp",
     ];
     if SENDERS.iter().any(|s| from.contains(s)) {
         return true;
@@ -923,8 +919,6 @@ fn looks_like_bounce(message: &Message<'_>) -> bool {
         "mail failure",
         "permanent error",
         "unable to deliver",
-        "rejected",
-        "bounce",
         "warning: could not send",
         "delayed mail",
         "delivery delayed",
@@ -1212,6 +1206,19 @@ mod tests {
         assert_eq!(found, ["kijitora@example.jp"]);
         assert!(addresses_in("no at sign here").is_empty());
         assert!(addresses_in("@@@ a@ @b").is_empty());
+    }
+
+    #[test]
+    fn a_newsletter_that_mentions_delivery_is_not_a_bounce() {
+        let newsletter = b"From: Shop Delivery <delivery-news@shop.example>\n\
+            To: reader@example.net\n\
+            Subject: Your order was delivered - rate it\n\
+            Date: Tue, 02 Apr 2024 10:00:00 +0000\n\n\
+            Hello reader@example.net, your parcel was delivered. The old address\n\
+            old@shop.example does not exist any more.\n";
+        let reading = read_message(newsletter).unwrap();
+        assert_eq!(reading.kind, FeedbackKind::NotFeedback);
+        assert!(reading.recipients.is_empty());
     }
 
     #[test]

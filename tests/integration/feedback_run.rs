@@ -226,3 +226,38 @@ fn suppress_out_writes_hard_bounces_and_complaints_and_merges_an_existing_list()
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&list).unwrap(), before);
 }
+
+#[test]
+fn hostile_bytes_in_a_bounce_stay_escaped_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil.eml");
+    std::fs::write(
+        &path,
+        "From: MAILER-DAEMON@mx.example.com\nTo: a@example.com\n\
+         Subject: Undelivered Mail Returned to Sender\nDate: Tue, 02 Apr 2024 10:00:00 +0000\n\
+         MIME-Version: 1.0\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+         --b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n\
+         Final-Recipient: rfc822; evil\u{202e}user@example.net\nAction: failed\nStatus: 5.7.1\n\
+         Remote-MTA: dns; mx\u{1b}[31m.example.net\n\
+         Diagnostic-Code: smtp; 550 5.7.1 blocked \u{1b}]0;title\u{7} using spamhaus\n\n--b--\n",
+    )
+    .unwrap();
+    for format in ["human", "csv"] {
+        let (_, stdout, _) = mailaudit(&[
+            "feedback",
+            path.to_str().unwrap(),
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+        ]);
+        assert!(stdout.contains("blocked"), "{stdout}");
+        assert!(
+            !stdout.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{format}: raw control or bidi bytes: {stdout:?}"
+        );
+        assert!(stdout.contains(r"mx\x1b[31m.example.net"), "{stdout}");
+        assert!(stdout.contains(r"evil\u{202e}user@example.net"), "{stdout}");
+    }
+}

@@ -90,20 +90,23 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
         .date()
         .filter(|d| d.is_valid())
         .map(mail_parser::DateTime::to_timestamp);
-    if let Some(reading) = dsn(&parsed, date) {
+    // The bounce's own text, read once: every reader below looks at it.
+    let text = body_text(&parsed);
+    let text = text.as_str();
+    if let Some(reading) = dsn(&parsed, date, text) {
         return Ok(reading);
     }
     if has_part(&parsed, "message", "feedback-report") {
-        return Ok(arf(&bytes, &parsed, date));
+        return Ok(arf(&bytes, &parsed, date, text));
     }
-    if let Some(reading) = ses(&parsed, date) {
+    if let Some(reading) = ses(date, text) {
         return Ok(reading);
     }
     if let Some(reading) = jmrp(&parsed, date) {
         return Ok(reading);
     }
     if looks_like_bounce(&parsed) {
-        return Ok(text_bounce(&parsed, date));
+        return Ok(text_bounce(&parsed, date, text));
     }
     if parsed
         .header_raw("X-Apple-Unsubscribe")
@@ -119,12 +122,12 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
                     .into(),
             ),
             date,
-            original: original_of(&parsed),
+            original: original_of(&parsed, text),
             recipients: Vec::new(),
             feedback_type: None,
         });
     }
-    if let Some(reading) = auto_reply(&parsed, date) {
+    if let Some(reading) = auto_reply(&parsed, date, text) {
         return Ok(reading);
     }
     Ok(Reading {
@@ -137,7 +140,7 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
                 .into(),
         ),
         date,
-        original: original_of(&parsed),
+        original: original_of(&parsed, text),
         recipients: Vec::new(),
         feedback_type: None,
     })
@@ -211,7 +214,7 @@ fn domain_of(address: &str) -> Option<String> {
 
 /// The bounced message's header fields: an attached `message/rfc822` (or `global`), a
 /// `text/rfc822-headers` part, or the copy some MTAs put below a line in the text.
-fn original_of(message: &Message<'_>) -> Original {
+fn original_of(message: &Message<'_>, text: &str) -> Original {
     for part in &message.parts {
         if let PartType::Message(inner) = &part.body {
             return original_fields(inner);
@@ -222,8 +225,7 @@ fn original_of(message: &Message<'_>) -> Original {
             return original_fields(&inner);
         }
     }
-    let text = body_text(message);
-    if let Some(at) = copy_marker(&text) {
+    if let Some(at) = copy_marker(text) {
         let rest = text[at..].split_once('\n').map_or("", |(_, r)| r);
         let rest = rest.trim_start_matches(['\n', ' ', '\t']);
         if let Some(inner) = parser().parse_headers(rest.as_bytes()) {
@@ -388,13 +390,12 @@ fn address(value: &str) -> Option<String> {
 }
 
 /// A message with a `message/delivery-status` part (or `global-delivery-status`, RFC 6533).
-fn dsn(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
+fn dsn(message: &Message<'_>, date: Option<i64>, text: &str) -> Option<Reading> {
     let part = message.parts.iter().find(|p| {
         is_type(p, "message", "delivery-status") || is_type(p, "message", "global-delivery-status")
     })?;
     let body = String::from_utf8_lossy(part.contents());
     let groups = dsn_groups(&body);
-    let text = body_text(message);
     let mut recipients = Vec::new();
     let mut arrival = None;
     for group in &groups {
@@ -425,7 +426,7 @@ fn dsn(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
     }
     if recipients.is_empty() {
         // A delivery-status part without recipient fields: read as a text bounce.
-        let mut reading = text_bounce(message, date);
+        let mut reading = text_bounce(message, date, text);
         reading.format = FeedbackFormat::Rfc3464;
         return Some(reading);
     }
@@ -440,7 +441,7 @@ fn dsn(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
         format: FeedbackFormat::Rfc3464,
         why,
         date: date.or(arrival),
-        original: original_of(message),
+        original: original_of(message, text),
         recipients,
         feedback_type: None,
     })
@@ -623,8 +624,8 @@ fn mention_lines(text: &str, address: &str) -> Option<String> {
 }
 
 /// An ARF report: a complaint unless its Feedback-Type says otherwise.
-fn arf(bytes: &[u8], message: &Message<'_>, date: Option<i64>) -> Reading {
-    let mut original = original_of(message);
+fn arf(bytes: &[u8], message: &Message<'_>, date: Option<i64>, text: &str) -> Reading {
+    let mut original = original_of(message, text);
     let report = match parse_arf(bytes, true) {
         Ok(report) => report,
         Err(error) => {
@@ -702,8 +703,7 @@ fn arf(bytes: &[u8], message: &Message<'_>, date: Option<i64>) -> Reading {
 }
 
 /// An Amazon SES notification (bounce, complaint or delivery), bare or in an SNS envelope.
-fn ses(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
-    let text = body_text(message);
+fn ses(date: Option<i64>, text: &str) -> Option<Reading> {
     let start = text.find('{')?;
     let first = |json: &str| {
         serde_json::Deserializer::from_str(json)
@@ -933,11 +933,10 @@ fn looks_like_bounce(message: &Message<'_>) -> bool {
 }
 
 /// A bounce without a DSN part: its recipients and replies read from its text.
-fn text_bounce(message: &Message<'_>, date: Option<i64>) -> Reading {
-    let text = body_text(message);
+fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading {
     let head = match copy_marker(&text) {
         Some(at) if at > 0 => &text[..at],
-        _ => text.as_str(),
+        _ => text,
     };
     let mut exclude: Vec<String> = Vec::new();
     for addr in [message.from(), message.to()].into_iter().flatten() {
@@ -947,7 +946,7 @@ fn text_bounce(message: &Message<'_>, date: Option<i64>) -> Reading {
                 .map(str::to_ascii_lowercase),
         );
     }
-    let original = original_of(message);
+    let original = original_of(message, text);
     let mut addresses: Vec<String> = message
         .header_raw("X-Failed-Recipients")
         .map(|v| {
@@ -1130,7 +1129,7 @@ fn addresses_in(line: &str) -> Vec<(usize, usize)> {
 
 /// An automatic reply (RFC 3834 `Auto-Submitted: auto-replied`, the vendors' `X-Autoreply`
 /// and `X-Autorespond`, `Precedence: auto_reply`, or an auto-reply subject).
-fn auto_reply(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
+fn auto_reply(message: &Message<'_>, date: Option<i64>, text: &str) -> Option<Reading> {
     let header = |name: &str| {
         message
             .header_raw(name)
@@ -1172,7 +1171,7 @@ fn auto_reply(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
         format: FeedbackFormat::AutoReply,
         why: None,
         date,
-        original: original_of(message),
+        original: original_of(message, text),
         recipients: vec![Recipient {
             address: from,
             kind: FeedbackKind::AutoReply,

@@ -418,7 +418,7 @@ fn dsn(message: &Message<'_>, date: Option<i64>, text: &str) -> Option<Reading> 
             status_field,
             diagnostic,
             remote_mta,
-            &text,
+            text,
         ));
         if recipients.len() >= MAX_RECIPIENTS {
             break;

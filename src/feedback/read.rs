@@ -934,7 +934,7 @@ fn looks_like_bounce(message: &Message<'_>) -> bool {
 
 /// A bounce without a DSN part: its recipients and replies read from its text.
 fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading {
-    let head = match copy_marker(&text) {
+    let head = match copy_marker(text) {
         Some(at) if at > 0 => &text[..at],
         _ => text,
     };

@@ -136,6 +136,7 @@ pub fn judged(rules: &Rules, file: &str, part: &str, reading: Reading) -> Feedba
             message_id: reading.original.message_id.clone(),
             feedback_id: reading.original.feedback_id.clone(),
             list_id: reading.original.list_id.clone(),
+            campaign: reading.original.campaign.clone(),
             date: date.clone(),
             feedback_type: reading.feedback_type.clone(),
         })

@@ -113,6 +113,8 @@ pub struct RecipientRow {
     pub message_id: Option<String>,
     pub feedback_id: Option<String>,
     pub list_id: Option<String>,
+    /// The original's campaign header (`X-Campaign-ID`, `X-Campaign`, `X-Mailgun-Campaign-Id`).
+    pub campaign: Option<String>,
     /// The feedback message's own date, RFC 3339 UTC.
     pub date: Option<String>,
     /// The ARF `Feedback-Type` of a complaint (or a report that is none).
@@ -133,6 +135,7 @@ pub const ROW_COLUMNS: &[&str] = &[
     "message_id",
     "feedback_id",
     "list_id",
+    "campaign",
     "date",
     "feedback_type",
 ];
@@ -158,6 +161,7 @@ impl RecipientRow {
             o(&self.message_id),
             o(&self.feedback_id),
             o(&self.list_id),
+            o(&self.campaign),
             o(&self.date),
             o(&self.feedback_type),
         ]

@@ -48,6 +48,7 @@ pub struct Original {
     pub message_id: Option<String>,
     pub feedback_id: Option<String>,
     pub list_id: Option<String>,
+    pub campaign: Option<String>,
 }
 
 /// One recipient the message speaks of.
@@ -246,6 +247,16 @@ fn original_fields(inner: &Message<'_>) -> Original {
         message_id: inner.message_id().and_then(value),
         feedback_id: inner.header_raw("Feedback-ID").and_then(value),
         list_id: inner.header_raw("List-Id").and_then(value),
+        // The campaign headers ESPs and mailing software write, the first present.
+        campaign: [
+            "X-Campaign-ID",
+            "X-CampaignID",
+            "X-Campaign",
+            "X-Mailgun-Campaign-Id",
+        ]
+        .iter()
+        .find_map(|h| inner.header_raw(*h))
+        .and_then(value),
     }
 }
 
@@ -746,6 +757,7 @@ fn ses(date: Option<i64>, text: &str) -> Option<Reading> {
             .and_then(|v| value_of(&v)),
         feedback_id: None,
         list_id: None,
+        campaign: None,
     };
     let mut recipients = Vec::new();
     let (kind, why) = match kind_name.as_str() {

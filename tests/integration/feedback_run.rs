@@ -68,6 +68,7 @@ fn each_message_is_a_feedback_result_with_its_recipients() {
     assert_eq!(auth["reason"], "authentication");
     assert_eq!(auth["feedback_id"], "april:news:example");
     assert_eq!(auth["list_id"], "<news.example.com>");
+    assert_eq!(auth["campaign"], "april-news");
     let complaint = &by_file("complaint.eml")["facts"]["recipients"][0];
     assert_eq!(complaint["kind"], "complaint");
     assert_eq!(complaint["bounce"], Value::Null);
@@ -108,7 +109,7 @@ fn csv_writes_the_recipient_rows() {
     assert_eq!(
         lines[0],
         "file,recipient,kind,bounce,reason,status,diagnostic,remote_mta,sending_domain,\
-         message_id,feedback_id,list_id,date,feedback_type"
+         message_id,feedback_id,list_id,campaign,date,feedback_type"
     );
     assert_eq!(lines.len(), 5, "{stdout}");
     assert!(

@@ -36,6 +36,8 @@ mod dns_live;
 mod dns_zonefile;
 mod ecosystem;
 mod input_limits;
+mod list_properties;
+mod list_run;
 mod message_body;
 mod message_body_fixtures;
 mod message_body_properties;

@@ -64,6 +64,7 @@ mod reports_run;
 mod reports_tlsrpt;
 mod rules_registry;
 mod sender_input;
+mod sender_merge;
 mod sender_properties;
 mod sender_report;
 mod sender_rules;

@@ -236,6 +236,12 @@ pub struct SenderArgs {
     #[arg(long, value_name = "DOMAIN")]
     pub established: Vec<String>,
 
+    /// Sum the counts of rows of different files with the same date, domain, ip and
+    /// provider (the sender's sent/delivered file and `mailaudit feedback --stats-out`)
+    /// instead of refusing them as duplicates; one key twice in one file is still an error
+    #[arg(long)]
+    pub merge: bool,
+
     #[command(flatten)]
     pub audit: AuditArgs,
 }
@@ -635,6 +641,7 @@ impl Cli {
                 as_of: args.as_of,
                 warmup_start: args.warmup_start.clone(),
                 established: args.established.clone(),
+                merge: args.merge,
             })),
             Command::Reports(args) => Some(app::Command::Reports(app::ReportsOptions {
                 paths: args.paths.clone(),

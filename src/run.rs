@@ -599,6 +599,7 @@ impl From<CheckResult> for TargetResult {
             CheckResult::Message(message) => message.into(),
             CheckResult::Sender(sender) => (*sender).into(),
             CheckResult::Reports(reports) => reports.into(),
+            CheckResult::List(list) => (*list).into(),
         }
     }
 }

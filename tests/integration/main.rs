@@ -36,6 +36,7 @@ mod dns_live;
 mod dns_zonefile;
 mod ecosystem;
 mod input_limits;
+mod list_gate;
 mod list_properties;
 mod list_run;
 mod message_body;

@@ -16,7 +16,7 @@ use super::facts::{CleanOut, DomainCounts, Flagged, FlaggedRow, ListFacts};
 use super::recipients::{self, Event, Row};
 use super::rules::*;
 use super::suppression::Suppressions;
-use super::{ListError, address_key, lists};
+use super::{AddressKey, ListError, address_key, lists};
 use crate::dns::bounded::map_bounded;
 use crate::dns::{Answer, DnsFailure, Rdata, RecordType, Resolver};
 use crate::finding::{Finding, Location};
@@ -119,7 +119,7 @@ impl Tally {
 /// What one row is, from its text alone (DNS aside).
 struct Classified {
     address: Option<Address>,
-    key: u128,
+    key: AddressKey,
 }
 
 fn classify(row: &Row<'_>) -> Classified {
@@ -133,7 +133,7 @@ fn classify(row: &Row<'_>) -> Classified {
         }
         _ => Classified {
             address: None,
-            key: 0,
+            key: (0, 0),
         },
     }
 }
@@ -151,7 +151,7 @@ pub fn audit_list(
     let target = crate::path::display(recipients);
     let mut tallies: FxHashMap<RuleId, Tally> = FxHashMap::default();
     // Address key -> line of its first row.
-    let mut seen: FxHashMap<u128, u32> = FxHashMap::default();
+    let mut seen: FxHashMap<AddressKey, u32> = FxHashMap::default();
     let mut domains: FxHashMap<Box<str>, DomainRows> = FxHashMap::default();
     let mut valid = 0u64;
     let mut column = String::new();
@@ -498,7 +498,7 @@ fn write_clean(
     recipients: &Path,
     options: &ListOptions,
     suppressions: &Suppressions,
-    seen: &FxHashMap<u128, u32>,
+    seen: &FxHashMap<AddressKey, u32>,
     domains: &FxHashMap<Box<str>, DomainRows>,
     first_pass_rows: u64,
     clean: CleanTarget<'_>,
@@ -556,7 +556,7 @@ fn keeps(
     row: &Row<'_>,
     options: &ListOptions,
     suppressions: &Suppressions,
-    seen: &FxHashMap<u128, u32>,
+    seen: &FxHashMap<AddressKey, u32>,
     domains: &FxHashMap<Box<str>, DomainRows>,
 ) -> bool {
     let Classified { address, key } = classify(row);

@@ -55,7 +55,7 @@ pub enum ListError {
 /// form (two keyed passes), so memory grows by 16 bytes per distinct address, not by its
 /// text. Two different addresses share a key with probability about n²/2¹²⁹: never, for
 /// any list that fits the input limit.
-pub fn address_key(normal: &str) -> u128 {
+pub fn address_key(normal: &str) -> AddressKey {
     use std::hash::Hasher;
     let half = |salt: u8| {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -63,5 +63,9 @@ pub fn address_key(normal: &str) -> u128 {
         hasher.write(normal.as_bytes());
         hasher.finish()
     };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    (half(0), half(1))
 }
+
+/// The 128-bit key of an address ([`address_key`]): two halves, so a hash table entry is
+/// aligned to 8 bytes, not 16.
+pub type AddressKey = (u64, u64);

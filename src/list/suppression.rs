@@ -13,7 +13,7 @@
 //! suppression list read in part would let its other entries be mailed.
 
 use super::csv::{LineRead, read_line, split};
-use super::{ListError, address, address_key};
+use super::{AddressKey, ListError, address, address_key};
 use crate::input::{self, Bounded, InputKind};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -76,14 +76,14 @@ pub struct SuppressionFile {
 /// Every suppression list of the run, by address key.
 #[derive(Debug, Default)]
 pub struct Suppressions {
-    entries: FxHashMap<u128, Entry>,
+    entries: FxHashMap<AddressKey, Entry>,
     pub files: Vec<SuppressionFile>,
 }
 
 /// The key of a suppressed address: its normal form when it is valid, else its text
 /// lower-cased (it can then match only a recipient written the same way, which is invalid
 /// and flagged anyway).
-fn key_of(text: &str) -> u128 {
+fn key_of(text: &str) -> AddressKey {
     match address::parse(text) {
         Ok(a) => address_key(&a.normal()),
         Err(_) => address_key(&text.to_lowercase()),
@@ -91,7 +91,7 @@ fn key_of(text: &str) -> u128 {
 }
 
 impl Suppressions {
-    pub fn get(&self, key: u128) -> Option<Entry> {
+    pub fn get(&self, key: AddressKey) -> Option<Entry> {
         self.entries.get(&key).copied()
     }
 

@@ -79,8 +79,42 @@ fn check(rows: &[Vec<u8>]) {
     }
 }
 
+/// A suppression list of these lines after a header (or as plain text) is read in full or
+/// refused at a line inside the file, never a panic.
+fn check_suppressions(header: bool, rows: &[Vec<u8>]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.csv");
+    let mut text = if header {
+        b"address,reason,first_date,last_date,source\n".to_vec()
+    } else {
+        Vec::new()
+    };
+    for row in rows {
+        text.extend_from_slice(row);
+        text.push(b'\n');
+    }
+    std::fs::write(&path, &text).unwrap();
+    match read_suppressions(&[path]) {
+        Ok(read) => assert!(read.len() <= rows.len()),
+        Err(mailaudit::list::ListError::Suppression { line, message, .. }) => {
+            let lines = rows.len() as u64 + u64::from(header);
+            assert!(
+                line >= 1 && line <= lines,
+                "line {line} of {lines}: {message}"
+            );
+            assert!(!message.chars().any(|c| c.is_control()), "{message}");
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_suppression_row_panics(header in any::<bool>(), rows in prop::collection::vec(row(), 0..8)) {
+        check_suppressions(header, &rows);
+    }
 
     #[test]
     fn no_row_panics_or_stops_the_check(rows in prop::collection::vec(row(), 0..12)) {

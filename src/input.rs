@@ -29,11 +29,15 @@ pub enum InputKind {
     Draft,
     /// A file `mailaudit reports` reads: a report (bare, gzip, zip), a message, an mbox.
     Report,
+    /// The recipients CSV `mailaudit list` reads, streamed.
+    Recipients,
+    /// A suppression list (`mailaudit list --suppressions`), streamed.
+    SuppressionList,
 }
 
 impl InputKind {
     /// Every kind, in the order of the table in `docs/limits.md`.
-    pub const ALL: [InputKind; 7] = [
+    pub const ALL: [InputKind; 9] = [
         InputKind::ZoneFile,
         InputKind::DomainsFile,
         InputKind::RulesFile,
@@ -41,6 +45,8 @@ impl InputKind {
         InputKind::StatsFile,
         InputKind::Draft,
         InputKind::Report,
+        InputKind::Recipients,
+        InputKind::SuppressionList,
     ];
 
     /// How a message names one file of this kind.
@@ -53,6 +59,8 @@ impl InputKind {
             InputKind::StatsFile => "stats file",
             InputKind::Draft => "draft",
             InputKind::Report => "report file",
+            InputKind::Recipients => "recipients file",
+            InputKind::SuppressionList => "suppression list",
         }
     }
 
@@ -65,6 +73,8 @@ impl InputKind {
             InputKind::StatsFile => "stats files",
             InputKind::Draft => "drafts",
             InputKind::Report => "report files",
+            InputKind::Recipients => "recipients files",
+            InputKind::SuppressionList => "suppression lists",
         }
     }
 
@@ -81,6 +91,9 @@ impl InputKind {
             // A large mbox of a month's reports; each report inside expands to at most
             // reports::MAX_EXPANDED.
             InputKind::Report => GIB,
+            // Streamed: a file of tens of millions of rows; memory grows with distinct
+            // addresses, not with the file.
+            InputKind::Recipients | InputKind::SuppressionList => GIB,
         }
     }
 
@@ -90,6 +103,7 @@ impl InputKind {
             InputKind::ZoneFile => Some("--max-zone-size"),
             InputKind::Draft => Some("--max-size"),
             InputKind::Report => Some("--max-report-size"),
+            InputKind::Recipients => Some("--max-list-size"),
             _ => None,
         }
     }

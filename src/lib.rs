@@ -15,6 +15,7 @@ pub mod dns;
 pub mod domain;
 pub mod finding;
 pub mod input;
+pub mod list;
 pub mod message;
 pub mod mx;
 pub mod path;

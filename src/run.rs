@@ -9,6 +9,7 @@ use crate::campaign::check::{CampaignFacts, CampaignResult, CheckResult};
 use crate::config::Ignore;
 use crate::domain::{DomainAudit, DomainFacts};
 use crate::finding::{Finding, Severity};
+use crate::list::{ListFacts, ListResult};
 use crate::message::MessageResult;
 use crate::message::audit::DraftFacts;
 use crate::message::sequence::SequenceFacts;
@@ -40,6 +41,9 @@ pub enum Mode {
     /// Receivers' reports read; `dns` is where their sources were attributed from (an
     /// `Offline` or `Live` mode), `None` when they were not.
     Reports { dns: Option<Box<Mode>> },
+    /// A recipient list checked; `dns` is where its domains' MX records came from (an
+    /// `Offline` or `Live` mode), `None` when they were not asked.
+    List { dns: Option<Box<Mode>> },
 }
 
 /// What an audited target is: the `kind` of its result in every output format.
@@ -65,10 +69,12 @@ pub enum Kind {
     Report,
     /// A header_from domain judged from the reports that speak of it.
     ReportDomain,
+    /// A recipients file checked before a send (`mailaudit list`, a campaign's recipients).
+    RecipientList,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Domain,
         Kind::Spf,
         Kind::Draft,
@@ -79,6 +85,7 @@ impl Kind {
         Kind::Config,
         Kind::Report,
         Kind::ReportDomain,
+        Kind::RecipientList,
     ];
 
     /// The name outputs write: "domain", "spf", "draft", ...
@@ -94,6 +101,7 @@ impl Kind {
             Kind::Config => "config",
             Kind::Report => "report",
             Kind::ReportDomain => "report-domain",
+            Kind::RecipientList => "recipient-list",
         }
     }
 }
@@ -123,6 +131,7 @@ pub enum Facts {
     Sender(Box<SenderFacts>),
     Report(Box<ReportFileFacts>),
     ReportDomain(Box<ReportDomainFacts>),
+    List(Box<ListFacts>),
     /// Facts that no check family of mailaudit produced (a caller's own check, a report
     /// built by hand).
     Given(Box<GivenFacts>),
@@ -162,6 +171,7 @@ impl Serialize for Facts {
             Facts::Sender(facts) => facts.serialize(serializer),
             Facts::Report(facts) => facts.serialize(serializer),
             Facts::ReportDomain(facts) => facts.serialize(serializer),
+            Facts::List(facts) => facts.serialize(serializer),
             Facts::Given(facts) => facts.json.serialize(serializer),
         }
     }
@@ -560,6 +570,16 @@ impl From<ReportsResult> for TargetResult {
     }
 }
 
+impl From<ListResult> for TargetResult {
+    /// Target = the recipients file, kind `recipient-list`.
+    fn from(list: ListResult) -> TargetResult {
+        let mut result = TargetResult::new(list.target, Kind::RecipientList);
+        result.facts = Facts::List(Box::new(list.facts));
+        result.findings = list.findings;
+        result
+    }
+}
+
 impl From<CampaignResult> for TargetResult {
     /// Target = the campaign file, kind `campaign`, result = the simulated DMARC verdict.
     fn from(campaign: CampaignResult) -> TargetResult {
@@ -579,6 +599,7 @@ impl From<CheckResult> for TargetResult {
             CheckResult::Message(message) => message.into(),
             CheckResult::Sender(sender) => (*sender).into(),
             CheckResult::Reports(reports) => reports.into(),
+            CheckResult::List(list) => (*list).into(),
         }
     }
 }

@@ -11,6 +11,7 @@
 mod check;
 pub mod context;
 mod domain;
+mod list;
 mod message;
 pub mod registry;
 mod reports;
@@ -24,6 +25,7 @@ mod spf;
 pub use check::CheckOptions;
 pub use context::{AuditContext, DnsOptions};
 pub use domain::DomainOptions;
+pub use list::ListOptions;
 pub use message::MessageOptions;
 pub use reports::ReportsOptions;
 pub use sender::SenderOptions;
@@ -64,6 +66,7 @@ pub enum Command {
     Check(CheckOptions),
     Sender(SenderOptions),
     Reports(ReportsOptions),
+    List(ListOptions),
 }
 
 impl CommonOptions {
@@ -87,6 +90,7 @@ impl Command {
             Command::Check(options) => Command::Check(options.normalized()),
             Command::Sender(options) => Command::Sender(options.normalized()),
             Command::Reports(options) => Command::Reports(options.normalized()),
+            Command::List(options) => Command::List(options.normalized()),
         }
     }
 
@@ -100,6 +104,7 @@ impl Command {
             Command::Check(_) => "check",
             Command::Sender(_) => "sender",
             Command::Reports(_) => "reports",
+            Command::List(_) => "list",
         }
     }
 }
@@ -141,6 +146,13 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
             let mode = reports::mode(options, &ctx);
             audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
                 reports::run(options, ctx, sink)
+            })
+        }
+        Command::List(options) => {
+            let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+            let mode = list::mode(options, &ctx);
+            audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
+                list::run(options, ctx, sink)
             })
         }
         Command::Sender(options) => {

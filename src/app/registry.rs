@@ -4,7 +4,7 @@
 //! ignore that matched nothing only for the rules its command ran (`config/unused-ignore`).
 
 use crate::rules::{RuleId, Threshold};
-use crate::{campaign, config, dkim, dmarc, dns, domain, message, mx, reports, sender, spf};
+use crate::{campaign, config, dkim, dmarc, dns, domain, list, message, mx, reports, sender, spf};
 
 /// One family of checks: its rule ids and threshold handles, declared in its `rules.rs`.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +36,7 @@ pub const FAMILIES: &[Family] = &[
     family("message", message::rules::RULES, message::rules::THRESHOLDS),
     family("sender", sender::rules::RULES, sender::rules::THRESHOLDS),
     family("reports", reports::rules::RULES, reports::rules::THRESHOLDS),
+    family("list", list::rules::RULES, list::rules::THRESHOLDS),
     family(
         "campaign",
         campaign::rules::RULES,
@@ -82,6 +83,8 @@ pub enum CommandRules {
     Sender,
     /// `mailaudit reports`: the checks of receivers' reports.
     Reports,
+    /// `mailaudit list`: the checks of a recipient list.
+    List,
 }
 
 impl CommandRules {
@@ -102,6 +105,7 @@ impl CommandRules {
         ];
         const SENDER: &[&[RuleId]] = &[sender::rules::RULES];
         const REPORTS: &[&[RuleId]] = &[reports::rules::RULES];
+        const LIST: &[&[RuleId]] = &[list::rules::RULES];
         match self {
             CommandRules::Domain => DOMAIN,
             CommandRules::Spf => &[domain::rules::RULES],
@@ -109,6 +113,7 @@ impl CommandRules {
             CommandRules::Check => &[campaign::rules::RULES],
             CommandRules::Sender => SENDER,
             CommandRules::Reports => REPORTS,
+            CommandRules::List => LIST,
         }
     }
 
@@ -121,6 +126,7 @@ impl CommandRules {
                 CommandRules::Message,
                 CommandRules::Sender,
                 CommandRules::Reports,
+                CommandRules::List,
             ],
             _ => &[],
         }
@@ -143,13 +149,14 @@ pub fn rules_run_by(command: CommandRules) -> Vec<RuleId> {
 mod tests {
     use super::*;
 
-    const COMMANDS: [CommandRules; 6] = [
+    const COMMANDS: [CommandRules; 7] = [
         CommandRules::Domain,
         CommandRules::Spf,
         CommandRules::Message,
         CommandRules::Check,
         CommandRules::Sender,
         CommandRules::Reports,
+        CommandRules::List,
     ];
 
     #[test]
@@ -176,6 +183,7 @@ mod tests {
             CommandRules::Message,
             CommandRules::Sender,
             CommandRules::Reports,
+            CommandRules::List,
         ] {
             for id in rules_run_by(command) {
                 assert!(check.contains(&id), "{command:?}: {id}");

@@ -110,7 +110,12 @@ impl SarifContext {
 /// configuration file): a finding about one of them without a line points at the path itself.
 pub(crate) fn is_file_kind(kind: Kind) -> bool {
     match kind {
-        Kind::Draft | Kind::Sequence | Kind::Directory | Kind::Config | Kind::Report => true,
+        Kind::Draft
+        | Kind::Sequence
+        | Kind::Directory
+        | Kind::Config
+        | Kind::Report
+        | Kind::RecipientList => true,
         Kind::Domain | Kind::Spf | Kind::Campaign | Kind::Sender | Kind::ReportDomain => false,
     }
 }

@@ -37,6 +37,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/reports.toml"),
     ),
     ("rules/body.toml", include_str!("../../rules/body.toml")),
+    ("rules/list.toml", include_str!("../../rules/list.toml")),
     (
         "rules/campaign.toml",
         include_str!("../../rules/campaign.toml"),

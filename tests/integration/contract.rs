@@ -28,6 +28,8 @@
 //! - `campaign` (a campaign file): `mailaudit check`;
 //! - `reports` (files or directories; + `zones`, `timeout` to attribute sources, `as_of`):
 //!   `mailaudit reports`;
+//! - `recipients` (a recipients CSV; + `suppressions`, and `zones`, `timeout` to check the
+//!   domains' MX): `mailaudit list`;
 //! - `config` (a configuration file; + `command`, `targets` it audited): the ignores the
 //!   command's rules left unused.
 //!
@@ -42,6 +44,8 @@ use mailaudit::date::Date;
 use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domain};
 use mailaudit::finding::Finding;
+use mailaudit::list::audit::read_suppressions;
+use mailaudit::list::{ListOptions, MxChecker, audit_list};
 use mailaudit::message::{DkimVerifier, DraftOptions, audit_paths};
 use mailaudit::reports::{Attributor, ReportsOptions, audit_reports};
 use mailaudit::rules::Rules;
@@ -117,6 +121,12 @@ struct Input {
     /// sources are attributed from them; `as_of` ends the failing-source window.
     #[serde(default)]
     reports: Vec<String>,
+
+    /// A recipients file (`mailaudit list`), its suppression lists; with `zones` (+
+    /// `timeout`) the domains' MX are checked from them.
+    recipients: Option<String>,
+    #[serde(default)]
+    suppressions: Vec<String>,
 
     config: Option<String>,
     command: Option<String>,
@@ -227,6 +237,9 @@ impl Input {
         if !self.reports.is_empty() {
             return self.run_reports(&rules);
         }
+        if let Some(recipients) = &self.recipients {
+            return self.run_list(&rules, recipients);
+        }
         if let Some(config) = &self.config {
             let config = Config::load(&root().join(config)).expect("config loads");
             let command = match self.command.as_deref() {
@@ -299,6 +312,31 @@ impl Input {
                 Ok(())
             })
             .expect("the reports are read");
+        });
+        findings
+    }
+
+    fn run_list(&self, rules: &Rules, recipients: &str) -> Vec<Finding> {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mx = (!self.zones.is_empty() || self.zone.is_some()).then(|| MxChecker {
+            resolver: Resolver::offline(self.zone_set()),
+            runtime: runtime.handle().clone(),
+            concurrency: 8,
+        });
+        let mut findings = Vec::new();
+        with_root(|| {
+            let paths: Vec<PathBuf> = self.suppressions.iter().map(PathBuf::from).collect();
+            let suppressions = read_suppressions(&paths).expect("the suppressions are read");
+            let done = audit_list(
+                Path::new(recipients),
+                &suppressions,
+                rules,
+                &ListOptions::default(),
+                mx.as_ref(),
+                None,
+            )
+            .expect("the list is read");
+            findings.extend(TargetResult::from(done).findings);
         });
         findings
     }
@@ -668,8 +706,8 @@ fn assert_contract(name: &str) {
 /// The families a test below checks; `every_family_has_a_contract_test` holds it to the
 /// registry.
 const TESTED: &[&str] = &[
-    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "campaign", "config",
-    "dns",
+    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "list", "campaign",
+    "config", "dns",
 ];
 
 #[test]
@@ -750,6 +788,11 @@ fn sender() {
 #[test]
 fn reports() {
     assert_contract("reports");
+}
+
+#[test]
+fn list() {
+    assert_contract("list");
 }
 
 #[test]

@@ -71,6 +71,7 @@ fn setup() -> tempfile::TempDir {
         "From: a@example.com\r\nTo: b@example.org\r\nSubject: hello\r\n\r\nHi.\r\n",
     )
     .unwrap();
+    std::fs::write(p.join("r.csv"), "email\na@example.com\n").unwrap();
     std::fs::create_dir(p.join("dir")).unwrap();
     make_special(&p.join("fifo"), &["-m", "600"], "mkfifo");
     make_special(&p.join("zero"), &["c", "1", "5"], "mknod");
@@ -133,6 +134,8 @@ fn args_for(kind: InputKind, file: &str) -> Vec<String> {
         InputKind::StatsFile => v(&["sender", file]),
         InputKind::Draft => v(&["message", file]),
         InputKind::Report => v(&["reports", file]),
+        InputKind::Recipients => v(&["list", file]),
+        InputKind::SuppressionList => v(&["list", "r.csv", "--suppressions", file]),
     }
 }
 
@@ -180,6 +183,8 @@ fn a_directory_given_as_a_file_is_refused() {
         InputKind::RulesFile,
         InputKind::CampaignFile,
         InputKind::StatsFile,
+        InputKind::Recipients,
+        InputKind::SuppressionList,
     ] {
         refused(
             dir.path(),
@@ -202,6 +207,14 @@ fn a_file_over_its_limit_is_refused_without_reading_it() {
         (InputKind::RulesFile, "1 MiB limit for rules files"),
         (InputKind::CampaignFile, "1 MiB limit for campaign files"),
         (InputKind::StatsFile, "1 GiB limit for stats files"),
+        (
+            InputKind::Recipients,
+            "1 GiB limit for recipients files (--max-list-size)",
+        ),
+        (
+            InputKind::SuppressionList,
+            "1 GiB limit for suppression lists",
+        ),
     ] {
         let name = format!("big-{}", kind.noun().replace(' ', "-"));
         sparse(dir.path(), &name, kind.default_limit() + 1);

@@ -56,6 +56,7 @@ fn json_reports_validate_against_the_committed_schema() {
         "campaign",
         "report",
         "report-domain",
+        "recipient-list",
     ] {
         assert!(kinds.contains(kind), "no {kind} result in {kinds:?}");
     }

@@ -96,6 +96,11 @@ pub enum ModeV1<'a> {
     Reports {
         attribution: bool,
     },
+    /// A recipient list checked without DNS: its domains' MX records were not asked.
+    #[serde(rename = "none")]
+    List {
+        domains_checked: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -345,6 +350,10 @@ impl<'a> ModeV1<'a> {
             Mode::Stats { files } => ModeV1::Stats { stats_files: files },
             Mode::Reports { dns: Some(dns) } => ModeV1::from_mode(dns),
             Mode::Reports { dns: None } => ModeV1::Reports { attribution: false },
+            Mode::List { dns: Some(dns) } => ModeV1::from_mode(dns),
+            Mode::List { dns: None } => ModeV1::List {
+                domains_checked: false,
+            },
         }
     }
 }

@@ -31,13 +31,16 @@ pub enum InputKind {
     Report,
     /// A file `mailaudit feedback` reads: a bounce or complaint message, an mbox of them.
     Feedback,
-    /// An existing suppression list that `mailaudit feedback --suppress-out` merges into.
+    /// The recipients CSV `mailaudit list` reads, streamed.
+    Recipients,
+    /// A suppression list: `mailaudit list --suppressions` streams it; `mailaudit feedback
+    /// --suppress-out` reads an existing one whole and merges into it.
     SuppressionList,
 }
 
 impl InputKind {
     /// Every kind, in the order of the table in `docs/limits.md`.
-    pub const ALL: [InputKind; 9] = [
+    pub const ALL: [InputKind; 10] = [
         InputKind::ZoneFile,
         InputKind::DomainsFile,
         InputKind::RulesFile,
@@ -45,8 +48,9 @@ impl InputKind {
         InputKind::StatsFile,
         InputKind::Draft,
         InputKind::Report,
-        InputKind::Feedback,
+        InputKind::Recipients,
         InputKind::SuppressionList,
+        InputKind::Feedback,
     ];
 
     /// How a message names one file of this kind.
@@ -60,6 +64,7 @@ impl InputKind {
             InputKind::Draft => "draft",
             InputKind::Report => "report file",
             InputKind::Feedback => "feedback file",
+            InputKind::Recipients => "recipients file",
             InputKind::SuppressionList => "suppression list",
         }
     }
@@ -74,6 +79,7 @@ impl InputKind {
             InputKind::Draft => "drafts",
             InputKind::Report => "report files",
             InputKind::Feedback => "feedback files",
+            InputKind::Recipients => "recipients files",
             InputKind::SuppressionList => "suppression lists",
         }
     }
@@ -94,8 +100,9 @@ impl InputKind {
             // An mbox of a month's bounces; each message in it is at most
             // feedback::read::MAX_MESSAGE.
             InputKind::Feedback => GIB,
-            // Merged in memory: a few million addresses.
-            InputKind::SuppressionList => 256 * MIB,
+            // Streamed: a file of tens of millions of rows; memory grows with distinct
+            // addresses, not with the file.
+            InputKind::Recipients | InputKind::SuppressionList => GIB,
         }
     }
 
@@ -106,6 +113,7 @@ impl InputKind {
             InputKind::Draft => Some("--max-size"),
             InputKind::Report => Some("--max-report-size"),
             InputKind::Feedback => Some("--max-feedback-size"),
+            InputKind::Recipients => Some("--max-list-size"),
             _ => None,
         }
     }

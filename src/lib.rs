@@ -16,6 +16,7 @@ pub mod domain;
 pub mod feedback;
 pub mod finding;
 pub mod input;
+pub mod list;
 pub mod message;
 pub mod mx;
 pub mod path;

@@ -10,6 +10,7 @@ use crate::config::Ignore;
 use crate::domain::{DomainAudit, DomainFacts};
 use crate::feedback::{FeedbackFacts, FeedbackResult};
 use crate::finding::{Finding, Severity};
+use crate::list::{ListFacts, ListResult};
 use crate::message::MessageResult;
 use crate::message::audit::DraftFacts;
 use crate::message::sequence::SequenceFacts;
@@ -43,6 +44,9 @@ pub enum Mode {
     Reports { dns: Option<Box<Mode>> },
     /// No DNS: bounce and complaint messages read (`mailaudit feedback`).
     Feedback,
+    /// A recipient list checked; `dns` is where its domains' MX records came from (an
+    /// `Offline` or `Live` mode), `None` when they were not asked.
+    List { dns: Option<Box<Mode>> },
 }
 
 /// What an audited target is: the `kind` of its result in every output format.
@@ -70,10 +74,12 @@ pub enum Kind {
     ReportDomain,
     /// One bounce, complaint or other message read by `mailaudit feedback`.
     Feedback,
+    /// A recipients file checked before a send (`mailaudit list`, a campaign's recipients).
+    RecipientList,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Domain,
         Kind::Spf,
         Kind::Draft,
@@ -85,6 +91,7 @@ impl Kind {
         Kind::Report,
         Kind::ReportDomain,
         Kind::Feedback,
+        Kind::RecipientList,
     ];
 
     /// The name outputs write: "domain", "spf", "draft", ...
@@ -101,6 +108,7 @@ impl Kind {
             Kind::Report => "report",
             Kind::ReportDomain => "report-domain",
             Kind::Feedback => "feedback",
+            Kind::RecipientList => "recipient-list",
         }
     }
 }
@@ -131,6 +139,7 @@ pub enum Facts {
     Report(Box<ReportFileFacts>),
     ReportDomain(Box<ReportDomainFacts>),
     Feedback(Box<FeedbackFacts>),
+    List(Box<ListFacts>),
     /// Facts that no check family of mailaudit produced (a caller's own check, a report
     /// built by hand).
     Given(Box<GivenFacts>),
@@ -171,6 +180,7 @@ impl Serialize for Facts {
             Facts::Report(facts) => facts.serialize(serializer),
             Facts::ReportDomain(facts) => facts.serialize(serializer),
             Facts::Feedback(facts) => facts.serialize(serializer),
+            Facts::List(facts) => facts.serialize(serializer),
             Facts::Given(facts) => facts.json.serialize(serializer),
         }
     }
@@ -581,6 +591,16 @@ impl From<FeedbackResult> for TargetResult {
     }
 }
 
+impl From<ListResult> for TargetResult {
+    /// Target = the recipients file, kind `recipient-list`.
+    fn from(list: ListResult) -> TargetResult {
+        let mut result = TargetResult::new(list.target, Kind::RecipientList);
+        result.facts = Facts::List(Box::new(list.facts));
+        result.findings = list.findings;
+        result
+    }
+}
+
 impl From<CampaignResult> for TargetResult {
     /// Target = the campaign file, kind `campaign`, result = the simulated DMARC verdict.
     fn from(campaign: CampaignResult) -> TargetResult {
@@ -600,6 +620,7 @@ impl From<CheckResult> for TargetResult {
             CheckResult::Message(message) => message.into(),
             CheckResult::Sender(sender) => (*sender).into(),
             CheckResult::Reports(reports) => reports.into(),
+            CheckResult::List(list) => (*list).into(),
         }
     }
 }

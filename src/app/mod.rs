@@ -12,6 +12,7 @@ mod check;
 pub mod context;
 mod domain;
 mod feedback;
+mod list;
 mod message;
 pub mod registry;
 mod reports;
@@ -26,6 +27,7 @@ pub use check::CheckOptions;
 pub use context::{AuditContext, DnsOptions};
 pub use domain::DomainOptions;
 pub use feedback::FeedbackOptions;
+pub use list::ListOptions;
 pub use message::MessageOptions;
 pub use reports::ReportsOptions;
 pub use sender::SenderOptions;
@@ -67,6 +69,7 @@ pub enum Command {
     Sender(SenderOptions),
     Reports(ReportsOptions),
     Feedback(FeedbackOptions),
+    List(ListOptions),
 }
 
 impl CommonOptions {
@@ -91,6 +94,7 @@ impl Command {
             Command::Sender(options) => Command::Sender(options.normalized()),
             Command::Reports(options) => Command::Reports(options.normalized()),
             Command::Feedback(options) => Command::Feedback(options.normalized()),
+            Command::List(options) => Command::List(options.normalized()),
         }
     }
 
@@ -105,6 +109,7 @@ impl Command {
             Command::Sender(_) => "sender",
             Command::Reports(_) => "reports",
             Command::Feedback(_) => "feedback",
+            Command::List(_) => "list",
         }
     }
 }
@@ -160,6 +165,13 @@ pub fn run(common: &CommonOptions, command: &Command) -> Result<Verdict> {
                 Some(Mode::Feedback),
                 |ctx, sink| feedback::run(options, ctx.rules, existing, sink),
             )
+        }
+        Command::List(options) => {
+            let ctx = AuditContext::new(&common.dns, &settings.rules)?;
+            let mode = list::mode(options, &ctx);
+            audit_in(common, &settings, command, Some(mode), &ctx, |ctx, sink| {
+                list::run(options, ctx, sink)
+            })
         }
         Command::Sender(options) => {
             let mode = Mode::Stats {

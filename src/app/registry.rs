@@ -5,7 +5,7 @@
 
 use crate::rules::{RuleId, Threshold};
 use crate::{
-    campaign, config, dkim, dmarc, dns, domain, feedback, message, mx, reports, sender, spf,
+    campaign, config, dkim, dmarc, dns, domain, feedback, list, message, mx, reports, sender, spf,
 };
 
 /// One family of checks: its rule ids and threshold handles, declared in its `rules.rs`.
@@ -38,6 +38,7 @@ pub const FAMILIES: &[Family] = &[
     family("message", message::rules::RULES, message::rules::THRESHOLDS),
     family("sender", sender::rules::RULES, sender::rules::THRESHOLDS),
     family("reports", reports::rules::RULES, reports::rules::THRESHOLDS),
+    family("list", list::rules::RULES, list::rules::THRESHOLDS),
     family(
         "feedback",
         feedback::rules::RULES,
@@ -91,6 +92,8 @@ pub enum CommandRules {
     Reports,
     /// `mailaudit feedback`: the bounce and complaint reader's rules.
     Feedback,
+    /// `mailaudit list`: the checks of a recipient list.
+    List,
 }
 
 impl CommandRules {
@@ -112,6 +115,7 @@ impl CommandRules {
         const SENDER: &[&[RuleId]] = &[sender::rules::RULES];
         const REPORTS: &[&[RuleId]] = &[reports::rules::RULES];
         const FEEDBACK: &[&[RuleId]] = &[feedback::rules::RULES];
+        const LIST: &[&[RuleId]] = &[list::rules::RULES];
         match self {
             CommandRules::Domain => DOMAIN,
             CommandRules::Spf => &[domain::rules::RULES],
@@ -120,6 +124,7 @@ impl CommandRules {
             CommandRules::Sender => SENDER,
             CommandRules::Reports => REPORTS,
             CommandRules::Feedback => FEEDBACK,
+            CommandRules::List => LIST,
         }
     }
 
@@ -132,6 +137,7 @@ impl CommandRules {
                 CommandRules::Message,
                 CommandRules::Sender,
                 CommandRules::Reports,
+                CommandRules::List,
             ],
             _ => &[],
         }
@@ -154,7 +160,7 @@ pub fn rules_run_by(command: CommandRules) -> Vec<RuleId> {
 mod tests {
     use super::*;
 
-    const COMMANDS: [CommandRules; 7] = [
+    const COMMANDS: [CommandRules; 8] = [
         CommandRules::Domain,
         CommandRules::Spf,
         CommandRules::Message,
@@ -162,6 +168,7 @@ mod tests {
         CommandRules::Sender,
         CommandRules::Reports,
         CommandRules::Feedback,
+        CommandRules::List,
     ];
 
     #[test]
@@ -188,6 +195,7 @@ mod tests {
             CommandRules::Message,
             CommandRules::Sender,
             CommandRules::Reports,
+            CommandRules::List,
         ] {
             for id in rules_run_by(command) {
                 assert!(check.contains(&id), "{command:?}: {id}");

@@ -19,6 +19,8 @@ pub struct SenderOptions {
     pub warmup_start: Vec<(String, Date)>,
     /// Domains that are established senders.
     pub established: Vec<String>,
+    /// Sum rows of different files with the same key (`--merge`).
+    pub merge: bool,
 }
 
 impl SenderOptions {
@@ -45,6 +47,7 @@ pub(super) fn run(
     let mut sender = crate::sender::SenderOptions {
         as_of: options.as_of,
         today: Some(Date::today()),
+        merge: options.merge,
         ..Default::default()
     };
     for (domain, date) in &options.warmup_start {

@@ -58,7 +58,9 @@ fn load_campaign(path: &Path) -> Result<Campaign> {
     let mut campaign = Campaign::load(path)?;
     let one = |p: &PathBuf| crate::path::normalize(p);
     campaign.drafts = campaign.drafts.iter().map(one).collect();
-    campaign.stats = campaign.stats.as_ref().map(one);
+    campaign.stats = campaign.stats.iter().map(one).collect();
+    campaign.recipients = campaign.recipients.as_ref().map(one);
+    campaign.suppressions = campaign.suppressions.iter().map(one).collect();
     campaign.zones = campaign.zones.iter().map(one).collect();
     campaign.path = one(&campaign.path);
     campaign.source = crate::path::to_text(&campaign.path);

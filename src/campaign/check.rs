@@ -4,7 +4,9 @@
 //!
 //! Every result goes to `each` as it is ready: the domains in campaign order (From, envelope,
 //! signing), the campaign's own result (kind `campaign`: the simulation and
-//! `dmarc/would-fail`), the drafts and their sequences in walk order, then the stats results.
+//! `dmarc/would-fail`), the drafts and their sequences in walk order, then the stats results,
+//! the reports, and last the recipient list (kind `recipient-list`: `list/suppressed` fails
+//! the check).
 //! A finding that has no location of its own gets the campaign file's line of the key that
 //! names its domain or IP, so SARIF and github output can point at it.
 
@@ -63,8 +65,9 @@ pub fn score_stats(
     rules: &Rules,
     dating: StatsDating,
 ) -> Result<StatsOutcome, StatsInputError> {
-    match &campaign.stats {
-        Some(path) => {
+    match campaign.stats.as_slice() {
+        [] => Ok(StatsOutcome::default()),
+        paths => {
             let mut options = crate::sender::SenderOptions {
                 as_of: dating.as_of,
                 today: dating.today,
@@ -75,9 +78,8 @@ pub fn score_stats(
                     .warmup_start
                     .insert(normalize_name(&campaign.from_domain), day);
             }
-            stats_results(path, &campaign.domains(), &options, rules).map_err(StatsInputError)
+            stats_results(paths, &campaign.domains(), &options, rules).map_err(StatsInputError)
         }
-        None => Ok(StatsOutcome::default()),
     }
 }
 
@@ -110,7 +112,10 @@ pub struct StatsInputError(pub String);
 /// The stats part of the campaign result's facts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatsFacts {
+    /// The first stats file (of `files`).
     pub path: String,
+    /// Every stats file, summed per key.
+    pub files: Vec<String>,
     /// The campaign's domains found in the file and scored (results of kind `sender`).
     pub domains: Vec<String>,
     /// The file's other sending domains, not reported here (`mailaudit sender` scores them).
@@ -152,7 +157,15 @@ pub enum CheckResult {
     Sender(Box<SenderResult>),
     /// One of the campaign's reports, or the From domain judged from them.
     Reports(ReportsResult),
+    /// The campaign's recipient list, checked against its suppression lists.
+    List(Box<crate::list::ListResult>),
 }
+
+/// The recipients or a suppression list could not be read: an input error (exit 2), never
+/// "nothing suppressed".
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ListInputError(pub String);
 
 /// The campaign file's own result.
 #[derive(Clone, Debug, PartialEq)]
@@ -168,7 +181,7 @@ pub struct CampaignResult {
 /// Check one campaign; see the module documentation for what `each` receives. An audit that
 /// panicked (a bug) reaches `each` as `Err(name)`. Stops at the first error `each` returns;
 /// a stats file that is not valid statistics is an error too.
-pub fn check_campaign<E: From<StatsInputError>>(
+pub fn check_campaign<E: From<StatsInputError> + From<ListInputError>>(
     campaign: &Campaign,
     resolver: &Resolver,
     runtime: &tokio::runtime::Handle,
@@ -244,8 +257,13 @@ pub fn check_campaign<E: From<StatsInputError>>(
             .collect(),
         profile: campaign.profile.clone(),
         templates: campaign.templates,
-        stats: campaign.stats.as_ref().map(|path| StatsFacts {
-            path: path.display().to_string(),
+        stats: campaign.stats.first().map(|first| StatsFacts {
+            path: first.display().to_string(),
+            files: campaign
+                .stats
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
             domains: stats.results.iter().map(|r| r.domain.clone()).collect(),
             other_domains: stats.other_domains.clone(),
         }),
@@ -325,7 +343,42 @@ pub fn check_campaign<E: From<StatsInputError>>(
             },
         )?;
     }
+
+    if let Some(recipients) = &campaign.recipients {
+        each(Ok(CheckResult::List(Box::new(check_recipients(
+            campaign, recipients, resolver, runtime, rules, options,
+        )?))))?;
+    }
     Ok(())
+}
+
+/// The campaign's recipients checked as `mailaudit list` checks them, with the campaign's
+/// DNS for their domains' MX.
+fn check_recipients(
+    campaign: &Campaign,
+    recipients: &std::path::Path,
+    resolver: &Resolver,
+    runtime: &tokio::runtime::Handle,
+    rules: &Rules,
+    options: &CheckOptions,
+) -> Result<crate::list::ListResult, ListInputError> {
+    use crate::list::{ListOptions, MxChecker, audit::read_suppressions, audit_list};
+    let error = |e: crate::list::ListError| ListInputError(e.to_string());
+    let suppressions = read_suppressions(&campaign.suppressions).map_err(error)?;
+    let checker = MxChecker {
+        resolver: resolver.clone(),
+        runtime: runtime.clone(),
+        concurrency: options.concurrency,
+    };
+    audit_list(
+        recipients,
+        &suppressions,
+        rules,
+        &ListOptions::default(),
+        Some(&checker),
+        None,
+    )
+    .map_err(error)
 }
 
 /// The domain audits, in campaign order, and the simulation built from them.

@@ -10,8 +10,12 @@
 //! dkim_selector = "google"                      # signs with google._domainkey.<dkim_domain>
 //! dkim_domain = "acme-mail.example"             # optional: the From domain by default
 //! drafts = "drafts"                             # a directory, a file, or a list of them
-//! stats = "stats.csv"                           # optional: daily sending statistics
+//! stats = ["stats.csv", "feedback-stats.csv"]   # optional: daily sending statistics, a file
+//!                                               #   or a list, summed per key as with
+//!                                               #   `mailaudit sender --merge`
 //! reports = "dmarc-reports"                     # optional: DMARC reports received (dirs, files)
+//! recipients = "recipients.csv"                 # optional: the list this send goes to
+//! suppressions = ["suppressed.csv"]             # optional: lists `recipients` must not hold
 //! profile = "cold-outreach"                     # optional: cold-outreach (default), newsletter
 //! templates = false                             # optional: the drafts are sequence templates
 //! zones = ["../zones"]                          # optional: answer DNS from these zone files
@@ -26,6 +30,13 @@
 //! ```
 //!
 //! Paths are relative to the directory of the campaign file.
+//!
+//! `stats` names one file or several: the sender's own sent/delivered figures and the
+//! bounce and complaint counts of `mailaudit feedback --stats-out` are summed per (date,
+//! domain, ip, provider), so the sender is scored from both. `recipients` is checked as
+//! `mailaudit list` checks it, against `suppressions` (files as `mailaudit list
+//! --suppressions` reads them), and with the campaign's DNS: a suppressed recipient is
+//! `list/suppressed`, an error, and fails the check.
 
 use crate::config::{Config, ConfigError};
 use crate::dns::{is_valid_query_name, normalize_name};
@@ -46,6 +57,8 @@ pub const KEYS: &[&str] = &[
     "drafts",
     "stats",
     "reports",
+    "recipients",
+    "suppressions",
     "warmup_start",
     "profile",
     "templates",
@@ -101,6 +114,7 @@ pub struct KeyLines {
     pub drafts: Option<u32>,
     pub stats: Option<u32>,
     pub reports: Option<u32>,
+    pub recipients: Option<u32>,
 }
 
 /// One campaign, checked and with its paths resolved.
@@ -123,7 +137,13 @@ pub struct Campaign {
     pub dkim_domain_given: Option<String>,
     /// Draft files and directories.
     pub drafts: Vec<PathBuf>,
-    pub stats: Option<PathBuf>,
+    /// Statistics files, summed per key ([`crate::sender::read_files_merged`]); empty for
+    /// none.
+    pub stats: Vec<PathBuf>,
+    /// The recipient list of the send, checked as `mailaudit list` checks it.
+    pub recipients: Option<PathBuf>,
+    /// Suppression lists the recipients are checked against.
+    pub suppressions: Vec<PathBuf>,
     /// Receivers' reports (files and directories) read with `mailaudit reports`: a
     /// legitimate source of the From domain failing DMARC in them fails the check.
     pub reports: Vec<PathBuf>,
@@ -329,26 +349,40 @@ impl Campaign {
                 ));
             }
         }
-        let stats = match &raw.stats {
-            Some(stats) => {
-                let path = resolve(&base, stats.get_ref());
+        // A key that names one path or a list of them, each checked when `check_files`.
+        let paths = |list: &Option<Spanned<OneOrMany>>,
+                     key: &'static str,
+                     check: fn(&Path) -> Result<(), String>|
+         -> Result<Vec<PathBuf>, CampaignError> {
+            let Some(list) = list else {
+                return Ok(Vec::new());
+            };
+            let mut out = Vec::new();
+            for item in list.get_ref().items() {
+                let path = resolve(&base, item);
                 if check_files {
-                    check_stats_path(&path).map_err(|why| invalid(stats.span(), "stats", why))?;
+                    check(&path).map_err(|why| invalid(list.span(), key, why))?;
+                }
+                out.push(path);
+            }
+            Ok(out)
+        };
+        let stats = paths(&raw.stats, "stats", check_stats_path)?;
+        let recipients = match &raw.recipients {
+            Some(file) => {
+                let path = resolve(&base, file.get_ref());
+                if check_files {
+                    input::check(&path, InputKind::Recipients)
+                        .map_err(|e| invalid(file.span(), "recipients", why(&path, e)))?;
                 }
                 Some(path)
             }
             None => None,
         };
-        let mut reports = Vec::new();
-        if let Some(list) = &raw.reports {
-            for item in list.get_ref().items() {
-                let path = resolve(&base, item);
-                if check_files {
-                    check_report_path(&path).map_err(|why| invalid(list.span(), "reports", why))?;
-                }
-                reports.push(path);
-            }
-        }
+        let suppressions = paths(&raw.suppressions, "suppressions", |path| {
+            input::check(path, InputKind::SuppressionList).map_err(|e| why(path, e))
+        })?;
+        let reports = paths(&raw.reports, "reports", check_report_path)?;
         let warmup_start = match &raw.warmup_start {
             Some(day) => Some(
                 crate::date::Date::parse(day.get_ref().trim()).ok_or_else(|| {
@@ -388,6 +422,8 @@ impl Campaign {
             dkim_domain_given,
             drafts,
             stats,
+            recipients,
+            suppressions,
             reports,
             warmup_start,
             profile,
@@ -403,6 +439,7 @@ impl Campaign {
                 drafts: raw.drafts.as_ref().map(|d| line(d.span())),
                 stats: raw.stats.as_ref().map(|s| line(s.span())),
                 reports: raw.reports.as_ref().map(|r| line(r.span())),
+                recipients: raw.recipients.as_ref().map(|r| line(r.span())),
             },
         })
     }
@@ -418,8 +455,10 @@ struct RawCampaign {
     dkim_selector: Option<Spanned<String>>,
     dkim_domain: Option<Spanned<String>>,
     drafts: Option<Spanned<OneOrMany>>,
-    stats: Option<Spanned<String>>,
+    stats: Option<Spanned<OneOrMany>>,
     reports: Option<Spanned<OneOrMany>>,
+    recipients: Option<Spanned<String>>,
+    suppressions: Option<Spanned<OneOrMany>>,
     warmup_start: Option<Spanned<String>>,
     profile: Option<Spanned<String>>,
     templates: Option<bool>,

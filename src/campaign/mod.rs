@@ -17,8 +17,8 @@ pub mod simulate;
 pub mod stats;
 
 pub use check::{
-    CampaignFacts, CampaignResult, CheckOptions, CheckResult, StatsDating, StatsInputError,
-    check_campaign, is_bulk, score_stats,
+    CampaignFacts, CampaignResult, CheckOptions, CheckResult, ListInputError, StatsDating,
+    StatsInputError, check_campaign, is_bulk, score_stats,
 };
 pub use file::{Campaign, CampaignError, KeyLines};
 pub use simulate::{DmarcResult, KeyStatus, Simulation, simulate};

@@ -1,11 +1,12 @@
 //! The campaign's sending statistics (`stats` in the campaign file), scored as
-//! `mailaudit sender` scores them, for the campaign's own domains.
+//! `mailaudit sender --merge` scores them (the files' rows summed per key), for the
+//! campaign's own domains.
 
 use crate::dns::normalize_name;
 use crate::finding::Finding;
 use crate::rules::Rules;
 use crate::sender::{SenderOptions, SenderResult, audit_files};
-use std::path::Path;
+use std::path::PathBuf;
 
 /// What the sender scoring contributes to a campaign check.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23,15 +24,20 @@ pub struct StatsOutcome {
     pub finding: Option<Finding>,
 }
 
-/// Score `stats` for the campaign's `domains` (From, envelope, signing). An `Err` is an input
-/// error of the file, with its line and column, as `mailaudit sender` reports it (exit 2).
+/// Score `stats` for the campaign's `domains` (From, envelope, signing), the files' rows
+/// summed per key whatever `options.merge` says. An `Err` is an input error of a file, with
+/// its line and column, as `mailaudit sender` reports it (exit 2).
 pub fn stats_results(
-    stats: &Path,
+    stats: &[PathBuf],
     domains: &[String],
     options: &SenderOptions,
     rules: &Rules,
 ) -> Result<StatsOutcome, String> {
-    let run = audit_files(&[stats], rules, options).map_err(|e| e.to_string())?;
+    let options = SenderOptions {
+        merge: true,
+        ..options.clone()
+    };
+    let run = audit_files(stats, rules, &options).map_err(|e| e.to_string())?;
     let wanted: Vec<String> = domains.iter().map(|d| normalize_name(d)).collect();
     let mut outcome = StatsOutcome {
         scored: true,
@@ -60,7 +66,10 @@ pub fn stats_results(
         };
         outcome.finding = Some(rules.finding(
             crate::sender::rules::NO_RECENT_DATA,
-            &stats.display().to_string(),
+            &stats
+                .first()
+                .map(|s| s.display().to_string())
+                .unwrap_or_default(),
             format!(
                 "the statistics have no rows for {}{shown}: the campaign's sending history cannot be judged",
                 domains.join(", ")

@@ -1,6 +1,7 @@
 //! DNS facts: one resolver abstraction over live DNS and zone files, with answers that keep
 //! NXDOMAIN, "no data" and failure apart all the way to the findings.
 
+pub mod bounded;
 mod live;
 mod name;
 pub mod orgdomain;

@@ -9,6 +9,7 @@ use crate::dmarc::{Alignment, Policy, ReceiverStatus, Receivers};
 use crate::domain::DomainFacts;
 use crate::feedback::{FeedbackFacts, FeedbackFormat};
 use crate::finding::{Location, Severity};
+use crate::list::ListFacts;
 use crate::message::DraftFacts;
 use crate::message::sequence::SequenceFacts;
 use crate::report::sarif::is_file_kind;
@@ -205,6 +206,7 @@ fn write_facts(result: &TargetResult, out: &mut dyn Write) -> io::Result<()> {
         Facts::Report(facts) => write_report_facts(facts, out),
         Facts::ReportDomain(facts) => write_report_domain_facts(facts, out),
         Facts::Feedback(facts) => write_feedback_facts(facts, out),
+        Facts::List(facts) => write_list_facts(facts, out),
         Facts::Given(facts) => {
             for line in &facts.lines {
                 writeln!(out, "  {}", escape_untrusted(line))?;
@@ -827,6 +829,79 @@ fn messages(n: u64) -> String {
     format!("{} {unit}", crate::text::fmt_count(n))
 }
 
+/// A recipient list: its rows, the suppression lists, what DNS said of its domains, which
+/// rules flagged how many rows and whether --clean-out removed them. Addresses are never
+/// shown here (the findings name the first rows, masked).
+fn write_list_facts(facts: &ListFacts, out: &mut dyn Write) -> io::Result<()> {
+    use crate::text::fmt_count;
+    writeln!(
+        out,
+        "  {} rows ({} column {}): {} valid, {} distinct addresses at {}",
+        fmt_count(facts.rows),
+        escape_untrusted(&facts.file),
+        escape_untrusted(&facts.column),
+        fmt_count(facts.valid),
+        fmt_count(facts.distinct),
+        plural(facts.domains as usize, "domain", "domains")
+    )?;
+    for list in &facts.suppression_files {
+        let reasons: Vec<String> = list
+            .by_reason
+            .iter()
+            .map(|(reason, n)| format!("{reason} {}", fmt_count(*n)))
+            .collect();
+        writeln!(
+            out,
+            "  suppressions: {} with {} ({})",
+            escape_untrusted(&list.file),
+            plural(list.entries as usize, "entry", "entries"),
+            if reasons.is_empty() {
+                "none".to_string()
+            } else {
+                reasons.join(", ")
+            }
+        )?;
+    }
+    match &facts.dns {
+        None => writeln!(out, "  domains: MX not checked (no DNS)")?,
+        Some(d) => writeln!(
+            out,
+            "  domains: {} checked: {} with MX, {} with only A/AAAA (implicit MX), {} null MX, \
+             {} cannot receive mail, {} not concluded",
+            fmt_count(d.checked),
+            fmt_count(d.mx),
+            fmt_count(d.implicit_mx),
+            fmt_count(d.null_mx),
+            fmt_count(d.no_mail),
+            fmt_count(d.inconclusive)
+        )?,
+    }
+    for flagged in &facts.flagged {
+        let fate = match (&facts.clean_out, flagged.removed) {
+            (Some(_), true) => "removed from the cleaned list",
+            (Some(_), false) => "kept in the cleaned list",
+            (None, true) => "--clean-out removes them",
+            (None, false) => "--clean-out keeps them",
+        };
+        writeln!(
+            out,
+            "  {}: {} ({fate})",
+            flagged.rule,
+            plural(flagged.rows as usize, "row", "rows")
+        )?;
+    }
+    if let Some(clean) = &facts.clean_out {
+        writeln!(
+            out,
+            "  cleaned list: {}: {} kept, {} removed",
+            escape_untrusted(&clean.file),
+            plural(clean.kept as usize, "row", "rows"),
+            fmt_count(clean.removed)
+        )?;
+    }
+    Ok(())
+}
+
 /// Sources of one domain shown, most messages first; the rest are in the JSON.
 const SHOWN_SOURCES: usize = 10;
 
@@ -1120,6 +1195,14 @@ pub(crate) fn mode_line(mode: &Mode) -> String {
         Mode::Reports { dns: None } => "no DNS: sources not attributed".to_string(),
         Mode::Reports { dns: Some(dns) } => format!("sources attributed with {}", mode_line(dns)),
         Mode::Feedback => "no DNS: bounce and complaint messages read".to_string(),
+        Mode::List { dns: None } => {
+            "no DNS: recipients' domains not checked for MX (give --zone, --nameserver or \
+             --check-mx)"
+                .to_string()
+        }
+        Mode::List { dns: Some(dns) } => {
+            format!("recipients' domains checked with {}", mode_line(dns))
+        }
     }
 }
 

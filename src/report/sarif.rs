@@ -115,7 +115,8 @@ pub(crate) fn is_file_kind(kind: Kind) -> bool {
         | Kind::Directory
         | Kind::Config
         | Kind::Report
-        | Kind::Feedback => true,
+        | Kind::Feedback
+        | Kind::RecipientList => true,
         Kind::Domain | Kind::Spf | Kind::Campaign | Kind::Sender | Kind::ReportDomain => false,
     }
 }

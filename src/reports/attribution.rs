@@ -3,6 +3,7 @@
 //! the whole run (never once per record), and the source's reverse DNS.
 
 use super::facts::Attribution;
+use crate::dns::bounded::map_bounded;
 use crate::dns::orgdomain::organizational_domain;
 use crate::dns::{Answer, Rdata, RecordType, Resolver};
 use crate::spf::check_host::{CheckHostInput, CheckHostOptions, SpfResult, check_host};
@@ -10,7 +11,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::runtime::Handle;
-use tokio::task::JoinSet;
 
 /// What attribution needs: the resolver, a runtime to run it on, how many at once.
 #[derive(Clone)]
@@ -52,29 +52,14 @@ impl AttributionCache {
         if todo.is_empty() {
             return;
         }
-        let limit = attributor.concurrency.max(1);
         let resolver = attributor.resolver.clone();
-        let done = attributor.runtime.block_on(async move {
-            let mut out = Vec::with_capacity(todo.len());
-            let mut running = JoinSet::new();
-            let mut pending = todo.into_iter();
-            loop {
-                while running.len() < limit {
-                    let Some(key) = pending.next() else { break };
-                    let resolver = resolver.clone();
-                    running.spawn(async move {
-                        let attribution = attribute(&resolver, &key).await;
-                        (key, attribution)
-                    });
-                }
-                match running.join_next().await {
-                    Some(Ok(pair)) => out.push(pair),
-                    // A panicking task is a bug; its key stays unattributed (inconclusive below).
-                    Some(Err(_)) => {}
-                    None => break,
-                }
+        // A panicking task is a bug; its key stays unattributed (inconclusive below).
+        let done = map_bounded(&attributor.runtime, attributor.concurrency, todo, |key| {
+            let resolver = resolver.clone();
+            async move {
+                let attribution = attribute(&resolver, &key).await;
+                (key, attribution)
             }
-            out
         });
         for (key, attribution) in done {
             self.done.insert(key, Arc::new(attribution));

@@ -7,7 +7,7 @@
 //! across reports only per-source counters are kept, never the rows.
 
 use super::aggregate::{
-    AggregateRecord, PublishedPolicy, ReportError, ReportProblem, parse_aggregate,
+    AggregateRecord, ParsedAggregate, PublishedPolicy, ReportError, ReportProblem, parse_aggregate,
 };
 use super::attribution::{AttributionCache, Attributor, SourceKey};
 use super::container::{ContainerError, payloads};
@@ -15,9 +15,9 @@ use super::facts::{
     Attribution, HurtSource, Readiness, ReadinessVerdict, RecordRow, ReportDomainFacts,
     ReportFileFacts, ReportMeta, ReportType, SourceClass, SourceDay, SourceSummary,
 };
-use super::failure::parse_failure;
+use super::failure::{FailureReport, parse_failure};
 use super::rules::*;
-use super::tlsrpt::{TlsReport, parse_tls};
+use super::tlsrpt::{ParsedTls, TlsReport, parse_tls};
 use crate::date::{Date, rfc3339_utc};
 use crate::dns::orgdomain::same_organization;
 use crate::finding::{Finding, Location};
@@ -27,7 +27,8 @@ use crate::text::{escape_untrusted, fmt_count, pct, plural};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 
 /// Problems of one report shown as findings of their own; the rest are counted in one more.
 const MAX_PROBLEM_FINDINGS: usize = 20;
@@ -138,11 +139,12 @@ pub fn audit_reports<E>(
         domains: BTreeMap::new(),
         newest: None,
     };
-    for file in report_files(paths) {
-        for result in run.read_file(&file, options) {
+    for_each_parsed(&report_files(paths), options.max_size, |parsed| {
+        for result in run.integrate(parsed) {
             emit(ReportsResult::Report(Box::new(result)))?;
         }
-    }
+        Ok(())
+    })?;
     let as_of = options.as_of.or(run.newest);
     let domains = std::mem::take(&mut run.domains);
     for (domain, state) in domains {
@@ -150,6 +152,200 @@ pub fn audit_reports<E>(
         emit(ReportsResult::Domain(Box::new(result)))?;
     }
     Ok(())
+}
+
+/// Files parsed ahead of the one being counted, at most, per worker thread: what bounds
+/// the memory of the parsed files waiting their turn.
+const AHEAD_PER_WORKER: usize = 4;
+
+/// Worker threads that read and parse files, at most.
+const MAX_WORKERS: usize = 8;
+
+/// Each file read and parsed, handed to `each` in file order. Reading, unpacking and
+/// parsing are independent per file and take most of a run, so they are shared among the
+/// machine's cores; what depends on the order (duplicates, attribution, counting, output)
+/// stays with the caller, on this thread.
+fn for_each_parsed<E>(
+    files: &[PathBuf],
+    max_size: u64,
+    mut each: impl FnMut(ParsedFile) -> Result<(), E>,
+) -> Result<(), E> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS)
+        .min(files.len());
+    if workers <= 1 {
+        for path in files {
+            each(parse_file(path, max_size))?;
+        }
+        return Ok(());
+    }
+    let window = workers * AHEAD_PER_WORKER;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // How many files `each` has been given: a worker waits while its file is `window` ahead.
+    let handed = (Mutex::new(0usize), Condvar::new());
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel::<(usize, ParsedFile)>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop, handed) = (&next, &stop, &handed);
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= files.len() {
+                        break;
+                    }
+                    {
+                        let (count, turn) = handed;
+                        let mut count = count.lock().unwrap_or_else(PoisonError::into_inner);
+                        while index >= *count + window && !stop.load(Ordering::Relaxed) {
+                            count = turn.wait(count).unwrap_or_else(PoisonError::into_inner);
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if tx
+                        .send((index, parse_file(&files[index], max_size)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<usize, ParsedFile> = BTreeMap::new();
+        let mut expected = 0;
+        let mut outcome = Ok(());
+        'receive: for (index, parsed) in rx.iter() {
+            waiting.insert(index, parsed);
+            while let Some(parsed) = waiting.remove(&expected) {
+                if let Err(error) = each(parsed) {
+                    outcome = Err(error);
+                    break 'receive;
+                }
+                expected += 1;
+                let (count, turn) = &handed;
+                *count.lock().unwrap_or_else(PoisonError::into_inner) = expected;
+                turn.notify_all();
+            }
+        }
+        if outcome.is_err() {
+            // The caller stopped (its output failed): the workers stop too.
+            stop.store(true, Ordering::Relaxed);
+            handed.1.notify_all();
+        }
+        drop(rx);
+        outcome
+    })
+}
+
+/// One file read and parsed, before anything of it is counted.
+struct ParsedFile {
+    file: String,
+    blobs: Vec<Parsed>,
+}
+
+/// One report of a file (or the reason there is none), parsed.
+enum Parsed {
+    Refused {
+        part: String,
+        why: String,
+    },
+    Failure {
+        part: String,
+        parsed: Result<FailureReport, ReportError>,
+    },
+    Aggregate {
+        part: String,
+        parts: usize,
+        parsed: Result<ParsedAggregate, ReportError>,
+    },
+    Tls {
+        part: String,
+        parts: usize,
+        parsed: Result<ParsedTls, ReportError>,
+    },
+}
+
+fn parse_file(path: &Path, max_size: u64) -> ParsedFile {
+    let file = crate::path::display(path);
+    let mut blobs = Vec::new();
+    match input::read(path, InputKind::Report, max_size) {
+        Err(error) => blobs.push(Parsed::Refused {
+            part: String::new(),
+            why: error.reason(),
+        }),
+        Ok(bytes) => {
+            let messages = split_mbox(&bytes);
+            let many = messages.len() > 1;
+            for (n, message) in messages.iter().enumerate() {
+                let part = if many {
+                    format!("message {}", n + 1)
+                } else {
+                    String::new()
+                };
+                parse_blob(&part, message, &mut blobs);
+            }
+        }
+    }
+    ParsedFile { file, blobs }
+}
+
+/// One file, or one message of an mbox: its reports taken out and parsed. A message with no
+/// report attached is read as a failure report, the ARF message itself.
+fn parse_blob(part: &str, bytes: &[u8], out: &mut Vec<Parsed>) {
+    let found = match payloads(bytes) {
+        Ok(found) => found,
+        Err(ContainerError::NoReport) => {
+            out.push(Parsed::Failure {
+                part: part.to_string(),
+                parsed: parse_failure(bytes),
+            });
+            return;
+        }
+        Err(error) => {
+            out.push(Parsed::Refused {
+                part: part.to_string(),
+                why: error.to_string(),
+            });
+            return;
+        }
+    };
+    let parts = found.len();
+    for payload in found {
+        let inner = match (part.is_empty(), payload.part.is_empty()) {
+            (true, _) => payload.part.clone(),
+            (false, true) => part.to_string(),
+            (false, false) => format!("{part} > {}", payload.part),
+        };
+        let start = payload
+            .bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(&[][..], |at| &payload.bytes[at..]);
+        let parts = if part.is_empty() { parts } else { 2 };
+        if start.is_empty() {
+            out.push(Parsed::Refused {
+                part: inner,
+                why: "the report is empty".to_string(),
+            });
+        } else if start.starts_with(b"{") {
+            out.push(Parsed::Tls {
+                part: inner,
+                parts,
+                parsed: parse_tls(&payload.bytes),
+            });
+        } else {
+            out.push(Parsed::Aggregate {
+                part: inner,
+                parts,
+                parsed: parse_aggregate(&payload.bytes),
+            });
+        }
+    }
 }
 
 struct Run<'a> {
@@ -252,67 +448,40 @@ impl Run<'_> {
         }
     }
 
-    fn read_file(&mut self, path: &Path, options: &ReportsOptions) -> Vec<ReportResult> {
-        let file = crate::path::display(path);
-        let bytes = match input::read(path, InputKind::Report, options.max_size) {
-            Ok(bytes) => bytes,
-            Err(error) => return vec![self.refused(&file, "", error.reason())],
-        };
-        let messages = split_mbox(&bytes);
-        let mut out = Vec::new();
-        let many = messages.len() > 1;
-        for (n, message) in messages.iter().enumerate() {
-            let part = if many {
-                format!("message {}", n + 1)
-            } else {
-                String::new()
-            };
-            self.read_blob(&file, &part, message, &mut out);
-        }
-        out
+    /// A file's parsed blobs turned into results, in order: dedup, attribution and counting
+    /// happen here, on one thread, so the results do not depend on how the parsing was shared.
+    fn integrate(&mut self, parsed: ParsedFile) -> Vec<ReportResult> {
+        let file = parsed.file;
+        parsed
+            .blobs
+            .into_iter()
+            .map(|blob| match blob {
+                Parsed::Refused { part, why } => self.refused(&file, &part, why),
+                Parsed::Failure { part, parsed } => self.read_failure(&file, &part, parsed),
+                Parsed::Aggregate {
+                    part,
+                    parts,
+                    parsed,
+                } => self.read_aggregate(&file, &part, parts, parsed),
+                Parsed::Tls {
+                    part,
+                    parts,
+                    parsed,
+                } => self.read_tls(&file, &part, parts, parsed),
+            })
+            .collect()
     }
 
-    /// One file, or one message of an mbox: its reports taken out and read.
-    fn read_blob(&mut self, file: &str, part: &str, bytes: &[u8], out: &mut Vec<ReportResult>) {
-        let found = match payloads(bytes) {
-            Ok(found) => found,
-            Err(ContainerError::NoReport) => {
-                // A failure report is the ARF message itself, with nothing attached to unpack.
-                out.push(self.read_failure(file, part, bytes));
-                return;
-            }
-            Err(error) => {
-                out.push(self.refused(file, part, error.to_string()));
-                return;
-            }
-        };
-        let parts = found.len();
-        for payload in found {
-            let inner = match (part.is_empty(), payload.part.is_empty()) {
-                (true, _) => payload.part.clone(),
-                (false, true) => part.to_string(),
-                (false, false) => format!("{part} > {}", payload.part),
-            };
-            let start = payload
-                .bytes
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .map_or(&[][..], |at| &payload.bytes[at..]);
-            let parts = if part.is_empty() { parts } else { 2 };
-            if start.is_empty() {
-                out.push(self.refused(file, &inner, "the report is empty".to_string()));
-            } else if start.starts_with(b"{") {
-                out.push(self.read_tls(file, &inner, parts, &payload.bytes));
-            } else {
-                out.push(self.read_aggregate(file, &inner, parts, &payload.bytes));
-            }
-        }
-    }
-
-    fn read_aggregate(&mut self, file: &str, part: &str, parts: usize, xml: &[u8]) -> ReportResult {
+    fn read_aggregate(
+        &mut self,
+        file: &str,
+        part: &str,
+        parts: usize,
+        parsed: Result<ParsedAggregate, ReportError>,
+    ) -> ReportResult {
         let target = target_of(file, part, parts);
         let mut facts = ReportFileFacts::new(ReportType::Aggregate, file, part);
-        let parsed = match parse_aggregate(xml) {
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => return self.unreadable(target, facts, "DMARC aggregate", &error),
         };
@@ -365,10 +534,16 @@ impl Run<'_> {
     }
 
     /// An SMTP TLS report (RFC 8460): its facts, its problems and its failed sessions.
-    fn read_tls(&mut self, file: &str, part: &str, parts: usize, json: &[u8]) -> ReportResult {
+    fn read_tls(
+        &mut self,
+        file: &str,
+        part: &str,
+        parts: usize,
+        parsed: Result<ParsedTls, ReportError>,
+    ) -> ReportResult {
         let target = target_of(file, part, parts);
         let mut facts = ReportFileFacts::new(ReportType::Tls, file, part);
-        let parsed = match parse_tls(json) {
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(error) => return self.unreadable(target, facts, "SMTP TLS", &error),
         };
@@ -408,8 +583,13 @@ impl Run<'_> {
 
     /// A message with no report attached: a DMARC failure report (an ARF `auth-failure`
     /// message) when it is one, else said to be what it is.
-    fn read_failure(&mut self, file: &str, part: &str, message: &[u8]) -> ReportResult {
-        let report = match parse_failure(message) {
+    fn read_failure(
+        &mut self,
+        file: &str,
+        part: &str,
+        parsed: Result<FailureReport, ReportError>,
+    ) -> ReportResult {
+        let report = match parsed {
             Ok(report) => report,
             Err(error) => {
                 return self.refused(

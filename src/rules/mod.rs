@@ -41,6 +41,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../rules/feedback.toml"),
     ),
     ("rules/body.toml", include_str!("../../rules/body.toml")),
+    ("rules/list.toml", include_str!("../../rules/list.toml")),
     (
         "rules/campaign.toml",
         include_str!("../../rules/campaign.toml"),

@@ -66,6 +66,8 @@ pub struct Dataset {
     newest: Option<(Date, Pos)>,
     has_ip: bool,
     has_provider: bool,
+    /// `--merge`: rows of different files with the same key are summed, not duplicates.
+    merge: bool,
 }
 
 /// One series, ready for analysis: its names and its days in date order.
@@ -99,6 +101,19 @@ pub struct Grouped {
 impl Dataset {
     pub fn new() -> Dataset {
         Dataset::default()
+    }
+
+    /// A dataset that sums the rows of different files with the same (date, domain, ip,
+    /// provider) key (`mailaudit sender --merge`): the sender's own sent and delivered
+    /// figures with the bounces and complaints `mailaudit feedback --stats-out` counted.
+    /// Two rows with one key in the same file are still a duplicate (an error): a file
+    /// holds each key once, and summing inside one file would hide an export that wrote a
+    /// day twice. The counts are checked against each other on the sums, not per row.
+    pub fn merging() -> Dataset {
+        Dataset {
+            merge: true,
+            ..Dataset::default()
+        }
     }
 
     /// Register the next file; its rows carry the returned index.
@@ -181,6 +196,7 @@ impl Dataset {
             }
             for pair in series.entries.windows(2) {
                 if pair[0].date == pair[1].date
+                    && (!self.merge || pair[0].pos.file == pair[1].pos.file)
                     && duplicate.is_none_or(|(second, _, _)| pair[1].pos < second)
                 {
                     duplicate = Some((pair[1].pos, pair[0].pos, index));
@@ -213,8 +229,16 @@ impl Dataset {
                     crate::text::escape_untrusted(&name(&self.providers, s.provider)),
                     self.files[first.file as usize],
                     first.line
-                ),
+                ) + if first.file != second.file {
+                    "; to sum the rows of several files, give --merge"
+                } else {
+                    ""
+                },
             });
+        }
+
+        if self.merge {
+            self.sum_merged()?;
         }
 
         let mut by_domain: Vec<Vec<Series>> =
@@ -254,7 +278,63 @@ impl Dataset {
     }
 }
 
+impl Dataset {
+    /// Sum the entries of each series that share a date (each from another file: same-file
+    /// duplicates were refused), keeping the first row's position, then check every day's
+    /// counts against each other; the first failing day in reading order is the error, and
+    /// it names every row that was summed into it.
+    fn sum_merged(&mut self) -> Result<(), StatsError> {
+        let mut first_error: Option<(Pos, StatsError)> = None;
+        for series in &mut self.series {
+            let mut merged: Vec<(Entry, Vec<Pos>)> = Vec::with_capacity(series.entries.len());
+            for entry in series.entries.drain(..) {
+                match merged.last_mut() {
+                    Some((last, rows)) if last.date == entry.date => {
+                        last.counts.add(&entry.counts);
+                        rows.push(entry.pos);
+                    }
+                    _ => merged.push((entry, vec![entry.pos])),
+                }
+            }
+            for (entry, rows) in &merged {
+                if let Err((_, kind, message)) = super::input::check_counts(&entry.counts)
+                    && first_error.as_ref().is_none_or(|(pos, _)| entry.pos < *pos)
+                {
+                    let named: Vec<String> = rows
+                        .iter()
+                        .map(|p| format!("{}:{}", self.files[p.file as usize], p.line))
+                        .collect();
+                    let message = if rows.len() > 1 {
+                        format!("{message} in the sum of rows {}", named.join(", "))
+                    } else {
+                        message
+                    };
+                    first_error = Some((
+                        entry.pos,
+                        StatsError::Input {
+                            file: self.files[entry.pos.file as usize].clone(),
+                            line: u64::from(entry.pos.line),
+                            column: u64::from(entry.pos.column),
+                            kind,
+                            message,
+                        },
+                    ));
+                }
+            }
+            series.entries = merged.into_iter().map(|(entry, _)| entry).collect();
+        }
+        match first_error {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
 impl RowSink for Dataset {
+    fn checks_counts(&self) -> bool {
+        !self.merge
+    }
+
     fn push(&mut self, row: &Row<'_>) -> Result<(), RowProblem> {
         let domain = self.domain_id(row.domain)?;
         let ip = match row.ip {

@@ -237,6 +237,13 @@ pub enum RowProblem {
 /// Receives the rows of the files as they are read.
 pub trait RowSink {
     fn push(&mut self, row: &Row<'_>) -> Result<(), RowProblem>;
+
+    /// Whether each row's counts are checked against each other as it is read (delivered
+    /// at most sent, bounces at most sent...). A sink that sums rows of several files
+    /// (`--merge`) checks the sums instead: a bounce file's row has sent = 0.
+    fn checks_counts(&self) -> bool {
+        true
+    }
 }
 
 /// Read one stats file into `sink`; `file` is its index in the run's list of files and

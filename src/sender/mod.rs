@@ -51,6 +51,9 @@ pub struct SenderOptions {
     /// Domains the user says are established, whatever their history looks like.
     pub established: BTreeSet<String>,
     pub read: ReadOptions,
+    /// Sum the rows of different files that share a (date, domain, ip, provider) key
+    /// instead of refusing them as duplicates ([`read_files_merged`]).
+    pub merge: bool,
     /// The warm-up schedule; the built-in one (`rules/warmup-schedule.toml`) when `None`.
     pub schedule: Option<WarmupSchedule>,
 }
@@ -153,7 +156,23 @@ pub fn read_files<P: AsRef<Path>>(
     paths: &[P],
     options: &ReadOptions,
 ) -> Result<Grouped, StatsError> {
-    let mut dataset = Dataset::new();
+    read_into(Dataset::new(), paths, options)
+}
+
+/// [`read_files`], summing the rows of different files that share a key
+/// ([`Dataset::merging`], `mailaudit sender --merge`).
+pub fn read_files_merged<P: AsRef<Path>>(
+    paths: &[P],
+    options: &ReadOptions,
+) -> Result<Grouped, StatsError> {
+    read_into(Dataset::merging(), paths, options)
+}
+
+fn read_into<P: AsRef<Path>>(
+    mut dataset: Dataset,
+    paths: &[P],
+    options: &ReadOptions,
+) -> Result<Grouped, StatsError> {
     for path in paths {
         let path = path.as_ref();
         let name = path.display().to_string();
@@ -169,7 +188,11 @@ pub fn audit_files<P: AsRef<Path>>(
     rules: &Rules,
     options: &SenderOptions,
 ) -> Result<SenderRun, StatsError> {
-    let grouped = read_files(paths, &options.read)?;
+    let grouped = if options.merge {
+        read_files_merged(paths, &options.read)?
+    } else {
+        read_files(paths, &options.read)?
+    };
     audit(grouped, rules, options)
 }
 

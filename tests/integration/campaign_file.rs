@@ -30,7 +30,7 @@ fn the_demo_campaign_loads() {
     assert_eq!(c.sending_ips, ["203.0.113.7".parse::<IpAddr>().unwrap()]);
     assert_eq!(c.dkim_key_name(), "google._domainkey.acme-mail.example");
     assert_eq!(c.drafts, [dir.join("fixtures/campaign/drafts")]);
-    assert_eq!(c.stats, Some(dir.join("fixtures/campaign/stats.csv")));
+    assert_eq!(c.stats, [dir.join("fixtures/campaign/stats.csv")]);
     assert_eq!(c.zones, [dir.join("fixtures/zones")]);
     assert_eq!(c.profile, "cold-outreach");
     assert!(!c.templates);
@@ -46,7 +46,7 @@ fn the_demo_campaign_loads() {
 fn defaults_and_paths() {
     let c = parse(MINIMAL).unwrap();
     assert_eq!(c.profile, "cold-outreach");
-    assert!(c.drafts.is_empty() && c.stats.is_none() && c.zones.is_empty());
+    assert!(c.drafts.is_empty() && c.stats.is_empty() && c.zones.is_empty());
     assert_eq!(c.dkim_domain(), "x.example");
     assert_eq!(c.domains(), ["x.example"]);
 
@@ -58,7 +58,7 @@ fn defaults_and_paths() {
         c.drafts,
         [PathBuf::from("camp/seq/a"), PathBuf::from("camp/seq/b.eml")]
     );
-    assert_eq!(c.stats, Some(PathBuf::from("data/stats.csv")));
+    assert_eq!(c.stats, [PathBuf::from("data/stats.csv")]);
     assert_eq!(
         c.zones,
         [PathBuf::from("zones"), PathBuf::from("/abs/z.zone")]

@@ -29,6 +29,8 @@
 //! - `reports` (files or directories; + `zones`, `timeout` to attribute sources, `as_of`):
 //!   `mailaudit reports`;
 //! - `feedback` (files or directories): `mailaudit feedback`;
+//! - `recipients` (a recipients CSV; + `suppressions`, and `zones`, `timeout` to check the
+//!   domains' MX): `mailaudit list`;
 //! - `config` (a configuration file; + `command`, `targets` it audited): the ignores the
 //!   command's rules left unused.
 //!
@@ -44,6 +46,8 @@ use mailaudit::dns::{Resolver, ZoneSet};
 use mailaudit::domain::{DomainRequest, audit_domain};
 use mailaudit::feedback::{FeedbackOptions, audit_feedback};
 use mailaudit::finding::Finding;
+use mailaudit::list::audit::read_suppressions;
+use mailaudit::list::{ListOptions, MxChecker, audit_list};
 use mailaudit::message::{DkimVerifier, DraftOptions, audit_paths};
 use mailaudit::reports::{Attributor, ReportsOptions, audit_reports};
 use mailaudit::rules::Rules;
@@ -123,6 +127,11 @@ struct Input {
     /// Bounce and complaint messages, and directories of them (`mailaudit feedback`).
     #[serde(default)]
     feedback: Vec<String>,
+    /// A recipients file (`mailaudit list`), its suppression lists; with `zones` (+
+    /// `timeout`) the domains' MX are checked from them.
+    recipients: Option<String>,
+    #[serde(default)]
+    suppressions: Vec<String>,
 
     config: Option<String>,
     command: Option<String>,
@@ -245,6 +254,9 @@ impl Input {
             });
             return findings;
         }
+        if let Some(recipients) = &self.recipients {
+            return self.run_list(&rules, recipients);
+        }
         if let Some(config) = &self.config {
             let config = Config::load(&root().join(config)).expect("config loads");
             let command = match self.command.as_deref() {
@@ -317,6 +329,31 @@ impl Input {
                 Ok(())
             })
             .expect("the reports are read");
+        });
+        findings
+    }
+
+    fn run_list(&self, rules: &Rules, recipients: &str) -> Vec<Finding> {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mx = (!self.zones.is_empty() || self.zone.is_some()).then(|| MxChecker {
+            resolver: Resolver::offline(self.zone_set()),
+            runtime: runtime.handle().clone(),
+            concurrency: 8,
+        });
+        let mut findings = Vec::new();
+        with_root(|| {
+            let paths: Vec<PathBuf> = self.suppressions.iter().map(PathBuf::from).collect();
+            let suppressions = read_suppressions(&paths).expect("the suppressions are read");
+            let done = audit_list(
+                Path::new(recipients),
+                &suppressions,
+                rules,
+                &ListOptions::default(),
+                mx.as_ref(),
+                None,
+            )
+            .expect("the list is read");
+            findings.extend(TargetResult::from(done).findings);
         });
         findings
     }
@@ -686,8 +723,8 @@ fn assert_contract(name: &str) {
 /// The families a test below checks; `every_family_has_a_contract_test` holds it to the
 /// registry.
 const TESTED: &[&str] = &[
-    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "feedback", "campaign",
-    "config", "dns",
+    "spf", "domain", "dkim", "dmarc", "mx", "message", "sender", "reports", "list", "feedback",
+    "campaign", "config", "dns",
 ];
 
 #[test]
@@ -773,6 +810,11 @@ fn reports() {
 #[test]
 fn feedback() {
     assert_contract("feedback");
+}
+
+#[test]
+fn list() {
+    assert_contract("list");
 }
 
 #[test]

@@ -71,6 +71,7 @@ fn setup() -> tempfile::TempDir {
         "From: a@example.com\r\nTo: b@example.org\r\nSubject: hello\r\n\r\nHi.\r\n",
     )
     .unwrap();
+    std::fs::write(p.join("r.csv"), "email\na@example.com\n").unwrap();
     std::fs::create_dir(p.join("dir")).unwrap();
     make_special(&p.join("fifo"), &["-m", "600"], "mkfifo");
     make_special(&p.join("zero"), &["c", "1", "5"], "mknod");
@@ -134,7 +135,8 @@ fn args_for(kind: InputKind, file: &str) -> Vec<String> {
         InputKind::Draft => v(&["message", file]),
         InputKind::Report => v(&["reports", file]),
         InputKind::Feedback => v(&["feedback", file]),
-        InputKind::SuppressionList => v(&["feedback", "d.eml", "--suppress-out", file]),
+        InputKind::Recipients => v(&["list", file]),
+        InputKind::SuppressionList => v(&["list", "r.csv", "--suppressions", file]),
     }
 }
 
@@ -182,6 +184,8 @@ fn a_directory_given_as_a_file_is_refused() {
         InputKind::RulesFile,
         InputKind::CampaignFile,
         InputKind::StatsFile,
+        InputKind::Recipients,
+        InputKind::SuppressionList,
     ] {
         refused(
             dir.path(),
@@ -205,8 +209,12 @@ fn a_file_over_its_limit_is_refused_without_reading_it() {
         (InputKind::CampaignFile, "1 MiB limit for campaign files"),
         (InputKind::StatsFile, "1 GiB limit for stats files"),
         (
+            InputKind::Recipients,
+            "1 GiB limit for recipients files (--max-list-size)",
+        ),
+        (
             InputKind::SuppressionList,
-            "256 MiB limit for suppression lists",
+            "1 GiB limit for suppression lists",
         ),
     ] {
         let name = format!("big-{}", kind.noun().replace(' ', "-"));

@@ -57,6 +57,7 @@ fn json_reports_validate_against_the_committed_schema() {
         "report",
         "report-domain",
         "feedback",
+        "recipient-list",
     ] {
         assert!(kinds.contains(kind), "no {kind} result in {kinds:?}");
     }

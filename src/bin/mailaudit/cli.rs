@@ -165,6 +165,10 @@ pub enum Command {
     /// kind, hard or soft, reason and status code; write the stats `sender` reads and a
     /// suppression list
     Feedback(FeedbackArgs),
+    /// Check a recipient list before a send: suppressed, invalid, duplicate and role-account
+    /// addresses, disposable and misspelt domains, and, with DNS, domains that accept no mail;
+    /// --clean-out writes the list without the rows to drop
+    List(ListArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     Completions(CompletionsArgs),
 }
@@ -236,6 +240,12 @@ pub struct SenderArgs {
     #[arg(long, value_name = "DOMAIN")]
     pub established: Vec<String>,
 
+    /// Sum the counts of rows of different files with the same date, domain, ip and
+    /// provider (the sender's sent/delivered file and `mailaudit feedback --stats-out`)
+    /// instead of refusing them as duplicates; one key twice in one file is still an error
+    #[arg(long)]
+    pub merge: bool,
+
     #[command(flatten)]
     pub audit: AuditArgs,
 }
@@ -293,6 +303,48 @@ pub struct FeedbackArgs {
     /// with KB, MB, GB or KiB, MiB, GiB
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_feedback_size: Option<u64>,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The recipients: CSV with a header naming an `email` or `address` column
+    #[arg(value_name = "RECIPIENTS.csv")]
+    pub recipients: PathBuf,
+
+    /// Suppression lists: CSV with an address or email column (and reason, first_date,
+    /// last_date, source, as `mailaudit feedback --suppress-out` writes), or one address per
+    /// line
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub suppressions: Vec<PathBuf>,
+
+    /// Write the list without the suppressed, invalid, unreadable, duplicate (the first row
+    /// is kept), null-MX, no-mail and disposable rows: same header, columns and order;
+    /// replaced atomically
+    #[arg(long, value_name = "FILE")]
+    pub clean_out: Option<PathBuf>,
+
+    /// --clean-out also removes role accounts and typo domains
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Check each domain's MX with the system's resolvers. With --zone or --nameserver the
+    /// domains are checked from there without this flag; otherwise no DNS is asked
+    #[arg(long)]
+    pub check_mx: bool,
+
+    /// Refuse a recipients file larger than this (default 1 GiB): bytes, or a number with
+    /// KB, MB, GB or KiB, MiB, GiB
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_list_size: Option<u64>,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub concurrency: ConcurrencyArgs,
 
     #[command(flatten)]
     pub audit: AuditArgs,
@@ -521,6 +573,7 @@ impl Cli {
             Command::Sender(args) => Some(&args.audit),
             Command::Reports(args) => Some(&args.audit),
             Command::Feedback(args) => Some(&args.audit),
+            Command::List(args) => Some(&args.audit),
             Command::Rules(_) | Command::Completions(_) => None,
         }
     }
@@ -552,6 +605,7 @@ impl Cli {
             Command::Message(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Check(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Reports(args) => (Some(&args.dns), Some(&args.concurrency)),
+            Command::List(args) => (Some(&args.dns), Some(&args.concurrency)),
             Command::Sender(_)
             | Command::Feedback(_)
             | Command::Rules(_)
@@ -621,6 +675,7 @@ impl Cli {
                 as_of: args.as_of,
                 warmup_start: args.warmup_start.clone(),
                 established: args.established.clone(),
+                merge: args.merge,
             })),
             Command::Reports(args) => Some(app::Command::Reports(app::ReportsOptions {
                 paths: args.paths.clone(),
@@ -637,6 +692,16 @@ impl Cli {
                     .unwrap_or(mailaudit::input::InputKind::Feedback.default_limit()),
                 stats_out: args.stats_out.clone(),
                 suppress_out: args.suppress_out.clone(),
+            })),
+            Command::List(args) => Some(app::Command::List(app::ListOptions {
+                recipients: args.recipients.clone(),
+                suppressions: args.suppressions.clone(),
+                clean_out: args.clean_out.clone(),
+                strict: args.strict,
+                check_mx: args.check_mx,
+                max_size: args
+                    .max_list_size
+                    .unwrap_or(mailaudit::input::InputKind::Recipients.default_limit()),
             })),
         };
         (options, command)

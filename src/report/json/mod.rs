@@ -42,6 +42,9 @@ pub struct JsonlWriter<W: Write> {
     out: W,
     summary: Summary,
     gate: Gate,
+    /// A result's lines are serialized here first and written in one piece: serde_json
+    /// writes many small fragments, each a call through the output's layers otherwise.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write> JsonlWriter<W> {
@@ -56,6 +59,7 @@ impl<W: Write> JsonlWriter<W> {
             out,
             summary: Summary::default(),
             gate: Gate::new(fail_on),
+            scratch: Vec::new(),
         }
     }
 
@@ -65,13 +69,17 @@ impl<W: Write> JsonlWriter<W> {
         self.summary.add(result);
         self.gate.add(result);
         if let crate::run::Facts::Report(report) = &result.facts {
-            for row in &report.records {
-                serialize(
-                    &v1::RecordLineV1::new(row),
-                    &mut self.out,
-                    TerminalSafe(CompactFormatter),
-                )?;
-                self.out.write_all(b"\n")?;
+            for rows in report.records.chunks(256) {
+                self.scratch.clear();
+                for row in rows {
+                    serialize(
+                        &v1::RecordLineV1::new(row),
+                        &mut self.scratch,
+                        TerminalSafe(CompactFormatter),
+                    )?;
+                    self.scratch.push(b'\n');
+                }
+                self.out.write_all(&self.scratch)?;
             }
         }
         if let crate::run::Facts::Feedback(feedback) = &result.facts {
@@ -100,8 +108,10 @@ impl<W: Write> JsonlWriter<W> {
     }
 
     fn write_line(&mut self, line: &impl Serialize) -> io::Result<()> {
-        serialize(line, &mut self.out, TerminalSafe(CompactFormatter))?;
-        self.out.write_all(b"\n")?;
+        self.scratch.clear();
+        serialize(line, &mut self.scratch, TerminalSafe(CompactFormatter))?;
+        self.scratch.push(b'\n');
+        self.out.write_all(&self.scratch)?;
         self.out.flush()
     }
 }

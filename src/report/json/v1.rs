@@ -101,6 +101,11 @@ pub enum ModeV1<'a> {
     Feedback {
         feedback: bool,
     },
+    /// A recipient list checked without DNS: its domains' MX records were not asked.
+    #[serde(rename = "none")]
+    List {
+        domains_checked: bool,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -375,6 +380,10 @@ impl<'a> ModeV1<'a> {
             Mode::Reports { dns: Some(dns) } => ModeV1::from_mode(dns),
             Mode::Reports { dns: None } => ModeV1::Reports { attribution: false },
             Mode::Feedback => ModeV1::Feedback { feedback: true },
+            Mode::List { dns: Some(dns) } => ModeV1::from_mode(dns),
+            Mode::List { dns: None } => ModeV1::List {
+                domains_checked: false,
+            },
         }
     }
 }

@@ -206,6 +206,25 @@ pub fn runs() -> Vec<Run> {
                 "fixtures/zones/reports",
             ],
         ),
+        Run::new(
+            "list",
+            &[
+                "list",
+                "fixtures/list/dirty.csv",
+                "--suppressions",
+                "fixtures/list/suppressions.csv",
+                "fixtures/list/unsubscribes.txt",
+            ],
+        ),
+        Run::new(
+            "list --zone",
+            &[
+                "list",
+                "fixtures/list/domains.csv",
+                "--zone",
+                "fixtures/zones/list",
+            ],
+        ),
         Run::in_temp(
             "config finding",
             &["message", "{fixtures}/drafts/report"],

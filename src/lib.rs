@@ -19,6 +19,7 @@ pub mod input;
 pub mod list;
 pub mod message;
 pub mod mx;
+pub mod ordered;
 pub mod path;
 pub mod report;
 pub mod reports;

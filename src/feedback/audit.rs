@@ -46,41 +46,40 @@ pub fn audit_feedback<E>(
     options: &FeedbackOptions,
     mut emit: impl FnMut(FeedbackResult) -> Result<(), E>,
 ) -> Result<(), E> {
-    for file in report_files(paths) {
-        read_file(&file, rules, options, &mut emit)?;
-    }
-    Ok(())
+    // Files are read and classified on every core (a worker holds one file's bytes at a
+    // time); the results come in file order.
+    let files = report_files(paths);
+    crate::ordered::for_each_in_order(
+        &files,
+        |path| read_file(path, rules, options),
+        |results| results.into_iter().try_for_each(&mut emit),
+    )
 }
 
-fn read_file<E>(
-    path: &Path,
-    rules: &Rules,
-    options: &FeedbackOptions,
-    emit: &mut impl FnMut(FeedbackResult) -> Result<(), E>,
-) -> Result<(), E> {
+fn read_file(path: &Path, rules: &Rules, options: &FeedbackOptions) -> Vec<FeedbackResult> {
     let file = crate::path::display(path);
     let bytes = match input::read(path, InputKind::Feedback, options.max_size) {
         Ok(bytes) => bytes,
-        Err(error) => return emit(unreadable(rules, &file, "", &error.reason())),
+        Err(error) => return vec![unreadable(rules, &file, "", &error.reason())],
     };
     let messages = split_mbox(&bytes);
     if messages.is_empty() || bytes.iter().all(u8::is_ascii_whitespace) {
-        return emit(unreadable(rules, &file, "", "the file is empty"));
+        return vec![unreadable(rules, &file, "", "the file is empty")];
     }
     let many = messages.len() > 1;
+    let mut out = Vec::with_capacity(messages.len());
     for (n, message) in messages.iter().enumerate() {
         let part = if many {
             format!("message {}", n + 1)
         } else {
             String::new()
         };
-        let result = match read_message(message) {
+        out.push(match read_message(message) {
             Ok(reading) => judged(rules, &file, &part, reading),
             Err(error) => unreadable(rules, &file, &part, &error.to_string()),
-        };
-        emit(result)?;
+        });
     }
-    Ok(())
+    out
 }
 
 fn target_of(file: &str, part: &str) -> String {

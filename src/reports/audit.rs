@@ -27,8 +27,7 @@ use crate::text::{escape_untrusted, fmt_count, pct, plural};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
+use std::sync::Arc;
 
 /// Problems of one report shown as findings of their own; the rest are counted in one more.
 const MAX_PROBLEM_FINDINGS: usize = 20;
@@ -139,12 +138,19 @@ pub fn audit_reports<E>(
         domains: BTreeMap::new(),
         newest: None,
     };
-    for_each_parsed(&report_files(paths), options.max_size, |parsed| {
-        for result in run.integrate(parsed) {
-            emit(ReportsResult::Report(Box::new(result)))?;
-        }
-        Ok(())
-    })?;
+    // Reading, unpacking and parsing take most of a run and are independent per file:
+    // shared among the cores; duplicates, attribution and counting follow in file order.
+    let files = report_files(paths);
+    crate::ordered::for_each_in_order(
+        &files,
+        |path| parse_file(path, options.max_size),
+        |parsed| {
+            for result in run.integrate(parsed) {
+                emit(ReportsResult::Report(Box::new(result)))?;
+            }
+            Ok(())
+        },
+    )?;
     let as_of = options.as_of.or(run.newest);
     let domains = std::mem::take(&mut run.domains);
     for (domain, state) in domains {
@@ -152,94 +158,6 @@ pub fn audit_reports<E>(
         emit(ReportsResult::Domain(Box::new(result)))?;
     }
     Ok(())
-}
-
-/// Files parsed ahead of the one being counted, at most, per worker thread: what bounds
-/// the memory of the parsed files waiting their turn.
-const AHEAD_PER_WORKER: usize = 4;
-
-/// Worker threads that read and parse files, at most.
-const MAX_WORKERS: usize = 8;
-
-/// Each file read and parsed, handed to `each` in file order. Reading, unpacking and
-/// parsing are independent per file and take most of a run, so they are shared among the
-/// machine's cores; what depends on the order (duplicates, attribution, counting, output)
-/// stays with the caller, on this thread.
-fn for_each_parsed<E>(
-    files: &[PathBuf],
-    max_size: u64,
-    mut each: impl FnMut(ParsedFile) -> Result<(), E>,
-) -> Result<(), E> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_WORKERS)
-        .min(files.len());
-    if workers <= 1 {
-        for path in files {
-            each(parse_file(path, max_size))?;
-        }
-        return Ok(());
-    }
-    let window = workers * AHEAD_PER_WORKER;
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // How many files `each` has been given: a worker waits while its file is `window` ahead.
-    let handed = (Mutex::new(0usize), Condvar::new());
-    std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::channel::<(usize, ParsedFile)>();
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (next, stop, handed) = (&next, &stop, &handed);
-            scope.spawn(move || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= files.len() {
-                        break;
-                    }
-                    {
-                        let (count, turn) = handed;
-                        let mut count = count.lock().unwrap_or_else(PoisonError::into_inner);
-                        while index >= *count + window && !stop.load(Ordering::Relaxed) {
-                            count = turn.wait(count).unwrap_or_else(PoisonError::into_inner);
-                        }
-                    }
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    if tx
-                        .send((index, parse_file(&files[index], max_size)))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut waiting: BTreeMap<usize, ParsedFile> = BTreeMap::new();
-        let mut expected = 0;
-        let mut outcome = Ok(());
-        'receive: for (index, parsed) in rx.iter() {
-            waiting.insert(index, parsed);
-            while let Some(parsed) = waiting.remove(&expected) {
-                if let Err(error) = each(parsed) {
-                    outcome = Err(error);
-                    break 'receive;
-                }
-                expected += 1;
-                let (count, turn) = &handed;
-                *count.lock().unwrap_or_else(PoisonError::into_inner) = expected;
-                turn.notify_all();
-            }
-        }
-        if outcome.is_err() {
-            // The caller stopped (its output failed): the workers stop too.
-            stop.store(true, Ordering::Relaxed);
-            handed.1.notify_all();
-        }
-        drop(rx);
-        outcome
-    })
 }
 
 /// One file read and parsed, before anything of it is counted.

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod input;
 pub mod list;
 pub mod message;
+pub mod mime;
 pub mod mx;
 pub mod ordered;
 pub mod path;

@@ -39,6 +39,8 @@ pub enum ReadError {
     TooLarge(usize),
     #[error("not a message: it has no header fields")]
     NotAMessage,
+    #[error(transparent)]
+    ParserFailed(#[from] crate::mime::ParserFailed),
 }
 
 /// What the bounced or reported message was, from its header fields.
@@ -83,8 +85,7 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
         return Err(ReadError::TooLarge(raw.len()));
     }
     let bytes = lf(raw);
-    let parsed = parser()
-        .parse(bytes.as_ref())
+    let parsed = crate::mime::parse(parser(), bytes.as_ref())?
         .filter(|m| !m.headers().is_empty())
         .ok_or(ReadError::NotAMessage)?;
     let date = parsed
@@ -221,7 +222,7 @@ fn original_of(message: &Message<'_>, text: &str) -> Original {
             return original_fields(inner);
         }
         if is_type(part, "text", "rfc822-headers")
-            && let Some(inner) = parser().parse_headers(part.contents())
+            && let Ok(Some(inner)) = crate::mime::parse_headers(parser(), part.contents())
         {
             return original_fields(&inner);
         }
@@ -229,7 +230,7 @@ fn original_of(message: &Message<'_>, text: &str) -> Original {
     if let Some(at) = copy_marker(text) {
         let rest = text[at..].split_once('\n').map_or("", |(_, r)| r);
         let rest = rest.trim_start_matches(['\n', ' ', '\t']);
-        if let Some(inner) = parser().parse_headers(rest.as_bytes()) {
+        if let Ok(Some(inner)) = crate::mime::parse_headers(parser(), rest.as_bytes()) {
             return original_fields(&inner);
         }
     }

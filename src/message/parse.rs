@@ -275,9 +275,8 @@ pub fn parse_draft(file: &[u8]) -> Result<Draft<'_>, Unparseable> {
                 .into(),
         });
     }
-    // mail-parser documents that it never panics; a panic there would still be a bug in a
-    // dependency, and one draft must not stop the run, so it is caught and reported.
-    let parsed = std::panic::catch_unwind(|| MessageParser::default().parse(bytes));
+    // A panic in mail-parser is caught there (crate::mime) and reported on this draft.
+    let parsed = crate::mime::parse(&MessageParser::default(), bytes);
     let message = match parsed {
         Ok(Some(message)) if !message.parts.is_empty() => message,
         Ok(_) => {

@@ -197,7 +197,10 @@ impl Opener {
         part: &str,
         depth: usize,
     ) -> Result<(), ContainerError> {
-        let Some(message) = mail_parser::MessageParser::default().parse(bytes) else {
+        // No message (or one mail-parser fails on): nothing attached; the caller then reads
+        // the bytes as a failure report, which says why they are not one.
+        let Ok(Some(message)) = crate::mime::parse(&mail_parser::MessageParser::default(), bytes)
+        else {
             return Ok(());
         };
         for attachment in message.attachments() {

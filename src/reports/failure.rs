@@ -160,11 +160,20 @@ pub fn parse_arf(message: &[u8], keep_recipients: bool) -> Result<FailureReport,
             ),
         });
     }
-    let Some(parsed) = MessageParser::default().parse(message) else {
-        return Err(ReportError {
-            line: 1,
-            message: "not a message (no header fields): not an ARF report".into(),
-        });
+    let parsed = match crate::mime::parse(&MessageParser::default(), message) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            return Err(ReportError {
+                line: 1,
+                message: "not a message (no header fields): not an ARF report".into(),
+            });
+        }
+        Err(failed) => {
+            return Err(ReportError {
+                line: 1,
+                message: failed.to_string(),
+            });
+        }
     };
     let mut feedback_parts = parsed.parts.iter().filter(|part| {
         part.content_type().is_some_and(|ct| {
@@ -552,7 +561,8 @@ fn original(
             }
             ("text", "rfc822-headers", _) => {
                 let headers = part.contents();
-                let parsed = MessageParser::default().parse_headers(headers)?;
+                let parsed =
+                    crate::mime::parse_headers(&MessageParser::default(), headers).ok()??;
                 return Some(describe(&parsed, true, problems));
             }
             _ => {}

@@ -447,6 +447,25 @@ fn a_report_cut_anywhere_or_corrupted_never_panics() {
     assert!(cut_errors > cuts / 4, "{cut_errors} of {cuts}");
 }
 
+/// mail-parser 0.11.9 panics (an overflow check) on a quoted-printable part that is only
+/// `=`: the report is refused with a reason instead, and the same message read as feedback
+/// is said to be unreadable.
+#[test]
+fn a_part_mail_parser_panics_on_is_a_refusal_not_a_crash() {
+    let message = b"Content-Type: multipart/report; boundary=z\r\n\r\n--z\r\nContent-Type: message/feedback-report\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=\r\n--z--\r\n";
+    match parse_failure(message) {
+        Ok(report) => assert!(!report.is_auth_failure()),
+        Err(error) => assert!(!error.message.is_empty()),
+    }
+    match mailaudit::feedback::read::read_message(message) {
+        Ok(reading) => assert_ne!(
+            reading.kind,
+            mailaudit::feedback::facts::FeedbackKind::Bounce
+        ),
+        Err(error) => assert!(!error.to_string().is_empty()),
+    }
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -792,33 +792,16 @@ pub fn split_mbox(bytes: &[u8]) -> Vec<&[u8]> {
     }
     let mut out = Vec::new();
     let mut start = 0;
-    let mut at = 0;
-    while let Some(found) = memchr_from(bytes, at) {
-        let next = found + 1;
-        if bytes[next..].starts_with(b"From ") {
-            out.push(&bytes[start..next]);
-            start = next;
-        }
-        at = next;
+    for found in memchr::memmem::find_iter(bytes, b"\nFrom ") {
+        out.push(&bytes[start..found + 1]);
+        start = found + 1;
     }
     out.push(&bytes[start..]);
     // The `From ` separator line is not part of the message.
     out.into_iter()
-        .map(|m| {
-            m.iter()
-                .position(|b| *b == b'\n')
-                .map_or(&[][..], |nl| &m[nl + 1..])
-        })
+        .map(|m| memchr::memchr(b'\n', m).map_or(&[][..], |nl| &m[nl + 1..]))
         .filter(|m| !m.iter().all(u8::is_ascii_whitespace))
         .collect()
-}
-
-fn memchr_from(bytes: &[u8], at: usize) -> Option<usize> {
-    bytes
-        .get(at..)?
-        .iter()
-        .position(|b| *b == b'\n')
-        .map(|p| p + at)
 }
 
 fn norm(name: &str) -> String {
@@ -1376,5 +1359,31 @@ fn readiness_message(rules: &Rules, domain: &str, readiness: &Readiness) -> Opti
             )
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_mbox;
+
+    #[test]
+    fn an_mbox_splits_at_from_lines_only_at_a_line_start() {
+        let mbox = b"From a@x Thu Jan  1 00:00:00 2026\nSubject: one\n\nsent From here\n\n\
+                     From b@x Thu Jan  1 00:00:00 2026\r\nSubject: two\r\n\r\nbody\r\n\
+                     From c@x Thu Jan  1 00:00:00 2026\n\n \n";
+        let messages = split_mbox(mbox);
+        assert_eq!(
+            messages,
+            vec![
+                &b"Subject: one\n\nsent From here\n\n"[..],
+                &b"Subject: two\r\n\r\nbody\r\n"[..],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_not_starting_with_from_is_one_message() {
+        let message = b"Subject: x\n\nFrom the start\nFrom here\n";
+        assert_eq!(split_mbox(message), vec![&message[..]]);
     }
 }

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod campaign;
 pub mod config;
+pub mod csv;
 pub mod date;
 pub mod dkim;
 pub mod dmarc;

@@ -183,8 +183,13 @@ impl SuppressionList {
             if line.trim().is_empty() {
                 continue;
             }
-            let fields =
-                split_csv(line).ok_or_else(|| error(number, "a quote is not closed".into()))?;
+            let mut fields = Vec::new();
+            crate::csv::split(line, &mut fields).ok_or_else(|| {
+                error(
+                    number,
+                    "a quote is not closed, or text follows a closing quote".into(),
+                )
+            })?;
             let [address, reason, first, last, source] = fields.as_slice() else {
                 return Err(error(
                     number,
@@ -308,61 +313,14 @@ impl SuppressionList {
         for ((address, reason), (_, entry)) in &self.entries {
             out.push_str(&format!(
                 "{},{reason},{},{},{}\n",
-                quote(address),
+                crate::csv::quote(address),
                 entry.first_date,
                 entry.last_date,
-                quote(&entry.source)
+                crate::csv::quote(&entry.source)
             ));
         }
         out
     }
-}
-
-/// RFC 4180: a field with a comma or a quote is quoted, its quotes doubled.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
-}
-
-/// One RFC 4180 line into its fields; None when a quote is not closed.
-fn split_csv(line: &str) -> Option<Vec<String>> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if at_start => {
-                quoted = true;
-                at_start = false;
-            }
-            '"' if quoted => {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                }
-            }
-            ',' if !quoted => {
-                fields.push(std::mem::take(&mut field));
-                at_start = true;
-            }
-            c => {
-                field.push(c);
-                at_start = false;
-            }
-        }
-    }
-    if quoted {
-        return None;
-    }
-    fields.push(field);
-    Some(fields)
 }
 
 #[cfg(test)]

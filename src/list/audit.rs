@@ -25,7 +25,6 @@ use crate::rules::{RuleId, Rules};
 use rustc_hash::FxHashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tokio::runtime::Handle;
 
 /// Rows of each rule kept in the facts (the JSON); the finding's message names fewer.
 pub const EXAMPLES: usize = 10;
@@ -51,12 +50,7 @@ impl Default for ListOptions {
 }
 
 /// What the domain checks need: the run's resolver, a runtime, how many queries at once.
-#[derive(Clone)]
-pub struct MxChecker {
-    pub resolver: Resolver,
-    pub runtime: Handle,
-    pub concurrency: usize,
-}
+pub type MxChecker = crate::dns::bounded::Lookups;
 
 /// Where `--clean-out` goes: a name for the facts and a writer the caller commits.
 pub struct CleanTarget<'a> {

@@ -3,7 +3,6 @@
 //! disposable and typo domains, and, with DNS, whether each domain can receive mail.
 //!
 //! - [`address`]: the accepted address syntax, the normal form, the mask for a person.
-//! - [`csv`]: bounded lines and RFC 4180 fields.
 //! - [`suppression`]: the suppression lists (`mailaudit feedback --suppress-out`, ESP
 //!   exports, plain text).
 //! - [`recipients`]: the recipients file, streamed row by row.
@@ -12,7 +11,6 @@
 
 pub mod address;
 pub mod audit;
-pub mod csv;
 pub mod facts;
 pub mod lists;
 pub mod recipients;

@@ -4,8 +4,8 @@
 //! read, and `--clean-out` copies each kept line byte for byte.
 
 use super::ListError;
-use super::csv::{LineRead, read_line, split};
 use super::suppression::MAX_LINE;
+use crate::csv::{LineRead, read_line, split};
 use crate::input::{self, Bounded, InputKind};
 use std::io::{BufReader, Read};
 use std::path::Path;

@@ -12,8 +12,8 @@
 //! over 64 KiB, bytes that are not UTF-8) is an error naming the file and line: a
 //! suppression list read in part would let its other entries be mailed.
 
-use super::csv::{LineRead, read_line, split};
 use super::{AddressKey, ListError, address, address_key};
+use crate::csv::{LineRead, read_line, split};
 use crate::input::{self, Bounded, InputKind};
 use rustc_hash::FxHashMap;
 use serde::Serialize;

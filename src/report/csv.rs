@@ -101,12 +101,7 @@ pub fn fields(row: &RecordRow) -> Vec<String> {
 /// One field, quoted when RFC 4180 needs it; control and bidi characters escaped as
 /// everywhere else untrusted text is shown.
 fn quote(field: &str) -> String {
-    let field = escape_untrusted(field);
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.into_owned()
-    }
+    crate::csv::quote(&escape_untrusted(field)).into_owned()
 }
 
 /// Which rows a run writes.

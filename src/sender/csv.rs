@@ -9,18 +9,9 @@ use super::input::{
     Column, ErrorKind, FileCtx, Row, RowProblem, RowSink, StatsError, check_counts, count_problem,
     join_names, parse_count, parse_date, quoted,
 };
+use crate::csv::{Field, LineRead, raw, read_line, split_fields as split};
 use std::borrow::Cow;
-use std::io::{self, BufRead};
-
-/// One field of a line: where it starts (1-based byte column) and its content's byte range
-/// (without the quotes); `escaped` when it holds `""` pairs to undo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Field {
-    column: usize,
-    start: usize,
-    end: usize,
-    escaped: bool,
-}
+use std::io::BufRead;
 
 pub(crate) fn read<R: BufRead>(
     mut reader: R,
@@ -45,7 +36,7 @@ pub(crate) fn read<R: BufRead>(
                 ));
             }
             LineRead::TooLong => return Err(too_long(ctx, line_no + 1, limit)),
-            LineRead::Line => {
+            LineRead::Line { .. } => {
                 line_no += 1;
                 if line_no == 1 && line.starts_with(b"\xef\xbb\xbf") {
                     line.drain(..3);
@@ -62,7 +53,7 @@ pub(crate) fn read<R: BufRead>(
         match read_line(&mut reader, &mut line, limit).map_err(|e| ctx.read_error(e))? {
             LineRead::Eof => break,
             LineRead::TooLong => return Err(too_long(ctx, line_no + 1, limit)),
-            LineRead::Line => {
+            LineRead::Line { .. } => {
                 line_no += 1;
                 if line.trim_ascii().is_empty() {
                     continue;
@@ -90,138 +81,6 @@ fn too_long(ctx: &FileCtx<'_>, line: u64, limit: usize) -> StatsError {
         ErrorKind::TooLong,
         format!("line {line} is longer than {limit} bytes: not a daily stats row"),
     )
-}
-
-enum LineRead {
-    Line,
-    TooLong,
-    Eof,
-}
-
-/// The next line into `buf`, without its `\n` or `\r\n`. Stops with `TooLong` as soon as the
-/// line passes `limit` bytes, having read at most one buffer beyond it.
-fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, limit: usize) -> io::Result<LineRead> {
-    buf.clear();
-    let mut any = false;
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(available) => available,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            if !any {
-                return Ok(LineRead::Eof);
-            }
-            break;
-        }
-        any = true;
-        match available.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                let fits = buf.len() + i <= limit;
-                if fits {
-                    buf.extend_from_slice(&available[..i]);
-                }
-                reader.consume(i + 1);
-                if !fits {
-                    return Ok(LineRead::TooLong);
-                }
-                break;
-            }
-            None => {
-                let n = available.len();
-                if buf.len() + n > limit {
-                    return Ok(LineRead::TooLong);
-                }
-                buf.extend_from_slice(available);
-                reader.consume(n);
-            }
-        }
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    Ok(LineRead::Line)
-}
-
-/// Split a line into fields. The error is (1-based column, message).
-fn split(line: &[u8], out: &mut Vec<Field>) -> Result<(), (usize, &'static str)> {
-    out.clear();
-    let mut i = 0;
-    loop {
-        let column = i + 1;
-        if line.get(i) == Some(&b'"') {
-            let start = i + 1;
-            let mut j = start;
-            let mut escaped = false;
-            loop {
-                match line[j..].iter().position(|&b| b == b'"') {
-                    None => {
-                        return Err((
-                            column,
-                            "a quoted field is not closed on its line (fields spanning lines are not supported)",
-                        ));
-                    }
-                    Some(k) => {
-                        j += k;
-                        if line.get(j + 1) == Some(&b'"') {
-                            escaped = true;
-                            j += 2;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            out.push(Field {
-                column,
-                start,
-                end: j,
-                escaped,
-            });
-            i = j + 1;
-            match line.get(i) {
-                None => return Ok(()),
-                Some(b',') => i += 1,
-                Some(_) => {
-                    return Err((
-                        i + 1,
-                        "text after the closing quote of a field (expected a comma)",
-                    ));
-                }
-            }
-        } else {
-            let end = line[i..]
-                .iter()
-                .position(|&b| b == b',')
-                .map_or(line.len(), |k| i + k);
-            out.push(Field {
-                column,
-                start: i,
-                end,
-                escaped: false,
-            });
-            if end == line.len() {
-                return Ok(());
-            }
-            i = end + 1;
-        }
-    }
-}
-
-/// The raw bytes of a field, with `""` undone.
-fn raw<'a>(line: &'a [u8], field: &Field) -> Cow<'a, [u8]> {
-    let bytes = &line[field.start..field.end];
-    if !field.escaped {
-        return Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        out.push(bytes[i]);
-        i += if bytes[i] == b'"' { 2 } else { 1 };
-    }
-    Cow::Owned(out)
 }
 
 /// Where each known column is in the header: `slots[Column::index()]`.
@@ -444,62 +303,4 @@ fn read_row(
         }
         RowProblem::Row { kind, message } => ctx.error(line_no, 1, kind, message),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields(line: &str) -> Vec<(usize, String)> {
-        let mut out = Vec::new();
-        split(line.as_bytes(), &mut out).unwrap();
-        out.iter()
-            .map(|f| {
-                (
-                    f.column,
-                    String::from_utf8(raw(line.as_bytes(), f).into_owned()).unwrap(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn splits_rfc4180_fields() {
-        assert_eq!(
-            fields("a,b,,c"),
-            [(1, "a"), (3, "b"), (5, ""), (6, "c")].map(|(c, s)| (c, s.to_string()))
-        );
-        assert_eq!(
-            fields("\"x, y\",\"say \"\"hi\"\"\",z"),
-            [(1, "x, y"), (8, "say \"hi\""), (21, "z")].map(|(c, s)| (c, s.to_string()))
-        );
-        assert_eq!(
-            fields("a,"),
-            [(1, "a"), (3, "")].map(|(c, s)| (c, s.to_string()))
-        );
-        assert_eq!(fields(""), [(1, "")].map(|(c, s)| (c, s.to_string())));
-    }
-
-    #[test]
-    fn refuses_broken_quoting() {
-        let mut out = Vec::new();
-        assert_eq!(split(b"a,\"open", &mut out).unwrap_err().0, 3);
-        assert_eq!(split(b"\"a\"b,c", &mut out).unwrap_err().0, 4);
-    }
-
-    #[test]
-    fn lines_are_bounded() {
-        let text = b"short\r\nthis line is too long\nok";
-        let mut reader = io::BufReader::with_capacity(4, &text[..]);
-        let mut buf = Vec::new();
-        assert!(matches!(
-            read_line(&mut reader, &mut buf, 10).unwrap(),
-            LineRead::Line
-        ));
-        assert_eq!(buf, b"short");
-        assert!(matches!(
-            read_line(&mut reader, &mut buf, 10).unwrap(),
-            LineRead::TooLong
-        ));
-    }
 }

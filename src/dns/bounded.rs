@@ -1,9 +1,19 @@
 //! Many queries at once, never more than a limit in flight: the shape every family that asks
 //! DNS per distinct key uses (report sources, recipients' domains).
 
+use super::Resolver;
 use std::future::Future;
 use tokio::runtime::Handle;
 use tokio::task::JoinSet;
+
+/// What a family's many lookups need: the run's resolver (its one cache), a runtime to run
+/// them on, and how many at once (`--concurrency`).
+#[derive(Clone)]
+pub struct Lookups {
+    pub resolver: Resolver,
+    pub runtime: Handle,
+    pub concurrency: usize,
+}
 
 /// Run `task` for every item on `runtime`, `limit` (at least 1) at a time, and return the
 /// results with their items in the order they finished. A task that panicked is left out:

@@ -10,15 +10,9 @@ use crate::spf::check_host::{CheckHostInput, CheckHostOptions, SpfResult, check_
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use tokio::runtime::Handle;
 
-/// What attribution needs: the resolver, a runtime to run it on, how many at once.
-#[derive(Clone)]
-pub struct Attributor {
-    pub resolver: Resolver,
-    pub runtime: Handle,
-    pub concurrency: usize,
-}
+/// What attribution needs: the run's resolver, a runtime, how many at once.
+pub type Attributor = crate::dns::bounded::Lookups;
 
 /// The source to attribute: the IP, the header_from domain, and the envelope domain the
 /// reporter evaluated SPF for when it is another name of the same organization (a bounce

@@ -11,7 +11,7 @@
 
 use super::classify::{StatusCode, hardness, reason, reply_code};
 use super::facts::{BounceClass, FeedbackFormat, FeedbackKind, Reason};
-use crate::reports::failure::{FeedbackType, parse_arf};
+use crate::reports::failure::{FeedbackType, read_arf};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
 use std::borrow::Cow;
@@ -638,7 +638,7 @@ fn mention_lines(text: &str, address: &str) -> Option<String> {
 /// An ARF report: a complaint unless its Feedback-Type says otherwise.
 fn arf(bytes: &[u8], message: &Message<'_>, date: Option<i64>, text: &str) -> Reading {
     let mut original = original_of(message, text);
-    let report = match parse_arf(bytes, true) {
+    let report = match read_arf(bytes, message, true) {
         Ok(report) => report,
         Err(error) => {
             return Reading {

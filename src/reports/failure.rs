@@ -10,7 +10,7 @@
 //! and the Date.
 
 use super::aggregate::{ReportError, ReportProblem};
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 use serde::{Serialize, Serializer};
 use std::net::IpAddr;
 
@@ -175,6 +175,16 @@ pub fn parse_arf(message: &[u8], keep_recipients: bool) -> Result<FailureReport,
             });
         }
     };
+    read_arf(message, &parsed, keep_recipients)
+}
+
+/// [`parse_arf`] of a message already parsed from `message` (its offsets point into it), so
+/// a reader that parsed it to tell what it is does not parse it again.
+pub fn read_arf(
+    message: &[u8],
+    parsed: &Message<'_>,
+    keep_recipients: bool,
+) -> Result<FailureReport, ReportError> {
     let mut feedback_parts = parsed.parts.iter().filter(|part| {
         part.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("message")
@@ -218,7 +228,7 @@ pub fn parse_arf(message: &[u8], keep_recipients: bool) -> Result<FailureReport,
             .map(str::to_string)
             .collect();
     }
-    report.original = original(&parsed, &mut problems);
+    report.original = original(parsed, &mut problems);
     report.problems = problems;
     Ok(report)
 }

@@ -698,6 +698,30 @@ impl Run<'_> {
         }
     }
 
+    /// Whether a subdomain that sends as header_from exists, when that decides its policy:
+    /// with DNS, below the policy's domain, and `np` published (RFC 9091 §4.1, RFC 9989
+    /// §4.7: `np` is for subdomains that do not exist, NXDOMAIN). Unknown (`Err`) when the
+    /// query failed.
+    fn existence(&self, domain: &str, policy: &PublishedPolicy) -> Existence {
+        let policy_domain = norm(&policy.domain);
+        let Some(attributor) = self.attributor else {
+            return Existence::NotAsked;
+        };
+        if policy.np.is_none() || policy_domain.is_empty() || policy_domain == domain {
+            return Existence::NotAsked;
+        }
+        let resolver = attributor.resolver.clone();
+        let name = domain.to_string();
+        match attributor
+            .runtime
+            .block_on(async move { resolver.lookup(&name, crate::dns::RecordType::A).await })
+        {
+            crate::dns::Answer::NxDomain => Existence::Missing,
+            crate::dns::Answer::Failure(failure) => Existence::Unknown(failure.to_string()),
+            crate::dns::Answer::Records(_) | crate::dns::Answer::NoData => Existence::Exists,
+        }
+    }
+
     /// The domain's result: its sources, its readiness and the findings on them.
     fn judge(&self, domain: &str, state: DomainState, as_of: Option<Date>) -> DomainResult {
         let rules = self.rules;
@@ -726,7 +750,8 @@ impl Run<'_> {
         }
         let message_count = sources.iter().map(|s| s.message_count).sum();
         let passed_dmarc = sources.iter().map(|s| s.passed_dmarc).sum();
-        let readiness = readiness(rules, domain, &policy, &state, attributed);
+        let existence = self.existence(domain, &policy);
+        let readiness = readiness(rules, domain, &policy, &state, attributed, existence);
         let mut findings = Vec::new();
         if !state.inconclusive.is_empty() {
             let first = state.sources.values().find(|s| s.unclassified > 0);
@@ -979,23 +1004,43 @@ fn legitimate(acc: &SourceAcc) -> (u64, u64) {
         .fold((0, 0), |(a, b), (n, p)| (a + n, b + p))
 }
 
+/// Whether a subdomain sending as header_from exists in DNS ([`Run::existence`]).
+enum Existence {
+    /// Not a question here: the domain's own policy, no `np`, or no DNS.
+    NotAsked,
+    Exists,
+    /// NXDOMAIN: its mail falls under `np`.
+    Missing,
+    /// The query failed.
+    Unknown(String),
+}
+
 fn readiness(
     rules: &Rules,
     domain: &str,
     policy: &PublishedPolicy,
     state: &DomainState,
     attributed: bool,
+    existence: Existence,
 ) -> Readiness {
     let policy_domain = norm(&policy.domain);
     let tag = if policy_domain.is_empty() || policy_domain == domain {
         "p"
+    } else if matches!(existence, Existence::Missing) {
+        "np"
     } else {
         "sp"
     };
-    let current = if tag == "sp" {
-        policy.sp.clone().or_else(|| policy.p.clone())
-    } else {
-        policy.p.clone()
+    // RFC 9091 §4.1: without np, sp applies to a subdomain that does not exist, and
+    // without sp, p.
+    let current = match tag {
+        "np" => policy
+            .np
+            .clone()
+            .or_else(|| policy.sp.clone())
+            .or_else(|| policy.p.clone()),
+        "sp" => policy.sp.clone().or_else(|| policy.p.clone()),
+        _ => policy.p.clone(),
     }
     .map(|p| p.to_ascii_lowercase());
     let pct = policy
@@ -1053,6 +1098,14 @@ fn readiness(
             Some(format!(
                 "{} could not be attributed (DNS failed)",
                 plural(unclassified as usize, "message", "messages")
+            )),
+        )
+    } else if let Existence::Unknown(why) = &existence {
+        (
+            ReadinessVerdict::Unknown,
+            Some(format!(
+                "whether {domain} exists, which decides between sp and np, could not be learned: {}",
+                escape_untrusted(why)
             )),
         )
     } else if next.is_none() {

@@ -163,6 +163,46 @@ fn an_ip_authorised_by_nothing_is_an_unauthorised_source() {
     assert_eq!(rules_of(ready), ["reports/enforcement-ready"]);
 }
 
+/// The ready domain's report with its mail sent as `header_from` and `np=reject` published.
+fn subdomain_report(dir: &Path, header_from: &str) -> PathBuf {
+    let xml = std::fs::read_to_string(root().join(READY))
+        .unwrap()
+        .replace(
+            "<header_from>ready.example</header_from>",
+            &format!("<header_from>{header_from}</header_from>"),
+        )
+        .replace("<sp>none</sp>", "<sp>none</sp>\n    <np>reject</np>");
+    let path = dir.join(format!("{header_from}.xml"));
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+#[test]
+fn a_subdomain_that_does_not_exist_is_judged_by_np_one_that_exists_by_sp() {
+    let dir = tempfile::tempdir().unwrap();
+    let zones = root().join(ZONES);
+    let zones = zones.to_str().unwrap();
+    let gone = subdomain_report(dir.path(), "gone.ready.example");
+    let report = json(&["reports", gone.to_str().unwrap(), "--zone", zones]);
+    let readiness = &domain(&report, "gone.ready.example")["facts"]["readiness"];
+    assert_eq!(readiness["tag"], "np", "{readiness}");
+    assert_eq!(readiness["policy"], "reject");
+    assert_eq!(readiness["verdict"], "enforced");
+
+    let news = subdomain_report(dir.path(), "news.ready.example");
+    let report = json(&["reports", news.to_str().unwrap(), "--zone", zones]);
+    let readiness = &domain(&report, "news.ready.example")["facts"]["readiness"];
+    assert_eq!(readiness["tag"], "sp", "{readiness}");
+    assert_eq!(readiness["policy"], "none");
+    assert_eq!(readiness["next"], "quarantine");
+
+    // Without DNS nothing says the subdomain is missing: sp, and the verdict unknown.
+    let report = json(&["reports", gone.to_str().unwrap()]);
+    let readiness = &domain(&report, "gone.ready.example")["facts"]["readiness"];
+    assert_eq!(readiness["tag"], "sp");
+    assert_eq!(readiness["verdict"], "unknown");
+}
+
 #[test]
 fn a_passing_aligned_signature_next_to_a_failing_one_is_dkim_aligned() {
     let report = json(&["reports", ATTRIBUTION]);

@@ -108,7 +108,7 @@ pub(super) fn run(
         write_atomically(path, &list.csv())?;
         if list.without_address + list.without_date > 0 {
             eprintln!(
-                "mailaudit: {}: {} hard bounces or complaints name no recipient (an ARF report without Original-Rcpt-To) and {} have no date: no row made for them",
+                "mailaudit: {}: {} hard bounces or complaints name no recipient (an ARF report without Original-Rcpt-To): no row made for them; {} have no date: their rows have empty dates",
                 crate::path::display(path),
                 list.without_address,
                 list.without_date

@@ -5,7 +5,10 @@
 //! Memory is bounded per message ([`super::read::MAX_MESSAGE`], and the file's
 //! [`InputKind::Feedback`] limit); nothing is kept across messages but what the caller keeps.
 
-use super::facts::{FeedbackFacts, FeedbackFormat, FeedbackKind, Reason, RecipientRow};
+use super::facts::{
+    BounceClass, FeedbackFacts, FeedbackFormat, FeedbackKind, Reason, RecipientRow,
+};
+use super::outputs::list_address;
 use super::read::{Reading, read_message};
 use super::rules::*;
 use crate::date::rfc3339_utc;
@@ -205,6 +208,45 @@ pub fn judged(rules: &Rules, file: &str, part: &str, reading: Reading) -> Feedba
             ),
         ));
     }
+    // What --suppress-out would have to suppress but cannot: no address to put on the list.
+    let unnamed = |kind: FeedbackKind| {
+        recipients
+            .iter()
+            .filter(|r| suppressible(r) && r.kind == kind)
+            .filter(|r| r.recipient.as_deref().and_then(list_address).is_none())
+            .count()
+    };
+    let (complaints, bounces) = (
+        unnamed(FeedbackKind::Complaint),
+        unnamed(FeedbackKind::Bounce),
+    );
+    if complaints + bounces > 0 {
+        let what = match (complaints, bounces) {
+            (0, b) => plural(b, "hard bounce", "hard bounces"),
+            (c, 0) => plural(c, "complaint", "complaints"),
+            (c, b) => format!(
+                "{} and {}",
+                plural(c, "complaint", "complaints"),
+                plural(b, "hard bounce", "hard bounces")
+            ),
+        };
+        let verb = if complaints + bounces == 1 {
+            "names"
+        } else {
+            "name"
+        };
+        findings.push(rules.finding(
+            UNSUPPRESSIBLE,
+            &target,
+            format!(
+                "{target}: {what} {verb} no recipient, so it cannot go on the suppression list; {}",
+                match reading.original.message_id.as_deref() {
+                    Some(id) => format!("the original's Message-ID is <{}>", escape_untrusted(id)),
+                    None => "the original's Message-ID is not in the message either".to_string(),
+                }
+            ),
+        ));
+    }
     FeedbackResult {
         target,
         facts: FeedbackFacts {
@@ -217,6 +259,14 @@ pub fn judged(rules: &Rules, file: &str, part: &str, reading: Reading) -> Feedba
         },
         findings,
     }
+}
+
+/// A row `--suppress-out` turns into an entry: a hard bounce or a complaint.
+pub fn suppressible(row: &RecipientRow) -> bool {
+    matches!(
+        (row.kind, row.bounce),
+        (FeedbackKind::Bounce, Some(BounceClass::Hard)) | (FeedbackKind::Complaint, _)
+    )
 }
 
 fn status_part(row: &RecipientRow) -> String {

@@ -108,8 +108,9 @@ impl SuppressReason {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SuppressionEntry {
-    pub first_date: Date,
-    pub last_date: Date,
+    /// The first and last day the address bounced or complained; None when no message that
+    /// put it here had a date (the address is suppressed all the same).
+    pub dates: Option<(Date, Date)>,
     pub source: String,
 }
 
@@ -129,7 +130,7 @@ pub struct SuppressionList {
     /// Hard bounces and complaints that name no usable recipient (an ARF report without
     /// Original-Rcpt-To): no row can be made.
     pub without_address: u64,
-    /// Left out: the feedback message has no date.
+    /// Rows made from messages without a date (their dates are left empty).
     pub without_date: u64,
     /// Rows added or widened by this run.
     pub added: u64,
@@ -225,10 +226,24 @@ impl SuppressionList {
                     )
                 })
             };
-            let (first_date, last_date) = (date(first, "first_date")?, date(last, "last_date")?);
-            if last_date < first_date {
-                return Err(error(number, "last_date is before first_date".into()));
-            }
+            // Both dates, or neither (a row made from messages without a date).
+            let dates = match (first.trim().is_empty(), last.trim().is_empty()) {
+                (true, true) => None,
+                (false, false) => {
+                    let (first_date, last_date) =
+                        (date(first, "first_date")?, date(last, "last_date")?);
+                    if last_date < first_date {
+                        return Err(error(number, "last_date is before first_date".into()));
+                    }
+                    Some((first_date, last_date))
+                }
+                _ => {
+                    return Err(error(
+                        number,
+                        "first_date and last_date are both dates or both empty".into(),
+                    ));
+                }
+            };
             let key = (address, reason.as_str());
             if list.entries.contains_key(&key) {
                 return Err(error(
@@ -241,8 +256,7 @@ impl SuppressionList {
                 (
                     reason,
                     SuppressionEntry {
-                        first_date,
-                        last_date,
+                        dates,
                         source: source.to_string(),
                     },
                 ),
@@ -263,23 +277,28 @@ impl SuppressionList {
                 self.without_address += 1;
                 continue;
             };
-            let Some(day) = day_of(row.date.as_deref()) else {
+            // A hard bounce or complaint without a date is suppressed all the same.
+            let day = day_of(row.date.as_deref());
+            if day.is_none() {
                 self.without_date += 1;
-                continue;
-            };
+            }
             self.insert(address, reason, day, source);
         }
     }
 
-    fn insert(&mut self, address: String, reason: SuppressReason, day: Date, source: &str) {
+    fn insert(&mut self, address: String, reason: SuppressReason, day: Option<Date>, source: &str) {
         let key = (address, reason.as_str());
         match self.entries.get_mut(&key) {
             Some((_, entry)) => {
-                if day < entry.first_date || day > entry.last_date {
+                let widened = match (entry.dates, day) {
+                    (_, None) => entry.dates,
+                    (None, Some(day)) => Some((day, day)),
+                    (Some((first, last)), Some(day)) => Some((first.min(day), last.max(day))),
+                };
+                if widened != entry.dates {
                     self.added += 1;
+                    entry.dates = widened;
                 }
-                entry.first_date = entry.first_date.min(day);
-                entry.last_date = entry.last_date.max(day);
             }
             None => {
                 self.added += 1;
@@ -288,8 +307,7 @@ impl SuppressionList {
                     (
                         reason,
                         SuppressionEntry {
-                            first_date: day,
-                            last_date: day,
+                            dates: day.map(|d| (d, d)),
                             source: source.to_string(),
                         },
                     ),
@@ -311,11 +329,14 @@ impl SuppressionList {
         let mut out = String::from(SUPPRESSION_HEADER);
         out.push('\n');
         for ((address, reason), (_, entry)) in &self.entries {
+            let (first, last) = entry
+                .dates
+                .map_or((String::new(), String::new()), |(f, l)| {
+                    (f.to_string(), l.to_string())
+                });
             out.push_str(&format!(
-                "{},{reason},{},{},{}\n",
+                "{},{reason},{first},{last},{}\n",
                 crate::csv::quote(address),
-                entry.first_date,
-                entry.last_date,
                 crate::csv::quote(&entry.source)
             ));
         }
@@ -336,7 +357,7 @@ mod tests {
         list.insert(
             "Kiji@example.com".into(),
             SuppressReason::Complaint,
-            Date::parse("2024-01-01").unwrap(),
+            Date::parse("2024-01-01"),
             "new.eml",
         );
         assert_eq!(
@@ -346,6 +367,44 @@ mod tests {
         );
         let again = SuppressionList::read(&list.csv(), "s.csv").unwrap();
         assert_eq!(again.csv(), list.csv());
+    }
+
+    #[test]
+    fn an_address_without_a_date_is_kept_and_dated_when_a_dated_message_comes() {
+        let mut list = SuppressionList::default();
+        list.insert(
+            "gone@example.org".into(),
+            SuppressReason::HardBounce,
+            None,
+            "a.eml",
+        );
+        assert_eq!(
+            list.csv(),
+            "address,reason,first_date,last_date,source\n\
+             gone@example.org,hard-bounce,,,a.eml\n"
+        );
+        let mut again = SuppressionList::read(&list.csv(), "s.csv").unwrap();
+        assert_eq!(again.csv(), list.csv());
+        again.insert(
+            "gone@example.org".into(),
+            SuppressReason::HardBounce,
+            Date::parse("2024-03-01"),
+            "b.eml",
+        );
+        assert_eq!(again.added, 1);
+        assert!(
+            again
+                .csv()
+                .ends_with("gone@example.org,hard-bounce,2024-03-01,2024-03-01,a.eml\n")
+        );
+        let half =
+            "address,reason,first_date,last_date,source\nx@y.example,complaint,2024-01-01,,f\n";
+        let err = SuppressionList::read(half, "s.csv").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(
+            err.to_string().contains("both dates or both empty"),
+            "{err}"
+        );
     }
 
     #[test]

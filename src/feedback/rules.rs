@@ -7,6 +7,7 @@ pub const NOT_FEEDBACK: RuleId = RuleId::new("feedback/not-feedback");
 pub const AUTHENTICATION_BOUNCE: RuleId = RuleId::new("feedback/authentication-bounce");
 pub const BLOCKED: RuleId = RuleId::new("feedback/blocked");
 pub const COMPLAINT: RuleId = RuleId::new("feedback/complaint");
+pub const UNSUPPRESSIBLE: RuleId = RuleId::new("feedback/unsuppressible");
 
 /// Every rule the feedback reader emits.
 pub const RULES: &[RuleId] = &[
@@ -15,6 +16,7 @@ pub const RULES: &[RuleId] = &[
     AUTHENTICATION_BOUNCE,
     BLOCKED,
     COMPLAINT,
+    UNSUPPRESSIBLE,
 ];
 
 pub const THRESHOLDS: &[Threshold] = &[];

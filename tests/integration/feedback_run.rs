@@ -262,3 +262,40 @@ fn hostile_bytes_in_a_bounce_stay_escaped_on_the_terminal() {
         assert!(stdout.contains(r"evil\u{202e}user@example.net"), "{stdout}");
     }
 }
+
+#[test]
+fn a_hard_bounce_without_a_date_is_still_suppressed_and_a_complaint_without_recipient_is_a_warning()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let undated = dir.path().join("undated.eml");
+    let bounce = std::fs::read_to_string("fixtures/feedback/rules/user-unknown.eml").unwrap();
+    let without_date: String = bounce
+        .lines()
+        .filter(|l| !l.starts_with("Date:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&undated, without_date).unwrap();
+    let list = dir.path().join("suppressions.csv");
+    let (code, stdout, stderr) = mailaudit(&[
+        "feedback",
+        undated.to_str().unwrap(),
+        "fixtures/feedback/unsuppressible/complaint-no-recipient.eml",
+        "--suppress-out",
+        list.to_str().unwrap(),
+        "--fail-on",
+        "warning",
+    ]);
+    assert_eq!(code, 1, "the warning fails a gate on warnings: {stderr}");
+    let written = std::fs::read_to_string(&list).unwrap();
+    assert!(
+        written.contains("Gone@example.org,hard-bounce,,,"),
+        "the dead address is listed, its dates unknown: {written}"
+    );
+    assert_eq!(written.lines().count(), 2, "{written}");
+    assert!(
+        stdout.contains("feedback/unsuppressible")
+            && stdout.contains("1 complaint names no recipient")
+            && stdout.contains("<april-4@example.com>"),
+        "{stdout}"
+    );
+}

@@ -311,21 +311,36 @@ pub fn check(path: &Path, kind: InputKind) -> Result<(), InputError> {
 
 /// The whole of `path`, at most `limit` bytes.
 pub fn read(path: &Path, kind: InputKind, limit: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    read_into(path, kind, limit, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read`] into a buffer the caller keeps from file to file (its old contents replaced):
+/// a run over many large files then reuses one allocation instead of faulting in a new one.
+pub fn read_into(
+    path: &Path,
+    kind: InputKind,
+    limit: u64,
+    bytes: &mut Vec<u8>,
+) -> Result<(), InputError> {
+    bytes.clear();
     let file = open_limited(path, kind, limit)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(usize::try_from(len.min(limit)).unwrap_or(0));
+    bytes.reserve(usize::try_from(len.min(limit)).unwrap_or(0));
     // One byte past the limit tells a file that grew meanwhile from one exactly at it.
     file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(|error| InputError::Open {
             kind,
             file: crate::path::display(path),
             error,
         })?;
     if bytes.len() as u64 > limit {
+        bytes.clear();
         return Err(too_large(path, kind, limit));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// [`read`] as UTF-8 text.

@@ -60,12 +60,26 @@ pub fn audit_feedback<E>(
 }
 
 fn read_file(path: &Path, rules: &Rules, options: &FeedbackOptions) -> Vec<FeedbackResult> {
+    // Each worker reads its files into one buffer, kept while it works: no fresh pages per
+    // file (an mbox is megabytes), and none of it outlives the file's results.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|bytes| read_file_with(path, rules, options, bytes))
+}
+
+fn read_file_with(
+    path: &Path,
+    rules: &Rules,
+    options: &FeedbackOptions,
+    bytes: &mut Vec<u8>,
+) -> Vec<FeedbackResult> {
     let file = crate::path::display(path);
-    let bytes = match input::read(path, InputKind::Feedback, options.max_size) {
-        Ok(bytes) => bytes,
-        Err(error) => return vec![unreadable(rules, &file, "", &error.reason())],
-    };
-    let messages = split_mbox(&bytes);
+    if let Err(error) = input::read_into(path, InputKind::Feedback, options.max_size, bytes) {
+        return vec![unreadable(rules, &file, "", &error.reason())];
+    }
+    let bytes: &[u8] = bytes;
+    let messages = split_mbox(bytes);
     if messages.is_empty() || bytes.iter().all(u8::is_ascii_whitespace) {
         return vec![unreadable(rules, &file, "", "the file is empty")];
     }

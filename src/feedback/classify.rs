@@ -3,7 +3,7 @@
 //! (`rules/lists/bounce-reasons.toml`), and hard or soft from the status class and the reason.
 
 use super::facts::{BounceClass, Reason};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -61,11 +61,13 @@ fn build(text: &str) -> Table {
         }
     }
     let matcher = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
         .build(&patterns)
         .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("an empty matcher"));
     let sender = AhoCorasickBuilder::new()
+        .kind(Some(AhoCorasickKind::DFA))
         .ascii_case_insensitive(true)
         .build(&sender)
         .unwrap_or_else(|_| AhoCorasick::new(Vec::<String>::new()).expect("an empty matcher"));
@@ -118,26 +120,40 @@ impl StatusCode {
     /// The first code found anywhere in `text` (a diagnostic line: "550 5.1.1 <a@b>: ...").
     pub fn find(text: &str) -> Option<StatusCode> {
         let bytes = text.as_bytes();
-        let mut at = 0;
-        while at + 5 <= bytes.len() {
-            let b = bytes[at];
-            let starts = matches!(b, b'2' | b'4' | b'5')
-                && bytes[at + 1] == b'.'
+        // A code is a class digit then a dot: look at each dot.
+        for dot in memchr::memchr_iter(b'.', bytes) {
+            let Some(at) = dot.checked_sub(1) else {
+                continue;
+            };
+            if at + 5 > bytes.len() {
+                break;
+            }
+            let starts = matches!(bytes[at], b'2' | b'4' | b'5')
                 && (at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.'));
             if let Some(code) = starts.then(|| StatusCode::parse(&text[at..])).flatten() {
-                let len = code.to_string().len();
+                // The code as written out again ("5.01.1" reads as 5.1.1, five long).
+                let len = 3 + digits(code.subject) + digits(code.detail);
                 let next = bytes.get(at + len).copied();
                 if !next.is_some_and(|n| n.is_ascii_alphanumeric()) {
                     return Some(code);
                 }
             }
-            at += 1;
         }
         None
     }
 
     fn key(&self) -> String {
         format!("{}.{}", self.subject, self.detail)
+    }
+}
+
+fn digits(n: u16) -> usize {
+    match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
     }
 }
 

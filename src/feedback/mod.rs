@@ -7,10 +7,11 @@
 pub mod audit;
 pub mod classify;
 pub mod facts;
+pub mod mail;
 pub mod outputs;
 pub mod read;
 pub mod rules;
 
 pub use audit::{FeedbackOptions, FeedbackResult, audit_feedback};
 pub use facts::{BounceClass, FeedbackFacts, FeedbackFormat, FeedbackKind, Reason, RecipientRow};
-pub use read::{ReadError, Reading, read_message};
+pub use read::{ReadError, Reading, read_message, read_message_fully_parsed};

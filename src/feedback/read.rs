@@ -11,9 +11,10 @@
 
 use super::classify::{StatusCode, hardness, reason, reply_code};
 use super::facts::{BounceClass, FeedbackFormat, FeedbackKind, Reason};
+use super::mail::{Body, Mail};
 use crate::reports::failure::{FeedbackType, read_arf};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use mail_parser::{HeaderName, Message, MessageParser};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
@@ -81,40 +82,66 @@ pub struct Reading {
 
 /// Read one message.
 pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
+    read(raw, false)
+}
+
+/// The same reading, with the message always through the full MIME parse (mail-parser):
+/// what [`read_message`] must agree with (tests/integration/feedback_conformance.rs).
+pub fn read_message_fully_parsed(raw: &[u8]) -> Result<Reading, ReadError> {
+    read(raw, true)
+}
+
+fn read(raw: &[u8], full: bool) -> Result<Reading, ReadError> {
     if raw.len() > MAX_MESSAGE {
         return Err(ReadError::TooLarge(raw.len()));
     }
     let bytes = lf(raw);
+    // Most messages are walked without the full parse; an ARF report (read by
+    // reports::failure from mail-parser's reading), or whatever the walk is unsure of, is
+    // parsed in full.
+    if !full
+        && let Some(mail) = Mail::walk(&bytes)
+        && !mail.has_part("message", "feedback-report")
+    {
+        return Ok(read_mail(&bytes, &mail, None));
+    }
     let parsed = crate::mime::parse(parser(), bytes.as_ref())?
         .filter(|m| !m.headers().is_empty())
         .ok_or(ReadError::NotAMessage)?;
+    let mail = Mail::from_parsed(&parsed);
+    Ok(read_mail(&bytes, &mail, Some(&parsed)))
+}
+
+fn read_mail(bytes: &[u8], parsed: &Mail<'_>, full: Option<&Message<'_>>) -> Reading {
     let date = parsed
         .date()
         .filter(|d| d.is_valid())
-        .map(mail_parser::DateTime::to_timestamp);
+        .map(|d| d.to_timestamp());
     // The bounce's own text, read once: every reader below looks at it.
-    let text = body_text(&parsed);
+    let text = body_text(parsed);
     let text = text.as_str();
-    if let Some(reading) = dsn(&parsed, date, text) {
-        return Ok(reading);
+    if let Some(reading) = dsn(parsed, date, text) {
+        return reading;
     }
-    if has_part(&parsed, "message", "feedback-report") {
-        return Ok(arf(&bytes, &parsed, date, text));
+    if let Some(full) = full
+        && parsed.has_part("message", "feedback-report")
+    {
+        return arf(bytes, parsed, full, date, text);
     }
     if let Some(reading) = ses(date, text) {
-        return Ok(reading);
+        return reading;
     }
-    if let Some(reading) = jmrp(&parsed, date) {
-        return Ok(reading);
+    if let Some(reading) = jmrp(parsed, date) {
+        return reading;
     }
-    if looks_like_bounce(&parsed) {
-        return Ok(text_bounce(&parsed, date, text));
+    if looks_like_bounce(parsed) {
+        return text_bounce(parsed, date, text);
     }
     if parsed
         .header_raw("X-Apple-Unsubscribe")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     {
-        return Ok(Reading {
+        return Reading {
             kind: FeedbackKind::NotFeedback,
             format: FeedbackFormat::None,
             why: Some(
@@ -124,15 +151,15 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
                     .into(),
             ),
             date,
-            original: original_of(&parsed, text),
+            original: original_of(parsed, text),
             recipients: Vec::new(),
             feedback_type: None,
-        });
+        };
     }
-    if let Some(reading) = auto_reply(&parsed, date, text) {
-        return Ok(reading);
+    if let Some(reading) = auto_reply(parsed, date, text) {
+        return reading;
     }
-    Ok(Reading {
+    Reading {
         kind: FeedbackKind::NotFeedback,
         format: FeedbackFormat::None,
         why: Some(
@@ -142,10 +169,10 @@ pub fn read_message(raw: &[u8]) -> Result<Reading, ReadError> {
                 .into(),
         ),
         date,
-        original: original_of(&parsed, text),
+        original: original_of(parsed, text),
         recipients: Vec::new(),
         feedback_type: None,
-    })
+    }
 }
 
 /// The message parser: only the header fields read here are parsed (MIME, Date, Subject,
@@ -181,19 +208,6 @@ fn lf(raw: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-fn is_type(part: &mail_parser::MessagePart<'_>, ctype: &str, subtype: &str) -> bool {
-    part.content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case(ctype)
-            && ct
-                .subtype()
-                .is_some_and(|s| s.eq_ignore_ascii_case(subtype))
-    })
-}
-
-fn has_part(message: &Message<'_>, ctype: &str, subtype: &str) -> bool {
-    message.parts.iter().any(|p| is_type(p, ctype, subtype))
-}
-
 fn cut(text: &str, max: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match text.char_indices().nth(max) {
@@ -216,36 +230,56 @@ fn domain_of(address: &str) -> Option<String> {
 
 /// The bounced message's header fields: an attached `message/rfc822` (or `global`), a
 /// `text/rfc822-headers` part, or the copy some MTAs put below a line in the text.
-fn original_of(message: &Message<'_>, text: &str) -> Original {
+fn original_of(message: &Mail<'_>, text: &str) -> Original {
+    original_with(message, text, || copy_marker(text))
+}
+
+/// [`original_of`], with where the copy starts in the text when the caller knows it.
+fn original_with(
+    message: &Mail<'_>,
+    text: &str,
+    marker: impl FnOnce() -> Option<usize>,
+) -> Original {
     for part in &message.parts {
-        if let PartType::Message(inner) = &part.body {
+        if let Body::Message(inner) = &part.body {
             return original_fields(inner);
         }
-        if is_type(part, "text", "rfc822-headers")
-            && let Ok(Some(inner)) = crate::mime::parse_headers(parser(), part.contents())
+        if part.is_type("text", "rfc822-headers")
+            && let Some(original) = original_in_block(part.contents())
         {
-            return original_fields(&inner);
+            return original;
         }
     }
-    if let Some(at) = copy_marker(text) {
+    if let Some(at) = marker() {
         let rest = text[at..].split_once('\n').map_or("", |(_, r)| r);
         let rest = rest.trim_start_matches(['\n', ' ', '\t']);
-        if let Ok(Some(inner)) = crate::mime::parse_headers(parser(), rest.as_bytes()) {
-            return original_fields(&inner);
+        if let Some(original) = original_in_block(rest.as_bytes()) {
+            return original;
         }
     }
     Original::default()
 }
 
-fn original_fields(inner: &Message<'_>) -> Original {
+/// The original's fields from a block of header fields: split in place, or parsed by
+/// mail-parser when the block is not clean (it reads what it can of any text).
+fn original_in_block(block: &[u8]) -> Option<Original> {
+    if let Some(inner) = Mail::header_block(block) {
+        return Some(original_fields(&inner));
+    }
+    let inner = crate::mime::parse_headers(parser(), block).ok()??;
+    Some(original_fields(&Mail::from_parsed(&inner)))
+}
+
+fn original_fields(inner: &Mail<'_>) -> Original {
     let from = inner
         .from()
+        .as_ref()
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .map(str::to_string);
     Original {
         sending_domain: from.as_deref().and_then(domain_of),
-        message_id: inner.message_id().and_then(value),
+        message_id: inner.message_id().as_deref().and_then(value),
         feedback_id: inner.header_raw("Feedback-ID").and_then(value),
         list_id: inner.header_raw("List-Id").and_then(value),
         // The campaign headers ESPs and mailing software write, the first present.
@@ -256,7 +290,7 @@ fn original_fields(inner: &Message<'_>) -> Original {
             "X-Mailgun-Campaign-Id",
         ]
         .iter()
-        .find_map(|h| inner.header_raw(*h))
+        .find_map(|h| inner.header_raw(h))
         .and_then(value),
     }
 }
@@ -284,6 +318,7 @@ fn copy_marker(text: &str) -> Option<usize> {
     MATCHER
         .get_or_init(|| {
             AhoCorasickBuilder::new()
+                .kind(Some(AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostFirst)
                 .build(MARKERS)
@@ -296,7 +331,7 @@ fn copy_marker(text: &str) -> Option<usize> {
 
 /// The bounce's own text: its text/plain parts (an HTML part only when there is none), at
 /// most [`MAX_TEXT`] bytes.
-fn body_text(message: &Message<'_>) -> String {
+fn body_text(message: &Mail<'_>) -> String {
     let mut text = String::new();
     for html in [false, true] {
         for part in &message.parts {
@@ -304,11 +339,11 @@ fn body_text(message: &Message<'_>) -> String {
                 break;
             }
             match (&part.body, html) {
-                (PartType::Text(t), false) if !is_type(part, "text", "rfc822-headers") => {
+                (Body::Text(t), false) if !part.is_type("text", "rfc822-headers") => {
                     text.push_str(t);
                     text.push('\n');
                 }
-                (PartType::Html(h), true) => {
+                (Body::Html(h), true) => {
                     text.push_str(&strip_tags(h));
                     text.push('\n');
                 }
@@ -402,9 +437,9 @@ fn address(value: &str) -> Option<String> {
 }
 
 /// A message with a `message/delivery-status` part (or `global-delivery-status`, RFC 6533).
-fn dsn(message: &Message<'_>, date: Option<i64>, text: &str) -> Option<Reading> {
+fn dsn(message: &Mail<'_>, date: Option<i64>, text: &str) -> Option<Reading> {
     let part = message.parts.iter().find(|p| {
-        is_type(p, "message", "delivery-status") || is_type(p, "message", "global-delivery-status")
+        p.is_type("message", "delivery-status") || p.is_type("message", "global-delivery-status")
     })?;
     let body = String::from_utf8_lossy(part.contents());
     let groups = dsn_groups(&body);
@@ -564,7 +599,6 @@ fn classify_one(
 }
 
 fn text_says_delayed(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
     [
         "will continue",
         "will retry",
@@ -573,14 +607,34 @@ fn text_says_delayed(text: &str) -> bool {
         "not yet been delivered",
     ]
     .iter()
-    .any(|p| lower.contains(p))
+    .any(|p| find_ignore_case(text, p).is_some())
+}
+
+/// Where `needle` (lower-case ASCII) first is in `text`, ASCII case ignored; no copy of the
+/// text is made.
+fn find_ignore_case(text: &str, needle: &str) -> Option<usize> {
+    let (hay, needle) = (text.as_bytes(), needle.as_bytes());
+    let first = *needle.first()?;
+    let mut at = 0;
+    while at + needle.len() <= hay.len() {
+        let p = at
+            + memchr::memchr2(
+                first.to_ascii_lowercase(),
+                first.to_ascii_uppercase(),
+                &hay[at..],
+            )?;
+        if hay.len() - p >= needle.len() && hay[p..p + needle.len()].eq_ignore_ascii_case(needle) {
+            return Some(p);
+        }
+        at = p + 1;
+    }
+    None
 }
 
 /// The text near the first mention of `address`: from the start of its line, up to 1,500
 /// bytes.
 fn window<'a>(text: &'a str, address: &str) -> &'a str {
-    let lower = text.to_ascii_lowercase();
-    let Some(at) = lower.find(&address.to_ascii_lowercase()) else {
+    let Some(at) = find_ignore_case(text, &address.to_ascii_lowercase()) else {
         return text;
     };
     let at = text[..at].rfind('\n').map_or(0, |nl| nl + 1);
@@ -636,9 +690,15 @@ fn mention_lines(text: &str, address: &str) -> Option<String> {
 }
 
 /// An ARF report: a complaint unless its Feedback-Type says otherwise.
-fn arf(bytes: &[u8], message: &Message<'_>, date: Option<i64>, text: &str) -> Reading {
+fn arf(
+    bytes: &[u8],
+    message: &Mail<'_>,
+    parsed: &Message<'_>,
+    date: Option<i64>,
+    text: &str,
+) -> Reading {
     let mut original = original_of(message, text);
-    let report = match read_arf(bytes, message, true) {
+    let report = match read_arf(bytes, parsed, true) {
         Ok(report) => report,
         Err(error) => {
             return Reading {
@@ -847,9 +907,9 @@ fn value_of(v: &str) -> Option<String> {
 
 /// A Microsoft JMRP complaint (Outlook.com's junk mail reporting program): no ARF part, the
 /// reported message attached with the complaining recipient in `X-HmXmrOriginalRecipient`.
-fn jmrp(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
+fn jmrp(message: &Mail<'_>, date: Option<i64>) -> Option<Reading> {
     let inner = message.parts.iter().find_map(|p| match &p.body {
-        PartType::Message(inner) => Some(inner),
+        Body::Message(inner) => Some(inner),
         _ => None,
     })?;
     let rcpt = inner.header_raw("X-HmXmrOriginalRecipient")?;
@@ -874,12 +934,13 @@ fn jmrp(message: &Message<'_>, date: Option<i64>) -> Option<Reading> {
 }
 
 /// From a mail system, or with a bounce's subject, or naming failed recipients.
-fn looks_like_bounce(message: &Message<'_>) -> bool {
+fn looks_like_bounce(message: &Mail<'_>) -> bool {
     if message.header_raw("X-Failed-Recipients").is_some() {
         return true;
     }
     let from = message
         .from()
+        .as_ref()
         .and_then(|a| a.first())
         .map(|a| {
             format!(
@@ -946,8 +1007,9 @@ fn looks_like_bounce(message: &Message<'_>) -> bool {
 }
 
 /// A bounce without a DSN part: its recipients and replies read from its text.
-fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading {
-    let head = match copy_marker(text) {
+fn text_bounce(message: &Mail<'_>, date: Option<i64>, text: &str) -> Reading {
+    let marker = copy_marker(text);
+    let head = match marker {
         Some(at) if at > 0 => &text[..at],
         _ => text,
     };
@@ -959,7 +1021,7 @@ fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading 
                 .map(str::to_ascii_lowercase),
         );
     }
-    let original = original_of(message, text);
+    let original = original_with(message, text, || marker);
     let mut addresses: Vec<String> = message
         .header_raw("X-Failed-Recipients")
         .map(|v| {
@@ -975,8 +1037,8 @@ fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading 
     let subject = message.subject().unwrap_or_default().to_ascii_lowercase();
     let delayed = subject.contains("delay")
         || subject.contains("warning")
-        || (head.to_ascii_lowercase().contains("will continue")
-            && !head.to_ascii_lowercase().contains("permanent"));
+        || (find_ignore_case(head, "will continue").is_some()
+            && find_ignore_case(head, "permanent").is_none());
     let action = if delayed { "delayed" } else { "failed" };
     let mut recipients: Vec<Recipient> = Vec::new();
     let mentions: Vec<Option<String>> = if addresses.is_empty() {
@@ -990,9 +1052,8 @@ fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading 
             // Up to the next recipient's mention, so a reply is not read for the wrong one.
             match mentions.get(n + 1).and_then(|next| next.as_deref()) {
                 Some(next) => {
-                    let lower = w.to_ascii_lowercase();
                     let skip = w.chars().next().map_or(0, char::len_utf8);
-                    match lower[skip..].find(&next.to_ascii_lowercase()) {
+                    match find_ignore_case(&w[skip..], &next.to_ascii_lowercase()) {
                         Some(at) => &w[..at + skip],
                         None => w,
                     }
@@ -1017,8 +1078,8 @@ fn text_bounce(message: &Message<'_>, date: Option<i64>, text: &str) -> Reading 
         );
         // Without a code the permanence is what the text says.
         if one.status.is_none() && diagnostic.as_deref().and_then(reply_code).is_none() {
-            let lower = near.to_ascii_lowercase();
-            let temporary = lower.contains("temporar") || lower.contains("try again");
+            let temporary = find_ignore_case(near, "temporar").is_some()
+                || find_ignore_case(near, "try again").is_some();
             if temporary && one.kind == FeedbackKind::Bounce {
                 let why = one.reason.unwrap_or(Reason::Other);
                 one.bounce = Some(hardness(false, why));
@@ -1142,7 +1203,7 @@ fn addresses_in(line: &str) -> Vec<(usize, usize)> {
 
 /// An automatic reply (RFC 3834 `Auto-Submitted: auto-replied`, the vendors' `X-Autoreply`
 /// and `X-Autorespond`, `Precedence: auto_reply`, or an auto-reply subject).
-fn auto_reply(message: &Message<'_>, date: Option<i64>, text: &str) -> Option<Reading> {
+fn auto_reply(message: &Mail<'_>, date: Option<i64>, text: &str) -> Option<Reading> {
     let header = |name: &str| {
         message
             .header_raw(name)
@@ -1176,6 +1237,7 @@ fn auto_reply(message: &Message<'_>, date: Option<i64>, text: &str) -> Option<Re
     }
     let from = message
         .from()
+        .as_ref()
         .and_then(|a| a.first())
         .and_then(|a| a.address())
         .and_then(address);

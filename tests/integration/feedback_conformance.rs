@@ -3,10 +3,14 @@
 //! be feedback; agreement with Sisimai 4.25.15's reading (bounces-sisimai.tsv) on hard/soft
 //! and on the reason, printed, with a floor; every disagreement in a class explained below;
 //! not-bounces never bounces; the ARF samples against mail-auth's expected JSON; the same
-//! answer for CRLF and CR line endings; and no panic on mangled messages.
+//! answer for CRLF and CR line endings; no panic on mangled messages; and the reader's walk
+//! (most messages read without the full MIME parse) reading every message as the full parse
+//! does.
 
+use mailaudit::feedback::mail::Mail;
 use mailaudit::feedback::{
     FeedbackKind, FeedbackOptions, FeedbackResult, audit_feedback, read_message,
+    read_message_fully_parsed,
 };
 use mailaudit::rules::Rules;
 use std::collections::BTreeMap;
@@ -710,15 +714,19 @@ fn crlf_and_cr_classify_as_lf() {
     println!("CRLF and CR: {same}/490 bounces classified the same as with LF");
 }
 
-#[test]
-fn mangled_bounces_never_panic() {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
+/// A small deterministic generator for the mangling (xorshift64).
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         state
-    };
+    }
+}
+
+#[test]
+fn mangled_bounces_never_panic() {
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let mut read = 0;
     for entry in std::fs::read_dir(corpus("bounces")).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
@@ -739,4 +747,75 @@ fn mangled_bounces_never_panic() {
         }
     }
     println!("{read} truncated or mangled messages read without a panic");
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_walk_reads_every_message_as_the_full_mime_parse_does() {
+    let mut files = Vec::new();
+    files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/feedback"),
+        &mut files,
+    );
+    // The 3,546 SpamAssassin messages, when the shared corpus is there: ordinary mail of
+    // every shape (message_corpus.rs reads them too).
+    files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        &mut files,
+    );
+    files.sort();
+    let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+    let (mut compared, mut walked) = (0, 0);
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let mut variants = vec![
+            with_endings(&bytes, b"\n"),
+            with_endings(&bytes, b"\r\n"),
+            with_endings(&bytes, b"\r"),
+            bytes[..bytes.len() / 2].to_vec(),
+        ];
+        let mut mangled = variants[0].clone();
+        for _ in 0..6 {
+            let at = (next() as usize) % mangled.len().max(1);
+            if let Some(b) = mangled.get_mut(at) {
+                *b = b"\n-:= \tB"[(next() % 7) as usize];
+            }
+        }
+        variants.push(mangled);
+        for variant in &variants {
+            assert_eq!(
+                read_message(variant),
+                read_message_fully_parsed(variant),
+                "{}: the walk and the full parse read it differently",
+                path.display()
+            );
+            compared += 1;
+        }
+        walked += usize::from(Mail::walk(&variants[0]).is_some());
+    }
+    println!(
+        "walk vs full MIME parse: {compared} messages and variants read the same; {walked} of {} \
+         files walked without the full parse",
+        files.len()
+    );
+    assert!(files.len() >= 500, "{} files", files.len());
+    // Nine in ten are walked (else the walk is not what makes the reader fast).
+    assert!(
+        walked * 10 >= files.len() * 9,
+        "{walked} of {}",
+        files.len()
+    );
 }

@@ -211,6 +211,7 @@ impl<'a> Mail<'a> {
                 data,
                 stream: MessageStream::new(data),
                 parts: Vec::new(),
+                finders: Vec::new(),
             };
             walker.stream.skip_bytes(body);
             let top = Mail {
@@ -292,10 +293,11 @@ fn parser_ends_field<'x>(name: &[u8]) -> Option<fn(&mut MessageStream<'x>) -> He
         .then_some(MessageStream::parse_date as fn(&mut MessageStream<'x>) -> HeaderValue<'x>)
 }
 
-/// Where a message's header fields start: past an mbox `From ` line (mail-parser reads it as
-/// a field no one asks for, or drops it).
+/// Where a message's header fields start: past an mbox `From ` line, or one an mbox writer
+/// quoted (`>From `, mboxrd), which mail-parser reads as a field no one asks for, or drops.
 fn fields_start(data: &[u8]) -> Option<usize> {
-    if !data.starts_with(b"From ") {
+    let quoted = data.iter().take_while(|b| **b == b'>').count();
+    if !data[quoted..].starts_with(b"From ") {
         return Some(0);
     }
     let end = memchr::memchr(b'\n', data)? + 1;
@@ -314,6 +316,9 @@ struct Walker<'a> {
     data: &'a [u8],
     stream: MessageStream<'a>,
     parts: Vec<Part<'a>>,
+    /// A searcher per boundary (`--` and the boundary), made once: a message looks for the
+    /// same one or two many times.
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl<'a> Walker<'a> {
@@ -329,12 +334,24 @@ impl<'a> Walker<'a> {
 
     /// Where the next `--boundary` starts, from the stream on: anywhere in a line, as
     /// mail-parser looks for it (its byte loop, here memchr's).
-    fn next_boundary(&self, boundary: &[u8]) -> Option<usize> {
-        let mut needle = Vec::with_capacity(boundary.len() + 2);
-        needle.extend_from_slice(b"--");
-        needle.extend_from_slice(boundary);
-        let from = self.at();
-        memchr::memmem::find(self.data.get(from..)?, &needle).map(|p| from + p)
+    fn next_boundary(&mut self, boundary: &[u8]) -> Option<usize> {
+        let known = self
+            .finders
+            .iter()
+            .position(|f| f.needle().get(2..) == Some(boundary));
+        let finder = match known {
+            Some(at) => &self.finders[at],
+            None => {
+                let mut needle = Vec::with_capacity(boundary.len() + 2);
+                needle.extend_from_slice(b"--");
+                needle.extend_from_slice(boundary);
+                self.finders
+                    .push(memchr::memmem::Finder::new(&needle).into_owned());
+                self.finders.last()?
+            }
+        };
+        let from = self.stream.offset();
+        finder.find(self.data.get(from..)?).map(|p| from + p)
     }
 
     /// Past the next `--boundary` (mail-parser's `seek_next_part`).

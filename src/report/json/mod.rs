@@ -68,31 +68,38 @@ impl<W: Write> JsonlWriter<W> {
     pub fn write_result(&mut self, result: &TargetResult) -> io::Result<()> {
         self.summary.add(result);
         self.gate.add(result);
-        if let crate::run::Facts::Report(report) = &result.facts {
-            for rows in report.records.chunks(256) {
-                self.scratch.clear();
-                for row in rows {
-                    serialize(
-                        &v1::RecordLineV1::new(row),
-                        &mut self.scratch,
-                        TerminalSafe(CompactFormatter),
-                    )?;
-                    self.scratch.push(b'\n');
-                }
-                self.out.write_all(&self.scratch)?;
+        match &result.facts {
+            crate::run::Facts::Report(report) => {
+                self.write_rows(&report.records, v1::RecordLineV1::new)?;
             }
-        }
-        if let crate::run::Facts::Feedback(feedback) = &result.facts {
-            for row in &feedback.recipients {
-                serialize(
-                    &v1::RecipientLineV1::new(row),
-                    &mut self.out,
-                    TerminalSafe(CompactFormatter),
-                )?;
-                self.out.write_all(b"\n")?;
+            crate::run::Facts::Feedback(feedback) => {
+                self.write_rows(&feedback.recipients, v1::RecipientLineV1::new)?;
             }
+            _ => {}
         }
         self.write_line(&v1::JsonlResultV1::from_result(result))
+    }
+
+    /// One line per row, serialized a few hundred at a time into the scratch buffer and
+    /// written in one piece.
+    fn write_rows<'r, T, L: Serialize>(
+        &mut self,
+        rows: &'r [T],
+        line: impl Fn(&'r T) -> L,
+    ) -> io::Result<()> {
+        for chunk in rows.chunks(256) {
+            self.scratch.clear();
+            for row in chunk {
+                serialize(
+                    &line(row),
+                    &mut self.scratch,
+                    TerminalSafe(CompactFormatter),
+                )?;
+                self.scratch.push(b'\n');
+            }
+            self.out.write_all(&self.scratch)?;
+        }
+        Ok(())
     }
 
     /// Write the summary line (counts and verdict) and hand back the output.

@@ -509,13 +509,13 @@ impl<'a> Walker<'a> {
             _ => (false, false),
         };
         let body = if is_text {
-            let text = match (
-                bytes,
-                content_type
-                    .as_ref()
-                    .and_then(|ct| ct.attribute("charset"))
-                    .and_then(|c| charset_decoder(c.as_bytes())),
-            ) {
+            let charset = content_type.as_ref().and_then(|ct| ct.attribute("charset"));
+            // ASCII text in a charset whose first 128 codes are ASCII decodes to itself:
+            // no character-by-character decoding for it.
+            let decoder = charset
+                .filter(|c| !(bytes.is_ascii() && ascii_compatible(c)))
+                .and_then(|c| charset_decoder(c.as_bytes()));
+            let text = match (bytes, decoder) {
                 (Cow::Owned(v), Some(decode)) => Cow::Owned(decode(&v)),
                 (Cow::Owned(v), None) => Cow::Owned(
                     String::from_utf8(v)
@@ -535,6 +535,16 @@ impl<'a> Walker<'a> {
         self.parts.push(Part { content_type, body });
         Some(Flow::Next)
     }
+}
+
+/// Charsets whose bytes 0-127 are ASCII in mail-parser's decoders (ISO-2022-JP, UTF-7 and
+/// UTF-16 are not: their ASCII bytes can be escapes or halves of characters).
+fn ascii_compatible(charset: &str) -> bool {
+    let c = charset.trim().to_ascii_lowercase();
+    matches!(
+        c.as_str(),
+        "us-ascii" | "ascii" | "utf-8" | "utf8" | "latin1" | "windows-1252" | "cp1252"
+    ) || (c.starts_with("iso-8859-") && c[9..].parse::<u8>().is_ok_and(|n| (1..=16).contains(&n)))
 }
 
 /// After a part: the next one, or the end of the message (mail-parser stops where a boundary

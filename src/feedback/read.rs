@@ -208,12 +208,26 @@ fn lf(raw: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// The words of `text` one blank apart, at most `max` characters of them, `…` marking a cut.
 fn cut(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text,
+    let mut out = String::with_capacity(text.len().min(max * 4 + 4));
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        for (n, piece) in [" ", word].into_iter().enumerate() {
+            if n == 0 && out.is_empty() {
+                continue;
+            }
+            for c in piece.chars() {
+                if chars == max {
+                    out.push('…');
+                    return out;
+                }
+                out.push(c);
+                chars += 1;
+            }
+        }
     }
+    out
 }
 
 fn value(text: &str) -> Option<String> {
@@ -1293,6 +1307,19 @@ mod tests {
         let reading = read_message(newsletter).unwrap();
         assert_eq!(reading.kind, FeedbackKind::NotFeedback);
         assert!(reading.recipients.is_empty());
+    }
+
+    #[test]
+    fn cut_keeps_words_one_blank_apart_up_to_the_limit() {
+        assert_eq!(
+            cut("  550  5.1.1\n\tno such  user ", 300),
+            "550 5.1.1 no such user"
+        );
+        assert_eq!(cut("abc def", 5), "abc d…");
+        assert_eq!(cut("abc def", 7), "abc def");
+        assert_eq!(cut("abc def", 3), "abc…");
+        assert_eq!(cut("ünï cödé", 4), "ünï …");
+        assert_eq!(cut("", 4), "");
     }
 
     #[test]

@@ -167,24 +167,22 @@ impl std::fmt::Display for StatusCode {
 /// `text`, when it is a 4yz or 5yz one.
 pub fn reply_code(text: &str) -> Option<u16> {
     let bytes = text.as_bytes();
-    (0..bytes.len().saturating_sub(2)).find_map(|at| {
-        let digits = &bytes[at..at + 3];
+    // A reply starts with 4 or 5: look only there.
+    memchr::memchr2_iter(b'4', b'5', bytes).find_map(|at| {
+        let digits = bytes.get(at..at + 3)?;
         let before_ok = at == 0 || !bytes[at - 1].is_ascii_alphanumeric() && bytes[at - 1] != b'.';
         let after = bytes.get(at + 3).copied();
         let after_ok = matches!(
             after,
             None | Some(b' ' | b'-' | b'\t' | b'\n' | b'\r' | b')' | b',')
         );
-        (before_ok
-            && after_ok
-            && matches!(digits[0], b'4' | b'5')
-            && digits[1].is_ascii_digit()
-            && digits[2].is_ascii_digit())
-        .then(|| {
-            u16::from(digits[0] - b'0') * 100
-                + u16::from(digits[1] - b'0') * 10
-                + u16::from(digits[2] - b'0')
-        })
+        (before_ok && after_ok && digits[1].is_ascii_digit() && digits[2].is_ascii_digit()).then(
+            || {
+                u16::from(digits[0] - b'0') * 100
+                    + u16::from(digits[1] - b'0') * 10
+                    + u16::from(digits[2] - b'0')
+            },
+        )
     })
 }
 

@@ -1119,7 +1119,7 @@ fn text_recipients(text: &str, exclude: &[String]) -> Vec<String> {
     let mut strong: Vec<String> = Vec::new();
     let mut weak: Vec<String> = Vec::new();
     for line in text.lines() {
-        let lower = line.trim_start().to_ascii_lowercase();
+        let start = line.trim_start();
         if [
             "message-id",
             "in-reply-to",
@@ -1139,8 +1139,12 @@ fn text_recipients(text: &str, exclude: &[String]) -> Vec<String> {
             "with ",
         ]
         .iter()
-        .any(|h| lower.starts_with(h))
-            || lower.contains("envelope-from")
+        .any(|h| {
+            start
+                .as_bytes()
+                .get(..h.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(h.as_bytes()))
+        }) || find_ignore_case(line, "envelope-from").is_some()
         {
             continue;
         }
@@ -1168,8 +1172,8 @@ fn text_recipients(text: &str, exclude: &[String]) -> Vec<String> {
                     .trim()
                     .trim_matches(['<', '>'])
                     .eq_ignore_ascii_case(addr)
-                || lower.contains("rcpt to")
-                || lower.contains("recipient");
+                || find_ignore_case(line, "rcpt to").is_some()
+                || find_ignore_case(line, "recipient").is_some();
             let list = if is_strong { &mut strong } else { &mut weak };
             if !list.iter().any(|a| a.eq_ignore_ascii_case(addr)) && list.len() < MAX_RECIPIENTS {
                 list.push(addr.to_string());

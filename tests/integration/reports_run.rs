@@ -203,6 +203,66 @@ fn a_subdomain_that_does_not_exist_is_judged_by_np_one_that_exists_by_sp() {
     assert_eq!(readiness["verdict"], "unknown");
 }
 
+/// The domain results of one report file attributed offline from the report zones, every
+/// query for `timeout` timing out.
+fn domains_with_a_timeout(
+    file: PathBuf,
+    timeout: &str,
+) -> Vec<mailaudit::reports::audit::DomainResult> {
+    let mut zones = ZoneSet::load_files(
+        &mailaudit::app::context::expand_zone_paths(&[root().join(ZONES)]).unwrap(),
+    )
+    .unwrap();
+    zones.insert_timeout(timeout);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let attributor = Attributor {
+        resolver: Resolver::offline(zones),
+        runtime: runtime.handle().clone(),
+        concurrency: 4,
+    };
+    let rules = Rules::builtin().unwrap();
+    let mut domains = Vec::new();
+    audit_reports::<()>(
+        &[file],
+        &rules,
+        &ReportsOptions::default(),
+        Some(&attributor),
+        |done| {
+            if let ReportsResult::Domain(domain) = done {
+                domains.push(*domain);
+            }
+            Ok(())
+        },
+    )
+    .unwrap();
+    domains
+}
+
+#[test]
+fn a_subdomain_whose_existence_could_not_be_learned_leaves_the_readiness_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let gone = subdomain_report(dir.path(), "gone.ready.example");
+    let domains = domains_with_a_timeout(gone, "gone.ready.example");
+    let readiness = &domains[0].facts.readiness;
+    // Neither np (it may not exist) nor an "enforced" verdict is concluded from a timeout.
+    assert_eq!(
+        readiness.verdict,
+        mailaudit::reports::facts::ReadinessVerdict::Unknown,
+        "{readiness:?}"
+    );
+    assert_ne!(readiness.tag, "np", "{readiness:?}");
+    // The timeout also leaves the sources unattributed; either says why it is unknown.
+    assert!(readiness.reason.is_some(), "{readiness:?}");
+    assert!(
+        domains[0]
+            .findings
+            .iter()
+            .any(|f| f.rule.as_str() == "dns/inconclusive"),
+        "{:?}",
+        domains[0].findings
+    );
+}
+
 #[test]
 fn a_passing_aligned_signature_next_to_a_failing_one_is_dkim_aligned() {
     let report = json(&["reports", ATTRIBUTION]);
@@ -512,32 +572,7 @@ fn attribution_asks_each_name_once_however_many_records_name_it() {
 
 #[test]
 fn an_attribution_query_that_fails_is_inconclusive_never_a_class() {
-    let mut zones = ZoneSet::load_files(
-        &mailaudit::app::context::expand_zone_paths(&[root().join(ZONES)]).unwrap(),
-    )
-    .unwrap();
-    zones.insert_timeout("example.com");
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let attributor = Attributor {
-        resolver: Resolver::offline(zones),
-        runtime: runtime.handle().clone(),
-        concurrency: 4,
-    };
-    let rules = Rules::builtin().unwrap();
-    let mut domains = Vec::new();
-    audit_reports::<()>(
-        &[root().join(ATTRIBUTION)],
-        &rules,
-        &ReportsOptions::default(),
-        Some(&attributor),
-        |done| {
-            if let ReportsResult::Domain(domain) = done {
-                domains.push(*domain);
-            }
-            Ok(())
-        },
-    )
-    .unwrap();
+    let domains = domains_with_a_timeout(root().join(ATTRIBUTION), "example.com");
     let example = &domains[0];
     let ids: Vec<&str> = example.findings.iter().map(|f| f.rule.as_str()).collect();
     assert_eq!(ids, ["dns/inconclusive"]);
